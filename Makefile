@@ -1,0 +1,63 @@
+# calsreg — the two commands: `make demo` (start with demo data) and `make test` (run the tests).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export PYTHONDONTWRITEBYTECODE := 1
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PY := $(UV) run --frozen python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help uv install demo demo-data serve worker test test-sqlite test-postgres check lint format types imports bench messages screenshots
+
+help:
+	@echo "make demo   start the system with demo data on http://$(HOST):$(PORT)"
+	@echo "make test   run the test suite (SQLite, then PostgreSQL if DATABASE_URL_POSTGRES is set)"
+	@echo "make check  lint, format check, types, import contracts, Django checks, migrations, tests"
+	@echo "make bench  run the benchmarks (see bench/README.md)"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
+
+install: uv
+	$(UV) sync --frozen --quiet
+
+demo: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo_data
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@bash scripts/demo-serve.sh "$(UV)" "$(HOST)" "$(PORT)"
+
+test: install
+	$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS)
+	@if [ -n "$$DATABASE_URL_POSTGRES" ]; then \
+		echo "== PostgreSQL suite =="; \
+		DATABASE_URL="$$DATABASE_URL_POSTGRES" $(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS); \
+	else \
+		echo "PostgreSQL suite skipped: DATABASE_URL_POSTGRES is not set (.ci/run sets it)"; \
+	fi
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: install
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+types: install
+	$(UV) run --frozen mypy calsreg config
+
+imports: install
+	$(UV) run --frozen lint-imports
+
+check: lint types imports
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) test
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+screenshots: install
+	$(UV) run --frozen pytest -p no:cacheprovider -m browser tests/browser/test_screenshots.py --screenshots

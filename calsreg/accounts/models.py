@@ -1,0 +1,44 @@
+"""Users of the system.
+
+One user table (``AUTH_USER_MODEL``) for staff and, from the registration issue on, account holders;
+``role`` separates them. Staff sign in at the desk, account holders at the portal's my page; each
+login page refuses the other kind.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HELP_DESK = "help_desk", _("ヘルプデスク")
+    BILLING_AGENT = "billing_agent", _("請求代行")
+    ADMINISTRATOR = "administrator", _("管理者")
+    CONTRACTOR = "contractor", _("受注者")
+    SUPERVISOR = "supervisor", _("監督員")
+
+
+STAFF_ROLES = frozenset({Role.HELP_DESK, Role.BILLING_AGENT, Role.ADMINISTRATOR})
+
+
+class User(AbstractUser):
+    role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.HELP_DESK)
+    display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("利用者")
+        verbose_name_plural = _("利用者")
+
+    @property
+    def is_desk_staff(self) -> bool:
+        """Help desk and administrator work the application queue."""
+        return self.is_active and self.role in {Role.HELP_DESK, Role.ADMINISTRATOR}
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.is_active and self.role in STAFF_ROLES
+
+    def __str__(self) -> str:
+        return self.display_name or self.username

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from calsreg.applications.states import OPEN_STATUSES, Status, ensure_transition
+from calsreg.core.models import TimeStampedModel
+from calsreg.directory.models import OrdererOffice, Supervisor
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Webフォーム")
+    WORKBOOK = "workbook", _("Excel申込書（ポータル）")
+    DESK_WORKBOOK = "desk_workbook", _("Excel申込書（窓口登録）")
+    DESK_MAIL = "desk_mail", _("受信メール（窓口登録）")
+    API = "api", _("API")
+
+
+class UserRole(models.TextChoices):
+    SITE_AGENT = "site_agent", _("現場代理人")
+    CHIEF_ENGINEER = "chief_engineer", _("監理技術者・主任技術者")
+    ENGINEER = "engineer", _("担当技術者")
+    OTHER = "other", _("その他")
+
+
+class ReceiptCounter(models.Model):
+    """Last receipt number issued per year; incremented under a row lock."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Application(TimeStampedModel):
+    """利用申込: one contractor's request to use the service for one construction project."""
+
+    receipt_number = models.CharField(_("受付番号"), max_length=20, unique=True)
+    status = models.CharField(
+        _("状態"), max_length=32, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    channel = models.CharField(_("受付経路"), max_length=20, choices=Channel.choices)
+    form_version = models.CharField(_("様式バージョン"), max_length=40, blank=True)
+    submitted_at = models.DateTimeField(_("受付日時"), db_index=True)
+
+    # 工事情報
+    office = models.ForeignKey(
+        OrdererOffice, on_delete=models.PROTECT, related_name="applications", verbose_name=_("発注事務所")
+    )
+    project_number = models.CharField(_("工事番号"), max_length=40, db_index=True)
+    project_name = models.CharField(_("工事名"), max_length=200)
+    project_location = models.CharField(_("工事場所"), max_length=200)
+    period_start = models.DateField(_("工期（開始日）"))
+    period_end = models.DateField(_("工期（終了日）"))
+    contract_amount = models.BigIntegerField(_("請負金額（円）"))
+    contract_date = models.DateField(_("契約日"))
+
+    # 受注者情報
+    contractor_name = models.CharField(_("会社名"), max_length=100)
+    contractor_kana = models.CharField(_("会社名（フリガナ）"), max_length=100)
+    contractor_representative = models.CharField(_("代表者氏名"), max_length=60)
+    contractor_postcode = models.CharField(_("郵便番号"), max_length=8)
+    contractor_address = models.CharField(_("住所"), max_length=200)
+    contractor_phone = models.CharField(_("電話番号"), max_length=20)
+
+    # 申込担当者 — the phone number on file for call-backs
+    applicant_name = models.CharField(_("担当者氏名"), max_length=60)
+    applicant_kana = models.CharField(_("担当者氏名（フリガナ）"), max_length=60)
+    applicant_email = models.EmailField(_("メールアドレス"), max_length=254, db_index=True)
+    applicant_phone = models.CharField(_("電話番号"), max_length=20)
+
+    # 請求書送付先
+    billing_addressee = models.CharField(_("宛名"), max_length=100)
+    billing_department = models.CharField(_("部署名"), max_length=100, blank=True)
+    billing_postcode = models.CharField(_("郵便番号"), max_length=8)
+    billing_address = models.CharField(_("住所"), max_length=200)
+    billing_phone = models.CharField(_("電話番号"), max_length=20)
+
+    terms_version = models.CharField(_("同意した利用規約の版"), max_length=20)
+    terms_accepted_at = models.DateTimeField(_("利用規約への同意日時"))
+
+    # Supervisors from the directory (chosen in the web form / API, or matched by the desk).
+    supervisors = models.ManyToManyField(
+        Supervisor, blank=True, related_name="applications", verbose_name=_("監督員（名簿）")
+    )
+    # Names typed on a workbook: shown to the desk for matching, never used as contacts.
+    stated_supervisors = models.JSONField(_("申込書記載の監督員"), default=list, blank=True)
+
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("重複の疑い")
+    )
+    # What was normalised on input (e.g. full-width ID → half-width), shown back to user and desk.
+    notices = models.JSONField(_("入力の自動補正"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("利用申込")
+        verbose_name_plural = _("利用申込")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["office", "project_number"]),
+            models.Index(fields=["status", "submitted_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_start__lte=models.F("period_end")), name="application_period_ordered"
+            ),
+            models.CheckConstraint(condition=models.Q(contract_amount__gt=0), name="application_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_number} {self.project_name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def transition_to(self, target: str) -> None:
+        """Move to ``target`` or raise InvalidTransition; the caller saves inside its transaction."""
+        ensure_transition(self.status, target)
+        self.status = target
+
+
+class ApplicationUser(models.Model):
+    """One user ID asked for on an application (利用者)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="users")
+    position = models.PositiveSmallIntegerField(_("行番号"))
+    role = models.CharField(_("役割"), max_length=20, choices=UserRole.choices)
+    name = models.CharField(_("氏名"), max_length=60)
+    kana = models.CharField(_("氏名（フリガナ）"), max_length=60)
+    email = models.EmailField(_("メールアドレス"), max_length=254)
+    phone = models.CharField(_("電話番号"), max_length=20)
+    requested_id = models.CharField(_("希望ID"), max_length=10)
+
+    class Meta:
+        verbose_name = _("利用者")
+        verbose_name_plural = _("利用者")
+        ordering = ["application", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "requested_id"], name="application_user_id_unique"),
+            models.UniqueConstraint(fields=["application", "position"], name="application_user_position_unique"),
+            models.CheckConstraint(
+                condition=models.Q(requested_id__regex=r"^[A-Za-z0-9]{3,10}$"), name="application_user_id_shape"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.requested_id})"

@@ -1,0 +1,3 @@
+from django.core.mail.backends.locmem import EmailBackend as OutboxEmailBackend  # placeholder until notifications lands
+
+__all__ = ["OutboxEmailBackend"]

@@ -1,0 +1,85 @@
+"""Evidence (originals kept unaltered with a checksum) and the audit log.
+
+``records`` imports no other app: the subject of a record is named by a label (``"application"``)
+and a primary key, so any domain app can attach evidence or audit events without a dependency cycle.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceKind(models.TextChoices):
+    APPLICATION_WORKBOOK = "application_workbook", _("利用申込書（Excel）")
+    APPLICATION_WEB = "application_web", _("利用申込書（Web入力）")
+    APPLICATION_API = "application_api", _("利用申込書（API）")
+    RECEIVED_MAIL = "received_mail", _("受信メール")
+    SUPERVISOR_REPLY = "supervisor_reply", _("監督員の回答")
+    CALL_RECORD = "call_record", _("通話記録")
+    CHANGE_FORM = "change_form", _("変更申込書")
+    OTHER = "other", _("その他")
+
+
+class Evidence(models.Model):
+    """One original file, stored once and never overwritten; verified against ``sha256``."""
+
+    kind = models.CharField(_("種別"), max_length=32, choices=EvidenceKind.choices)
+    subject_type = models.CharField(_("対象の種類"), max_length=40)
+    subject_id = models.BigIntegerField(_("対象ID"))
+    file = models.FileField(_("ファイル"), upload_to="evidence/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("元のファイル名"), max_length=255)
+    content_type = models.CharField(_("MIMEタイプ"), max_length=120)
+    size_bytes = models.PositiveBigIntegerField(_("サイズ（バイト）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    received_at = models.DateTimeField(_("受領日時"))
+    stored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("備考"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("証跡ファイル")
+        verbose_name_plural = _("証跡ファイル")
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"
+
+
+class ActorType(models.TextChoices):
+    STAFF = "staff", _("職員")
+    APPLICANT = "applicant", _("申込者")
+    SUPERVISOR = "supervisor", _("監督員")
+    ACCOUNT = "account", _("アカウント利用者")
+    SYSTEM = "system", _("システム")
+    API = "api", _("API")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a state change or of a staff view of personal data."""
+
+    at = models.DateTimeField(_("日時"), db_index=True)
+    actor_type = models.CharField(_("実施者の種類"), max_length=16, choices=ActorType.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(_("実施者"), max_length=200)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    subject_type = models.CharField(_("対象の種類"), max_length=40)
+    subject_id = models.BigIntegerField(_("対象ID"))
+    summary = models.CharField(_("概要"), max_length=300, blank=True)
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("監査記録")
+        verbose_name_plural = _("監査記録")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.subject_type}#{self.subject_id}"

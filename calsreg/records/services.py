@@ -1,0 +1,125 @@
+"""Writes of the records app: store evidence, verify it, append audit events."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import models
+
+from calsreg.core import clock
+from calsreg.records.models import ActorType, AuditEvent, Evidence
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a staff user, or a named outside party (applicant, supervisor, system)."""
+
+    type: str
+    label: str
+    user: Any = None
+
+    @classmethod
+    def staff(cls, user: Any) -> Actor:
+        return cls(type=ActorType.STAFF, label=user.get_username(), user=user)
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls(type=ActorType.SYSTEM, label=label)
+
+    @classmethod
+    def applicant(cls, email: str) -> Actor:
+        return cls(type=ActorType.APPLICANT, label=email)
+
+    @classmethod
+    def api(cls, user: Any) -> Actor:
+        return cls(type=ActorType.API, label=f"api:{user.get_username()}", user=user)
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def evidence_store(
+    *,
+    content: bytes,
+    original_name: str,
+    content_type: str,
+    kind: str,
+    subject: models.Model,
+    actor: Actor,
+    received_at: datetime | None = None,
+    note: str = "",
+) -> Evidence:
+    """Store an original unaltered. The storage never overwrites: a clashing name gets a new one."""
+    evidence = Evidence(
+        kind=kind,
+        subject_type=subject._meta.model_name or "",
+        subject_id=subject.pk,
+        original_name=original_name[:255],
+        content_type=content_type[:120] or "application/octet-stream",
+        size_bytes=len(content),
+        sha256=sha256_of(content),
+        received_at=received_at or clock.now(),
+        stored_by=actor.user,
+        note=note,
+    )
+    evidence.file.save(_storage_name(original_name, evidence.sha256), ContentFile(content), save=False)
+    evidence.save()
+    return evidence
+
+
+def _storage_name(original_name: str, digest: str) -> str:
+    suffix = ""
+    if "." in original_name:
+        suffix = "." + original_name.rsplit(".", 1)[1].lower()[:8]
+        if not suffix[1:].isalnum():
+            suffix = ""
+    return f"{digest[:16]}{suffix}"
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    evidence: Evidence
+    ok: bool
+    reason: str = ""
+
+
+def evidence_verify(*, evidence: Evidence) -> VerificationResult:
+    """Re-read the stored bytes and compare with the checksum recorded at receipt."""
+    try:
+        with evidence.file.open("rb") as handle:
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(chunk)
+    except (FileNotFoundError, OSError):
+        return VerificationResult(evidence=evidence, ok=False, reason="missing")
+    if digest.hexdigest() != evidence.sha256:
+        return VerificationResult(evidence=evidence, ok=False, reason="checksum_mismatch")
+    return VerificationResult(evidence=evidence, ok=True)
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    subject: models.Model,
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call inside the same transaction as the change it records."""
+    return AuditEvent.objects.create(
+        at=at or clock.now(),
+        actor_type=actor.type,
+        actor=actor.user,
+        actor_label=actor.label[:200],
+        action=action,
+        subject_type=subject._meta.model_name or "",
+        subject_id=subject.pk,
+        summary=summary[:300],
+        data=data or {},
+    )

@@ -1,0 +1,209 @@
+"""The one settings module. Every value comes from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+DEBUG = env_bool("CALSREG_DEBUG", False)
+SECRET_KEY = env("CALSREG_SECRET_KEY", "insecure-development-key-change-me-in-production-0123456789")
+ALLOWED_HOSTS = [h.strip() for h in env("CALSREG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CALSREG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The public address used in links inside mails (confirmation links, status page).
+SITE_URL = env("CALSREG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "calsreg.core",
+    "calsreg.records",
+    "calsreg.directory",
+    "calsreg.notifications",
+    "calsreg.accounts",
+    "calsreg.applications",
+    "calsreg.verification",
+    "calsreg.billing",
+    "calsreg.portal",
+    "calsreg.desk",
+    "calsreg.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite (WAL) is the embedded default; DATABASE_URL=postgres://… selects PostgreSQL.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'calsreg.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "desk:login"
+AXES_FAILURE_LIMIT = env_int("CALSREG_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("CALSREG_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
+# Lock out by user ID only: a contractor's whole site office often shares one IP address, and
+# locking the address would lock out everyone there (so axes.W006 is silenced on purpose).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env_bool("CALSREG_AXES_ENABLED", True)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("CALSREG_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("CALSREG_SESSION_SECONDS", 8 * 3600)
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("CALSREG_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Mail. The demo writes every mail to the local outbox (readable in the desk);
+# production sets CALSREG_EMAIL_BACKEND=smtp and the SMTP variables.
+_EMAIL_BACKENDS = {
+    "outbox": "calsreg.notifications.outbox.OutboxEmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(env("CALSREG_EMAIL_BACKEND", "outbox"), env("CALSREG_EMAIL_BACKEND"))
+EMAIL_HOST = env("CALSREG_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("CALSREG_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("CALSREG_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("CALSREG_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("CALSREG_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("CALSREG_EMAIL_TIMEOUT_SECONDS", 20)
+DEFAULT_FROM_EMAIL = env("CALSREG_FROM_EMAIL", "新潟県CALSヘルプデスク <helpdesk@calsreg.example.jp>")
+# Where operator copies and desk-facing notices go.
+HELP_DESK_EMAIL = env("CALSREG_HELP_DESK_EMAIL", "helpdesk@calsreg.example.jp")
+
+# Background work: django-tasks with its database backend (enqueue = INSERT in the same transaction).
+TASKS = {
+    "default": {
+        "BACKEND": env("CALSREG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# Delivery retries: attempts and the first back-off; each retry doubles it.
+MAIL_MAX_ATTEMPTS = env_int("CALSREG_MAIL_MAX_ATTEMPTS", 6)
+MAIL_RETRY_BASE_SECONDS = env_int("CALSREG_MAIL_RETRY_BASE_SECONDS", 60)
+
+# Uploads: what the portal and the desk accept as a filled workbook or a received mail.
+UPLOAD_MAX_BYTES = env_int("CALSREG_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+# A workbook's parts, uncompressed, may not exceed this (zip-bomb guard).
+UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("CALSREG_UPLOAD_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+
+# The terms of use an applicant accepts; the version is recorded on every application.
+TERMS_VERSION = env("CALSREG_TERMS_VERSION", "2026-04")
+# Japanese TrueType font embedded in generated PDFs.
+PDF_FONT_PATH = env("CALSREG_PDF_FONT_PATH", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("CALSREG_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
