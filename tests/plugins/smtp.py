@@ -1,0 +1,1 @@
+# placeholder: replaced by the notifications work (real aiosmtpd server fixture)
