@@ -8,4 +8,3 @@ urlpatterns = [
     path("api/", include("calsreg.api.urls")),
     path("", include("calsreg.portal.urls")),
 ]
-

@@ -29,6 +29,9 @@ class ReceiptCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 class Application(TimeStampedModel):
     """利用申込: one contractor's request to use the service for one construction project."""
@@ -85,7 +88,12 @@ class Application(TimeStampedModel):
     stated_supervisors = models.JSONField(_("申込書記載の監督員"), default=list, blank=True)
 
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("重複の疑い")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("重複の疑い"),
     )
     # What was normalised on input (e.g. full-width ID → half-width), shown back to user and desk.
     notices = models.JSONField(_("入力の自動補正"), default=list, blank=True)
@@ -100,9 +108,12 @@ class Application(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(period_start__lte=models.F("period_end")), name="application_period_ordered"
+                condition=models.Q(period_start__lte=models.F("period_end")),
+                name="application_period_ordered",
             ),
-            models.CheckConstraint(condition=models.Q(contract_amount__gt=0), name="application_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(contract_amount__gt=0), name="application_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -135,10 +146,15 @@ class ApplicationUser(models.Model):
         verbose_name_plural = _("利用者")
         ordering = ["application", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "requested_id"], name="application_user_id_unique"),
-            models.UniqueConstraint(fields=["application", "position"], name="application_user_position_unique"),
+            models.UniqueConstraint(
+                fields=["application", "requested_id"], name="application_user_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["application", "position"], name="application_user_position_unique"
+            ),
             models.CheckConstraint(
-                condition=models.Q(requested_id__regex=r"^[A-Za-z0-9]{3,10}$"), name="application_user_id_shape"
+                condition=models.Q(requested_id__regex=r"^[A-Za-z0-9]{3,10}$"),
+                name="application_user_id_shape",
             ),
         ]
 

@@ -20,7 +20,9 @@ class Status(models.TextChoices):
 
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.SUBMITTED: frozenset({Status.AWAITING_CONFIRMATION, Status.RETURNED, Status.REJECTED, Status.WITHDRAWN}),
+    Status.SUBMITTED: frozenset(
+        {Status.AWAITING_CONFIRMATION, Status.RETURNED, Status.REJECTED, Status.WITHDRAWN}
+    ),
     Status.AWAITING_CONFIRMATION: frozenset(
         {Status.CONFIRMED, Status.RETURNED, Status.REJECTED, Status.WITHDRAWN}
     ),
@@ -34,9 +36,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # Applications still being processed (used by duplicate detection and the queue's default view).
-OPEN_STATUSES = frozenset(
-    {Status.SUBMITTED, Status.AWAITING_CONFIRMATION, Status.CONFIRMED, Status.RETURNED}
-)
+OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.AWAITING_CONFIRMATION, Status.CONFIRMED, Status.RETURNED})
 # Where an applicant is told their application stands (status lookup), step by step.
 APPLICANT_STEPS: tuple[tuple[str, str], ...] = (
     (Status.SUBMITTED, str(_("受付"))),

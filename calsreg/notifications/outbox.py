@@ -1,3 +1,5 @@
-from django.core.mail.backends.locmem import EmailBackend as OutboxEmailBackend  # placeholder until notifications lands
+from django.core.mail.backends.locmem import (
+    EmailBackend as OutboxEmailBackend,
+)  # placeholder until notifications lands
 
 __all__ = ["OutboxEmailBackend"]

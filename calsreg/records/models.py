@@ -44,7 +44,9 @@ class Evidence(models.Model):
         verbose_name_plural = _("証跡ファイル")
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex")
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,138 @@
+"""Reads of the applications app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from calsreg.applications.models import Application
+from calsreg.applications.states import Status
+from calsreg.directory.models import OrdererOffice
+
+# Applications that no longer count when looking for a duplicate.
+CLOSED_WITHOUT_SERVICE = (Status.REJECTED, Status.WITHDRAWN)
+
+
+def _normalised_company(name: str) -> str:
+    return "".join(name.split()).replace("　", "")
+
+
+def duplicate_candidate(
+    *, office: OrdererOffice, project_number: str, contractor_name: str
+) -> Application | None:
+    """An earlier live application for the same office + project number + contractor, if any."""
+    candidates = (
+        Application.objects.filter(office=office, project_number=project_number)
+        .exclude(status__in=CLOSED_WITHOUT_SERVICE)
+        .order_by("submitted_at", "id")
+        .only("id", "receipt_number", "contractor_name")
+    )
+    wanted = _normalised_company(contractor_name)
+    for candidate in candidates:
+        if _normalised_company(candidate.contractor_name) == wanted:
+            return candidate
+    return None
+
+
+def application_for_status(*, receipt_number: str, email: str) -> Application | None:
+    """The applicant's status lookup: both the receipt number and the applicant's e-mail must match."""
+    receipt_number = receipt_number.strip().upper()
+    email = email.strip()
+    if not receipt_number or not email:
+        return None
+    return (
+        Application.objects.select_related("office")
+        .filter(receipt_number=receipt_number, applicant_email__iexact=email)
+        .first()
+    )
+
+
+def application_detail(*, pk: int) -> Application:
+    return (
+        Application.objects.select_related("office", "office__organisation", "duplicate_of")
+        .prefetch_related("users", "supervisors", "supervisors__office")
+        .get(pk=pk)
+    )
+
+
+def applications_queryset() -> QuerySet[Application]:
+    return Application.objects.select_related("office", "duplicate_of")
+
+
+# --- the help desk's queue ------------------------------------------------------------------------
+
+QUEUE_SORTS = {
+    "received": ("submitted_at", "id"),
+    "-received": ("-submitted_at", "-id"),
+    "receipt": ("receipt_number",),
+    "-receipt": ("-receipt_number",),
+    "project": ("project_name", "id"),
+    "-project": ("-project_name", "-id"),
+    "office": ("office__code", "-submitted_at"),
+    "-office": ("-office__code", "-submitted_at"),
+    "status": ("status", "-submitted_at"),
+    "-status": ("-status", "-submitted_at"),
+}
+DEFAULT_QUEUE_SORT = "-received"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""
+    office_id: int | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    text: str = ""
+    duplicates_only: bool = False
+    sort: str = DEFAULT_QUEUE_SORT
+
+
+def applications_for_queue(*, filters: QueueFilters) -> QuerySet[Application]:
+    """The desk's queue, filtered and sorted; the caller paginates. One query per page."""
+    queryset = applications_queryset().only(
+        "id",
+        "receipt_number",
+        "status",
+        "channel",
+        "submitted_at",
+        "project_number",
+        "project_name",
+        "contractor_name",
+        "office__name",
+        "office__code",
+        "duplicate_of__receipt_number",
+    )
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.office_id:
+        queryset = queryset.filter(office_id=filters.office_id)
+    if filters.received_from:
+        queryset = queryset.filter(submitted_at__gte=_day_start(filters.received_from))
+    if filters.received_to:
+        queryset = queryset.filter(submitted_at__lt=_day_start(filters.received_to + timedelta(days=1)))
+    if filters.duplicates_only:
+        queryset = queryset.filter(duplicate_of__isnull=False)
+    text = filters.text.strip()
+    if text:
+        queryset = queryset.filter(
+            Q(receipt_number__icontains=text)
+            | Q(project_number__icontains=text)
+            | Q(project_name__icontains=text)
+            | Q(contractor_name__icontains=text)
+        )
+    return queryset.order_by(*QUEUE_SORTS.get(filters.sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT]))
+
+
+def queue_status_counts() -> dict[str, int]:
+    """How many applications are in each state (one GROUP BY query)."""
+    counts = dict.fromkeys(Status.values, 0)
+    for row in Application.objects.order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
