@@ -166,3 +166,13 @@ def application_match_supervisors(
         data={"before": before, "after": sorted(s.code for s in chosen)},
     )
     return application
+
+
+def application_viewed(*, application: Application, actor: Actor) -> None:
+    """Record that staff opened an application's personal data (security invariant 5)."""
+    audit_record(
+        actor=actor,
+        action="application.viewed",
+        subject=application,
+        summary=_("申込内容（個人情報を含む）を閲覧しました。"),
+    )
