@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "calsreg.portal",
     "calsreg.desk",
     "calsreg.api",
+    "calsreg.demo",
 ]
 
 MIDDLEWARE = [

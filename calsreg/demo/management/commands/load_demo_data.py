@@ -1,0 +1,26 @@
+"""Load the demo: directory, portal notices, staff users and a few applications (idempotent)."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from calsreg.demo.applications import load_demo_applications
+from calsreg.demo.staff import load_demo_staff
+from calsreg.directory.demo import load_demo_directory
+from calsreg.portal.demo import load_demo_notices
+from calsreg.records.services import Actor
+
+
+class Command(BaseCommand):
+    help = "デモデータ（発注者名簿・お知らせ・職員・申込）を登録します。何度実行しても同じ状態になります。"
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            load_demo_directory(actor=Actor.system("demo"))
+            load_demo_notices()
+            staff = load_demo_staff()
+            made = load_demo_applications()
+        self.stdout.write(self.style.SUCCESS(f"demo data ready ({made} new applications)"))
+        self.stdout.write("")
+        self.stdout.write("Demo logins (help desk: http://127.0.0.1:8000/desk/):")
+        for username, password, role in staff:
+            self.stdout.write(f"  {role:<12} ID: {username:<10} password: {password}")

@@ -1,0 +1,126 @@
+"""Mail deliveries (one row per notice to send) and the demo outbox (one row per mail "sent").
+
+A delivery names what it is about the way ``calsreg.records`` does (``subject_type`` = the model's
+``_meta.model_name``, ``subject_id`` = its pk), so this app imports no domain app.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from calsreg.core.errors import InvalidTransition
+from calsreg.core.models import TimeStampedModel
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("送信待ち")
+    SENDING = "sending", _("送信中")
+    SENT = "sent", _("送信済み")
+    FAILED = "failed", _("送信失敗")
+
+
+# The one table of allowed moves. sending → pending is both the automatic retry and the desk's
+# explicit re-send of a row stuck in ``sending``; failed → pending is the desk's re-send.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENDING}),
+    DeliveryStatus.SENDING: frozenset({DeliveryStatus.SENT, DeliveryStatus.PENDING, DeliveryStatus.FAILED}),
+    DeliveryStatus.SENT: frozenset(),
+    DeliveryStatus.FAILED: frozenset({DeliveryStatus.PENDING}),
+}
+
+
+class MailLanguage(models.TextChoices):
+    JA = "ja", _("日本語")
+    EN = "en", _("英語")
+
+
+class Delivery(TimeStampedModel):
+    """One notice to one address. Rendered from ``context`` at send time, never before."""
+
+    kind = models.CharField(_("種類"), max_length=64)
+    to_address = models.CharField(_("宛先"), max_length=254)
+    language = models.CharField(_("言語"), max_length=8, choices=MailLanguage.choices, default=MailLanguage.JA)
+    # Only what the template needs; secrets (initial passwords) are never put here but supplied by
+    # the kind's send-time hook (see calsreg.notifications.rendering.register_prepare).
+    context = models.JSONField(_("差込データ"), default=dict, blank=True)
+    subject_type = models.CharField(_("対象の種類"), max_length=40)
+    subject_id = models.BigIntegerField(_("対象ID"))
+    idempotency_key = models.CharField(_("重複防止キー"), max_length=200)
+    status = models.CharField(
+        _("状態"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("送信試行回数"), default=0)
+    next_attempt_at = models.DateTimeField(_("次回送信予定"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("最終試行日時"), null=True, blank=True)
+    last_error = models.TextField(_("最後のエラー"), blank=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    # Set when an attempt is claimed, before SMTP: a row stuck in "sending" can be looked up in the
+    # mail server's log by this id to find out whether it left.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("メール送信")
+        verbose_name_plural = _("メール送信")
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="delivery_subject_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="delivery_idempotency_key_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=DeliveryStatus.PENDING) | models.Q(next_attempt_at__isnull=False),
+                name="delivery_pending_has_next_attempt",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=DeliveryStatus.SENT) | models.Q(sent_at__isnull=False),
+                name="delivery_sent_has_sent_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to_address} ({self.get_status_display()})"
+
+    def transition_to(self, target: str) -> None:
+        """Set ``status`` or raise InvalidTransition; the caller saves."""
+        if target not in TRANSITIONS.get(self.status, frozenset()):
+            raise InvalidTransition(
+                _("「%(current)s」のメールを「%(target)s」にすることはできません。")
+                % {"current": DeliveryStatus(self.status).label, "target": DeliveryStatus(target).label},
+                current=self.status,
+                target=target,
+            )
+        self.status = target
+
+
+class OutboxMessage(models.Model):
+    """A mail handed to the demo outbox backend instead of an SMTP server, kept readable.
+
+    Demo only: the body is stored as sent, so a credentials mail would be stored in clear here.
+    """
+
+    sent_at = models.DateTimeField(_("送信日時"), db_index=True)
+    from_address = models.CharField(_("差出人"), max_length=320)
+    to_addresses = models.TextField(_("宛先"))
+    subject = models.TextField(_("件名"))
+    body = models.TextField(_("本文"))
+    raw = models.TextField(_("メールソース"))
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
+    delivery = models.ForeignKey(
+        Delivery,
+        verbose_name=_("メール送信"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_messages",
+    )
+
+    class Meta:
+        verbose_name = _("送信済みメール（デモ）")
+        verbose_name_plural = _("送信済みメール（デモ）")
+
+    def __str__(self) -> str:
+        return f"{self.sent_at:%Y-%m-%d %H:%M} {self.subject}"

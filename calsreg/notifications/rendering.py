@@ -1,0 +1,113 @@
+"""Mail templates and the send-time context hooks.
+
+Each kind of notice is one plain-text template per language:
+``notifications/mail/<language>/<kind>.txt``. Its first line is ``Subject: …``, then a blank line,
+then the body. Templates are rendered with autoescape off (plain text: ``&`` must stay ``&``) and
+inside ``translation.override(language)`` so dates and ``{% translate %}`` follow the recipient.
+
+Send-time hooks: a kind may need data that must never be stored in the database, such as an initial
+password. The app that owns such a kind registers a *prepare* hook for it (in its
+``AppConfig.ready()``, so that web processes and workers alike have it)::
+
+    register_prepare(kind="credentials", hook=credentials_prepare)
+
+The hook is called as ``hook(delivery=delivery)`` in the worker, once per send attempt, after the
+attempt is claimed and outside any transaction; what it returns is merged over the stored context
+for rendering only and is never saved. If it raises, the attempt counts as failed and is retried
+like an SMTP error. A hook that writes (e.g. sets a new password) must do so in its own transaction
+and must tolerate running again on a retry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.conf import settings
+from django.template import Context, Engine, TemplateDoesNotExist
+from django.utils import translation
+
+if TYPE_CHECKING:
+    from calsreg.notifications.models import Delivery
+
+SUBJECT_PREFIX = "Subject:"
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class PrepareHook(Protocol):
+    def __call__(self, *, delivery: Delivery) -> Mapping[str, Any]: ...
+
+
+_prepare_hooks: dict[str, PrepareHook] = {}
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    body: str
+
+
+def register_prepare(*, kind: str, hook: PrepareHook) -> None:
+    """Register the send-time context hook of ``kind``. Registering a second, different hook for
+    the same kind is a programming error (ValueError); re-registering the same one is harmless."""
+    existing = _prepare_hooks.get(kind)
+    if existing is not None and existing is not hook:
+        raise ValueError(f"a prepare hook is already registered for mail kind {kind!r}")
+    _prepare_hooks[kind] = hook
+
+
+def unregister_prepare(*, kind: str) -> None:
+    """For tests."""
+    _prepare_hooks.pop(kind, None)
+
+
+@cache
+def _engine() -> Engine:
+    # A separate engine: the site's engine autoescapes for HTML, which would corrupt plain text.
+    return Engine(app_dirs=True, autoescape=False)
+
+
+def template_name(*, kind: str, language: str) -> str:
+    return f"notifications/mail/{language}/{kind}.txt"
+
+
+def ensure_template(*, kind: str, language: str) -> None:
+    """Raise ValueError unless ``kind`` has a well-formed template in ``language``."""
+    if not _KIND_RE.match(kind):
+        raise ValueError(f"invalid mail kind {kind!r}")
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValueError(f"unsupported mail language {language!r}")
+    name = template_name(kind=kind, language=language)
+    try:
+        template = _engine().get_template(name)
+    except TemplateDoesNotExist as exc:
+        raise ValueError(f"no mail template {name}") from exc
+    if not template.source.startswith(SUBJECT_PREFIX):
+        raise ValueError(f"mail template {name} must start with {SUBJECT_PREFIX!r}")
+
+
+def render_mail(*, kind: str, language: str, context: Mapping[str, Any]) -> RenderedMail:
+    """Render subject and body. The subject is folded onto one line (no header injection)."""
+    base = {"help_desk_email": settings.HELP_DESK_EMAIL, "site_url": settings.SITE_URL}
+    template = _engine().get_template(template_name(kind=kind, language=language))
+    with translation.override(language):
+        text = template.render(Context({**base, **context}, autoescape=False))
+    text = text.replace("\r\n", "\n")
+    head, _sep, body = text.partition("\n\n")
+    if not head.startswith(SUBJECT_PREFIX):
+        raise ValueError(f"mail template for {kind!r} did not render a subject line")
+    subject = " ".join(head[len(SUBJECT_PREFIX) :].split())
+    return RenderedMail(subject=subject, body=body.rstrip() + "\n")
+
+
+def render_delivery(*, delivery: Delivery) -> RenderedMail:
+    """Render a stored delivery, applying its kind's send-time hook if one is registered."""
+    context: dict[str, Any] = dict(delivery.context)
+    hook = _prepare_hooks.get(delivery.kind)
+    if hook is not None:
+        context.update(hook(delivery=delivery))
+    return render_mail(kind=delivery.kind, language=delivery.language, context=context)
+

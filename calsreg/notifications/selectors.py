@@ -1,0 +1,67 @@
+"""Reads of the notifications app, shaped for the desk's pages (list = one query, bounded)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from calsreg.core import clock
+from calsreg.core.errors import NotFound
+from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage
+from calsreg.notifications.services import SENDING_STUCK_AFTER
+
+OUTBOX_LIST_LIMIT = 200
+SEARCH_MAX_CHARS = 100
+
+
+def outbox_messages(*, search: str = "", limit: int = OUTBOX_LIST_LIMIT) -> QuerySet[OutboxMessage]:
+    """Newest first, at most ``limit`` rows; ``search`` matches recipient, subject or body.
+
+    The raw source is deferred (it is only needed on the detail page) and the delivery is joined, so
+    a list page costs one query however many rows it shows.
+    """
+    queryset = OutboxMessage.objects.select_related("delivery").defer("raw")
+    term = search.strip()[:SEARCH_MAX_CHARS]
+    if term:
+        queryset = queryset.filter(
+            Q(to_addresses__icontains=term) | Q(subject__icontains=term) | Q(body__icontains=term)
+        )
+    return queryset.order_by("-sent_at", "-id")[: max(0, min(limit, OUTBOX_LIST_LIMIT))]
+
+
+def outbox_message_get(*, message_id: int) -> OutboxMessage:
+    """One outbox mail with its raw source; NotFound if there is no such row."""
+    message = OutboxMessage.objects.select_related("delivery").filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(_not_found_message())
+    return message
+
+
+def deliveries_for(*, subject: models.Model) -> QuerySet[Delivery]:
+    """The notices about one domain object, oldest first."""
+    return Delivery.objects.filter(subject_type=subject._meta.model_name, subject_id=subject.pk).order_by(
+        "created_at", "id"
+    )
+
+
+def deliveries_stuck(*, now: datetime | None = None) -> QuerySet[Delivery]:
+    """Rows claimed for sending long ago and never finished: the process died mid-send, so the mail
+    may or may not have left. Nothing resends them automatically (see calsreg.notifications.tasks);
+    the desk checks and uses ``delivery_requeue``."""
+    now = now or clock.now()
+    return Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, last_attempt_at__lte=now - SENDING_STUCK_AFTER
+    ).order_by("last_attempt_at", "id")
+
+
+def deliveries_failed() -> QuerySet[Delivery]:
+    """Deliveries that gave up after their last attempt, newest first (the desk's to-do list)."""
+    return Delivery.objects.filter(status=DeliveryStatus.FAILED).order_by("-last_attempt_at", "-id")
+
+
+def _not_found_message() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("メールが見つかりません。")

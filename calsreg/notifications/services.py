@@ -1,0 +1,141 @@
+"""Writes of the notifications app: enqueue a notice, send what is due, re-send what got stuck."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db import DatabaseBackend
+
+from calsreg.core import clock
+from calsreg.core.errors import InvalidTransition
+from calsreg.notifications.models import Delivery, DeliveryStatus
+from calsreg.notifications.rendering import ensure_template
+from calsreg.notifications.tasks import SendOutcome, delivery_send, send_delivery
+from calsreg.records.services import Actor, audit_record
+
+logger = logging.getLogger(__name__)
+
+# A row is "stuck" once its claim is older than this: far beyond EMAIL_TIMEOUT × the few SMTP round
+# trips of one message, so an attempt still in progress is never mistaken for a stuck one.
+SENDING_STUCK_AFTER = timedelta(minutes=15)
+
+
+def notification_enqueue(
+    *,
+    kind: str,
+    to: str,
+    context: dict[str, Any],
+    subject: models.Model,
+    idempotency_key: str,
+    language: str = "ja",
+) -> Delivery:
+    """Record a notice to send and enqueue its sending task — call inside the caller's transaction.
+
+    With the database task backend both are INSERTs in that transaction (transactional outbox): a
+    rolled-back change sends nothing, a committed one can't lose its notice. If a delivery with
+    ``idempotency_key`` exists it is returned unchanged and nothing is enqueued (the first call
+    wins), so a notice is never sent twice.
+
+    Raises ValueError for a programming error: unknown kind or language, a template missing, a
+    malformed address, an unsaved subject.
+    """
+    ensure_template(kind=kind, language=language)
+    try:
+        validate_email(to)
+    except ValidationError as exc:
+        raise ValueError(f"invalid recipient address {to!r}") from exc
+    if subject.pk is None:
+        raise ValueError("the subject of a notice must be saved first")
+    with transaction.atomic():
+        existing = Delivery.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                delivery = Delivery.objects.create(
+                    kind=kind,
+                    to_address=to,
+                    language=language,
+                    context=context,
+                    subject_type=subject._meta.model_name or "",
+                    subject_id=subject.pk,
+                    idempotency_key=idempotency_key,
+                    status=DeliveryStatus.PENDING,
+                    next_attempt_at=clock.now(),
+                )
+        except IntegrityError:
+            # A concurrent transaction inserted the same key and committed first.
+            return Delivery.objects.get(idempotency_key=idempotency_key)
+        _enqueue(delivery=delivery)
+    return delivery
+
+
+def deliveries_send_due(*, now: datetime | None = None) -> int:
+    """Send every pending delivery due at ``now``, synchronously, in due order; return how many
+    were sent. The same per-delivery function as the task, so the two can run side by side: a row
+    is claimed by one of them only."""
+    now = now or clock.now()
+    due_ids = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)
+    )
+    outcomes = [delivery_send(delivery_id=delivery_id, now=now) for delivery_id in due_ids]
+    return outcomes.count(SendOutcome.SENT)
+
+
+@transaction.atomic
+def delivery_requeue(*, delivery_id: int, actor: Actor, now: datetime | None = None) -> Delivery:
+    """The desk re-sends a failed delivery, or one stuck in ``sending`` (after checking the mail
+    server's log for its ``message_id``): a fresh series of attempts, recorded in the audit log.
+
+    Raises InvalidTransition for a pending or sent delivery, or for one whose attempt may still be
+    in progress (claimed less than SENDING_STUCK_AFTER ago).
+    """
+    now = now or clock.now()
+    delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+    previous = {
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "message_id": delivery.message_id,
+    }
+    if delivery.status == DeliveryStatus.SENDING and not _is_stuck(delivery=delivery, now=now):
+        raise InvalidTransition(
+            _("送信処理中のメールです。しばらくしてから再送してください。"),
+            current=delivery.status,
+            target=DeliveryStatus.PENDING,
+        )
+    delivery.transition_to(DeliveryStatus.PENDING)
+    delivery.attempts = 0
+    delivery.next_attempt_at = now
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    _enqueue(delivery=delivery)
+    audit_record(
+        actor=actor,
+        action="notification.requeued",
+        subject=delivery,
+        at=now,
+        summary=f"{delivery.kind} → {delivery.to_address}",
+        data=previous,
+    )
+    return delivery
+
+
+def _is_stuck(*, delivery: Delivery, now: datetime) -> bool:
+    return delivery.last_attempt_at is None or delivery.last_attempt_at <= now - SENDING_STUCK_AFTER
+
+
+def _enqueue(*, delivery: Delivery) -> None:
+    if isinstance(send_delivery.get_backend(), DatabaseBackend):
+        send_delivery.enqueue(delivery.pk)
+    else:
+        # A backend outside the database (immediate, dummy) would otherwise send before the
+        # caller's transaction commits — possibly a notice for a change that is then rolled back.
+        transaction.on_commit(lambda: send_delivery.enqueue(delivery.pk))
