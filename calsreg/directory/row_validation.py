@@ -7,6 +7,7 @@ the field and how to fix it, so the help desk corrects the file in one pass.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,6 +141,10 @@ def _clean_cell(key: str, raw: str) -> Any:
 
 
 def _clean_text(text: str, label: str) -> str:
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        # Line breaks typed with Alt+Enter in Excel, tabs and other control characters: every field
+        # here is one line on a letter, a mail or a drop-down.
+        raise _CellError(_("「%(label)s」に改行などの制御文字があります。1行で入力してください。") % {"label": label})
     if text.startswith(_FORMULA_PREFIXES):
         raise _CellError(
             _("「%(label)s」の先頭に「=」「+」「-」「@」は使えません（Excelで数式として扱われるため）。先頭の記号を削除してください。")

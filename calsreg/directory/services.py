@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -193,11 +194,18 @@ def _plan(rows: list[DirectoryRow]) -> _Plan:
     return plan
 
 
-def _locked(queryset: models.QuerySet, codes: Any) -> dict[str, Any]:
-    return {record.code: record for record in queryset.select_for_update(of=("self",)).filter(code__in=list(codes))}
+def _locked(queryset: models.QuerySet, codes: Iterable[str]) -> dict[str, Any]:
+    locked = queryset.select_for_update(of=("self",)).filter(code__in=list(codes))
+    return {record.code: record for record in locked}
 
 
-def _compare(kind: str, code: str, existing: dict[str, Any], wanted: dict[str, Any], values: Any) -> _Change:
+def _compare(
+    kind: str,
+    code: str,
+    existing: dict[str, Any],
+    wanted: dict[str, Any],
+    values: Callable[[Any], dict[str, Any]],
+) -> _Change:
     instance = existing.get(code)
     if instance is None:
         return _Change(kind=kind, code=code, instance=None, before={}, after=dict(wanted))
@@ -213,25 +221,33 @@ def _compare(kind: str, code: str, existing: dict[str, Any], wanted: dict[str, A
 
 
 def _office_name_clashes(offices: dict[str, tuple[int, dict[str, Any]]]) -> list[RowError]:
-    """Office names are unique. A name held by another office in the database is refused even when
-    the file renames that office too: the swap would need two steps, so the message asks for them."""
-    names = {wanted["name"]: code for code, (_row, wanted) in offices.items()}
+    """Office names are unique (the workbook names its office). A name held by another office in the
+    database is refused even when the file renames that office as well: the unique index would refuse
+    the swap half-way, so the message asks for two imports."""
+    code_of_name = {wanted["name"]: code for code, (_row, wanted) in offices.items()}
     errors = []
-    for holder in OrdererOffice.objects.filter(name__in=list(names)).exclude(code__in=list(offices)):
-        code = names[holder.name]
-        message = _(
-            "事務所名 %(name)s は登録済みの別の事務所（事務所コード %(other)s）の名前です。"
-            "名前を入れ替える場合は、先に %(other)s の事務所名を変えて取り込んでから、もう一度取り込んでください。"
-        ) % {"name": holder.name, "other": holder.code}
-        errors.append(RowError(row=offices[code][0], column="office_name", label="事務所名", message=message))
-    for code, (row, wanted) in offices.items():
-        holder = OrdererOffice.objects.filter(name=wanted["name"]).exclude(code=code).first()
-        if holder is not None and holder.code in offices:
+    for holder in OrdererOffice.objects.filter(name__in=list(code_of_name)).order_by("code"):
+        code = code_of_name[holder.name]
+        if holder.code == code:
+            continue
+        if holder.code in offices:
             message = _(
-                "事務所名 %(name)s は今は事務所コード %(other)s の名前です。"
-                "名前を入れ替える場合は、先に %(other)s の事務所名だけを変えて取り込んでから、もう一度取り込んでください。"
-            ) % {"name": holder.name, "other": holder.code}
-            errors.append(RowError(row=row, column="office_name", label="事務所名", message=message))
+                "事務所名 %(name)s は今は事務所コード %(other)s の名前です。名前を入れ替える場合は、"
+                "先に %(other)s の事務所名だけを変えて取り込んでから、もう一度取り込んでください。"
+            )
+        else:
+            message = _(
+                "事務所名 %(name)s は登録済みの別の事務所（事務所コード %(other)s）の名前です。"
+                "同じ事務所なら事務所コードを %(other)s にしてください。"
+            )
+        errors.append(
+            RowError(
+                row=offices[code][0],
+                column="office_name",
+                label=csv_format.COLUMNS["office_name"],
+                message=str(message % {"name": holder.name, "other": holder.code}),
+            )
+        )
     return sorted(errors, key=lambda error: error.row)
 
 

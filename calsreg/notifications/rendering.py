@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.template import Context, Engine, TemplateDoesNotExist
+from django.template.backends.django import get_installed_libraries
 from django.utils import translation
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def unregister_prepare(*, kind: str) -> None:
 @cache
 def _engine() -> Engine:
     # A separate engine: the site's engine autoescapes for HTML, which would corrupt plain text.
-    return Engine(app_dirs=True, autoescape=False)
+    return Engine(app_dirs=True, autoescape=False, libraries=get_installed_libraries())
 
 
 def template_name(*, kind: str, language: str) -> str:

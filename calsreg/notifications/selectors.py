@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from calsreg.core import clock
 from calsreg.core.errors import NotFound
@@ -35,7 +36,7 @@ def outbox_message_get(*, message_id: int) -> OutboxMessage:
     """One outbox mail with its raw source; NotFound if there is no such row."""
     message = OutboxMessage.objects.select_related("delivery").filter(pk=message_id).first()
     if message is None:
-        raise NotFound(_not_found_message())
+        raise NotFound(_("メールが見つかりません。"))
     return message
 
 
@@ -60,8 +61,3 @@ def deliveries_failed() -> QuerySet[Delivery]:
     """Deliveries that gave up after their last attempt, newest first (the desk's to-do list)."""
     return Delivery.objects.filter(status=DeliveryStatus.FAILED).order_by("-last_attempt_at", "-id")
 
-
-def _not_found_message() -> str:
-    from django.utils.translation import gettext
-
-    return gettext("メールが見つかりません。")

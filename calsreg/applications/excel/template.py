@@ -146,8 +146,8 @@ class _InputSheet:
         self.sheet.sheet_view.showGridLines = False
         self._title()
         for number, section in enumerate(Section, start=1):
-            if section == Section.USERS:
-                # Users, supervisors, billing and terms go on the second printed page.
+            if section == Section.SUPERVISORS:
+                # Page 1: the project, the companies and the users; page 2: the rest.
                 self.sheet.row_breaks.append(Break(id=self.row - 1))
             self._banner(f"{number}．{SECTION_LABELS[section]}")
             self._section(section)

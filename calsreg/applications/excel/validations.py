@@ -42,7 +42,7 @@ _DEFAULT_HINTS: dict[Kind, str] = {
     Kind.EMAIL: "半角で入力してください。例: taro@example.co.jp",
     Kind.PHONE: "市外局番から入力してください。例: 025-285-5511",
     Kind.POSTCODE: "7桁で入力してください。例: 950-8570",
-    Kind.DATE: "例: 2026/12/01",
+    Kind.DATE: "例: 2026-12-01",
     Kind.USER_ROLE: "一覧から選んでください。",
     Kind.SUPERVISOR_TITLE: "一覧から選んでください。",
 }

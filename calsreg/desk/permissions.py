@@ -1,0 +1,34 @@
+"""Who may open the desk's pages.
+
+Role separation (security invariant 6): the application queue and everything holding applicants'
+personal data is for the help desk and administrators only. A billing agent is staff and may sign in
+at the desk, but gets 403 here; account holders (contractors, supervisors) are refused as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/forbidden.html", status=403)
+
+
+def desk_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous → the desk login page; signed in without a help-desk role → 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not getattr(user, "is_desk_staff", False):
+            return _forbidden(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,40 @@
+"""Reads of the directory: the offices an application can name, and whom to ask for confirmation."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from calsreg.core.width import strip_spaces, to_half_width
+from calsreg.directory.models import OrdererOffice, Supervisor, SupervisorTitle
+
+# Most senior first: the order in which a desk operator would look for someone to confirm.
+_TITLE_RANK = Case(
+    When(title=SupervisorTitle.GENERAL_SUPERVISOR, then=Value(0)),
+    When(title=SupervisorTitle.CHIEF_SUPERVISOR, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def offices_active() -> QuerySet[OrdererOffice]:
+    """Active offices, by code, with their organisation (for drop-downs and the workbook's list)."""
+    return OrdererOffice.objects.filter(active=True).select_related("organisation").order_by("code")
+
+
+def supervisors_of_office(*, office: OrdererOffice) -> QuerySet[Supervisor]:
+    """The active supervisors of ``office``, general supervisor first, then chief, then by code."""
+    return Supervisor.objects.filter(office=office, active=True).order_by(_TITLE_RANK, "code")
+
+
+def office_by_code_or_name(value: str) -> OrdererOffice | None:
+    """The active office whose code or name is exactly ``value`` (surrounding spaces ignored), else None.
+
+    The web form and the API send the code; the workbook stores the name chosen from its drop-down.
+    The code is tried first: codes are half-width ASCII, so a full-width code typed by hand still matches.
+    """
+    text = strip_spaces(value or "")
+    if not text:
+        return None
+    code = to_half_width(text)
+    matches = list(offices_active().filter(Q(code=code) | Q(name=text)))
+    return next((office for office in matches if office.code == code), matches[0] if matches else None)
