@@ -1,5 +1,21 @@
 """Shared test configuration. Fixture modules live in tests/plugins/ and are registered here."""
 
+import pytest
+
 pytest_plugins = [
     "tests.plugins.smtp",
+    "tests.plugins.browser",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path_factory):
+    """Evidence and other files written by a test go to its own folder, never to var/media."""
+    location = tmp_path_factory.mktemp("media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }

@@ -11,6 +11,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.core.models import TimeStampedModel
+
 
 class Role(models.TextChoices):
     HELP_DESK = "help_desk", _("ヘルプデスク")
@@ -42,3 +44,38 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class ApiToken(TimeStampedModel):
+    """A bearer token for the staff API. Only the SHA-256 of the secret is stored.
+
+    The secret itself is shown once, when the token is issued (see ``accounts.services``); a lost
+    secret is replaced by issuing a new token and revoking the old one.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("利用者")
+    )
+    name = models.CharField(_("用途"), max_length=100)
+    # The first characters of the secret, to tell tokens apart in lists and logs (not enough to use it).
+    prefix = models.CharField(_("識別用の先頭文字"), max_length=16)
+    token_hash = models.CharField(_("トークンのSHA-256"), max_length=64, unique=True)
+    last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("APIトークン")
+        verbose_name_plural = _("APIトークン")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(token_hash__regex=r"^[0-9a-f]{64}$"), name="api_token_hash_hex"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

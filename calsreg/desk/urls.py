@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import path
+
+from calsreg.desk.views import applications, auth, directory, intake, outbox, queue
+
+app_name = "desk"
+
+urlpatterns = [
+    path("login/", auth.DeskLoginView.as_view(), name="login"),
+    path("logout/", auth.DeskLogoutView.as_view(), name="logout"),
+    path("", queue.queue, name="queue"),
+    path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
+    path("applications/<int:pk>/supervisors/", applications.application_match, name="application_match"),
+    path("evidence/<int:pk>/", applications.evidence_file, name="evidence"),
+    path("intake/", intake.intake, name="intake"),
+    path("directory/", directory.directory, name="directory"),
+    path("directory/export.csv", directory.directory_export, name="directory_export"),
+    path("directory/import/", directory.directory_import_preview, name="directory_import"),
+    path("directory/import/confirm/", directory.directory_import_confirm, name="directory_import_confirm"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
+]

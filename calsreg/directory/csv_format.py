@@ -144,7 +144,10 @@ def parse(content: bytes) -> ParsedFile:
         if any(cell.strip() for cell in cells)
     ]
     return ParsedFile(
-        encoding=encoding, columns=columns, duplicate_headers=duplicates, ignored_headers=ignored,
+        encoding=encoding,
+        columns=columns,
+        duplicate_headers=duplicates,
+        ignored_headers=ignored,
         header_width=len(records[0]),
         rows=rows,
     )

@@ -36,7 +36,9 @@ class RowError:
             return FieldError(field="file", label=str(_("ファイル")), message=self.message)
         if not self.label:
             return FieldError(
-                field=f"rows[{self.row}]", label=str(_("%(row)d行目")) % {"row": self.row}, message=self.message
+                field=f"rows[{self.row}]",
+                label=str(_("%(row)d行目")) % {"row": self.row},
+                message=self.message,
             )
         return FieldError(
             field=f"rows[{self.row}].{self.column}",
@@ -77,9 +79,9 @@ class ImportReport:
     def lines(self) -> list[str]:
         """A plain-text summary, one line each, in Japanese."""
         if self.errors:
-            head = _("エラーが%(count)d件あるため、何も登録していません。修正して取り込み直してください。") % {
-                "count": len(self.errors)
-            }
+            head = _(
+                "エラーが%(count)d件あるため、何も登録していません。修正して取り込み直してください。"
+            ) % {"count": len(self.errors)}
             return [str(head), *(str(error) for error in self.errors)]
         if self.dry_run:
             head = _("確認のみ（登録していません）: %(rows)d行、エラーなし。取り込むと次のとおりです。")
@@ -101,7 +103,5 @@ class ImportReport:
                 }
             )
         if self.ignored_columns:
-            lines.append(
-                str(_("使わなかった列: %(columns)s")) % {"columns": "、".join(self.ignored_columns)}
-            )
+            lines.append(str(_("使わなかった列: %(columns)s")) % {"columns": "、".join(self.ignored_columns)})
         return lines

@@ -26,8 +26,9 @@ _WHITESPACE_RE = re.compile(r"[\s\u3000]+")
 # (CSV injection), so such text is refused at the door.
 _FORMULA_PREFIXES = ("=", "+", "-", "@")
 _ACTIVE_VALUES = {"1": True, "有効": True, "0": False, "無効": False}
-_TITLE_VALUES = {label: value for value, label in TITLE_LABELS.items()} | {
-    str(value): value for value in TITLE_LABELS
+# The Japanese label (what the file shows) or the stored value (what a script may write).
+_TITLE_VALUES = {label: str(value) for value, label in TITLE_LABELS.items()} | {
+    str(value): str(value) for value in TITLE_LABELS
 }
 
 # Model field lengths (see models.py).
@@ -76,7 +77,9 @@ def check_header(parsed: ParsedFile) -> list[RowError]:
     errors: list[RowError] = []
     missing = [label for key, label in COLUMNS.items() if key not in parsed.columns]
     if missing:
-        message = _("見出し行に「%(columns)s」の列がありません。1行目は書き出したCSVと同じ見出しにしてください。")
+        message = _(
+            "見出し行に「%(columns)s」の列がありません。1行目は書き出したCSVと同じ見出しにしてください。"
+        )
         errors.append(_error(0, "", message % {"columns": "」「".join(missing)}))
     for header in parsed.duplicate_headers:
         message = _("見出し「%(header)s」が2回以上あります。どちらか1つの列にしてください。")
@@ -144,10 +147,14 @@ def _clean_text(text: str, label: str) -> str:
     if any(unicodedata.category(char) == "Cc" for char in text):
         # Line breaks typed with Alt+Enter in Excel, tabs and other control characters: every field
         # here is one line on a letter, a mail or a drop-down.
-        raise _CellError(_("「%(label)s」に改行などの制御文字があります。1行で入力してください。") % {"label": label})
+        raise _CellError(
+            _("「%(label)s」に改行などの制御文字があります。1行で入力してください。") % {"label": label}
+        )
     if text.startswith(_FORMULA_PREFIXES):
         raise _CellError(
-            _("「%(label)s」の先頭に「=」「+」「-」「@」は使えません（Excelで数式として扱われるため）。先頭の記号を削除してください。")
+            _(
+                "「%(label)s」の先頭に「=」「+」「-」「@」は使えません（Excelで数式として扱われるため）。先頭の記号を削除してください。"
+            )
             % {"label": label}
         )
     return text
@@ -196,7 +203,8 @@ def _clean_phone(text: str, label: str) -> str:
     phone = normalise_phone(text)
     if phone is None:
         raise _CellError(
-            _("「%(label)s」は市外局番から半角数字で入力してください（例: 025-285-5511）。") % {"label": label}
+            _("「%(label)s」は市外局番から半角数字で入力してください（例: 025-285-5511）。")
+            % {"label": label}
         )
     return phone
 
@@ -204,7 +212,9 @@ def _clean_phone(text: str, label: str) -> str:
 def _clean_postcode(text: str, label: str) -> str:
     postcode = normalise_postcode(text)
     if postcode is None:
-        raise _CellError(_("「%(label)s」は7桁の半角数字で入力してください（例: 950-8570）。") % {"label": label})
+        raise _CellError(
+            _("「%(label)s」は7桁の半角数字で入力してください（例: 950-8570）。") % {"label": label}
+        )
     return postcode
 
 
@@ -212,7 +222,8 @@ def _clean_title(text: str, label: str) -> str:
     title = _TITLE_VALUES.get(text) or _TITLE_VALUES.get(to_half_width(text).lower())
     if title is None:
         raise _CellError(
-            _("「%(label)s」は「総括監督員」「主任監督員」「監督員」のいずれかを入力してください。") % {"label": label}
+            _("「%(label)s」は「総括監督員」「主任監督員」「監督員」のいずれかを入力してください。")
+            % {"label": label}
         )
     return title
 
@@ -253,8 +264,12 @@ def _check_across_rows(cleaned: list[tuple[int, dict[str, Any]]]) -> list[RowErr
         code = values.get("code")
         if code is not None:
             if code in first_of_supervisor:
-                message = _("職員コード %(code)s は%(first)d行目と重複しています。1人につき1行にしてください。")
-                errors.append(_error(number, "code", message % {"code": code, "first": first_of_supervisor[code]}))
+                message = _(
+                    "職員コード %(code)s は%(first)d行目と重複しています。1人につき1行にしてください。"
+                )
+                errors.append(
+                    _error(number, "code", message % {"code": code, "first": first_of_supervisor[code]})
+                )
             else:
                 first_of_supervisor[code] = number
         errors.extend(_check_same(number, values, "office_code", _OFFICE_COLUMNS, first_of_office))
@@ -271,7 +286,11 @@ def _check_across_rows(cleaned: list[tuple[int, dict[str, Any]]]) -> list[RowErr
                 "事務所ごとに違う名前にしてください。"
             )
             errors.append(
-                _error(number, "office_name", message % {"name": office_name, "first": first[0], "other": first[1]})
+                _error(
+                    number,
+                    "office_name",
+                    message % {"name": office_name, "first": first[0], "other": first[1]},
+                )
             )
     return errors
 

@@ -175,9 +175,13 @@ def _plan(rows: list[DirectoryRow]) -> _Plan:
     plan = _Plan(errors=_office_name_clashes(offices))
     existing_organisations = _locked(OrdererOrganisation.objects.all(), organisations)
     existing_offices = _locked(OrdererOffice.objects.select_related("organisation"), offices)
-    existing_supervisors = _locked(Supervisor.objects.select_related("office"), {row.code: row for row in rows})
+    existing_supervisors = _locked(
+        Supervisor.objects.select_related("office"), {row.code: row for row in rows}
+    )
     for code, wanted in organisations.items():
-        plan.changes.append(_compare("organisation", code, existing_organisations, wanted, _organisation_values))
+        plan.changes.append(
+            _compare("organisation", code, existing_organisations, wanted, _organisation_values)
+        )
     for code, (_row, wanted) in offices.items():
         plan.changes.append(_compare("office", code, existing_offices, wanted, _office_values))
     for row in rows:
@@ -190,7 +194,9 @@ def _plan(rows: list[DirectoryRow]) -> _Plan:
             "phone": row.phone,
             "active": row.active,
         }
-        plan.changes.append(_compare("supervisor", row.code, existing_supervisors, wanted, _supervisor_values))
+        plan.changes.append(
+            _compare("supervisor", row.code, existing_supervisors, wanted, _supervisor_values)
+        )
     return plan
 
 
@@ -291,7 +297,9 @@ def _audit(change: _Change, *, instance: models.Model, actor: Actor, now: dateti
         actor=actor,
         action=f"directory.{change.kind}_{'created' if created else 'updated'}",
         subject=instance,
-        summary=str(summary % {"kind": _KIND_LABELS[change.kind], "code": change.code, "name": instance.name}),
+        summary=str(
+            summary % {"kind": _KIND_LABELS[change.kind], "code": change.code, "name": instance.name}
+        ),
         data={"code": change.code, "source": "csv", "before": change.before, "after": change.after},
         at=now,
     )

@@ -86,8 +86,9 @@ def ensure_template(*, kind: str, language: str) -> None:
         template = _engine().get_template(name)
     except TemplateDoesNotExist as exc:
         raise ValueError(f"no mail template {name}") from exc
-    if not template.source.startswith(SUBJECT_PREFIX):
-        raise ValueError(f"mail template {name} must start with {SUBJECT_PREFIX!r}")
+    # The first line may load tag libraries before the subject: "{% load jdate %}Subject: …".
+    if SUBJECT_PREFIX not in template.source.split("\n", 1)[0]:
+        raise ValueError(f"the first line of mail template {name} must be the {SUBJECT_PREFIX!r} line")
 
 
 def render_mail(*, kind: str, language: str, context: Mapping[str, Any]) -> RenderedMail:

@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) for tests, and a helper that runs the real task worker.
 
 ``smtp_server`` points Django's SMTP backend at a server on 127.0.0.1 and yields an ``SmtpServer``:
-``.messages`` (parsed with ``email.policy.default``, so headers come back decoded), ``.envelopes``
+``.messages`` (parsed with ``email.policy.default``, so headers come back decoded; line endings
+"\n"), ``.subjects`` (decoded and trimmed), ``.envelopes``
 (mail_from, rcpt_tos and the raw bytes as received) and ``.refuse_next(...)`` to make the next
 command(s) fail with a given reply.
 
@@ -47,6 +48,16 @@ class SmtpServer:
     _refusals: dict[str, list[str]] = field(default_factory=lambda: {"RCPT": [], "DATA": []})
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def subjects(self) -> list[str]:
+        """Decoded subjects as a mail client shows them.
+
+        Django folds a long non-ASCII subject so that its first encoded word starts on a continuation
+        line ("Subject:" CRLF SP "=?utf-8?b?…"); ``email.policy.default`` keeps that folding space in
+        ``message["Subject"]``, mail clients don't.
+        """
+        return [str(message["Subject"]).strip() for message in self.messages]
+
     def refuse_next(self, *, reply: str, at: Literal["RCPT", "DATA"] = "DATA", times: int = 1) -> None:
         """Answer the next ``times`` RCPT or DATA commands with ``reply`` (e.g. "451 4.3.0 Busy")."""
         with self._lock:
@@ -57,7 +68,9 @@ class SmtpServer:
             return self._refusals[at].pop(0) if self._refusals[at] else None
 
     # aiosmtpd handler hooks (run in the server's thread).
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         refusal = self._take_refusal("RCPT")
         if refusal:
             return refusal
@@ -71,7 +84,8 @@ class SmtpServer:
         content = bytes(envelope.original_content or envelope.content)
         with self._lock:
             self.envelopes.append(Envelope(envelope.mail_from, list(envelope.rcpt_tos), content))
-            parsed = email.message_from_bytes(content, policy=email.policy.default)
+            # Python's email package works in "\n" line endings; the raw CRLF stays in .envelopes.
+            parsed = email.message_from_bytes(content.replace(b"\r\n", b"\n"), policy=email.policy.default)
             self.messages.append(parsed)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
@@ -110,7 +124,9 @@ def run_task_worker() -> int:
     # The worker installs its own SIGINT/SIGTERM handlers; put pytest's back afterwards.
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
     try:
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name=*", verbosity=0)
+        call_command(
+            "db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name=*", verbosity=0
+        )
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)

@@ -1,0 +1,32 @@
+"""Two reads the API needs that the domain selectors do not offer yet.
+
+They belong in ``applications/selectors.py`` and ``directory/selectors.py``; they live here only until
+those modules (kept by other work streams) grow them. Both are thin and keep O(1) queries.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from calsreg.applications.models import Application
+from calsreg.applications.selectors import application_detail
+from calsreg.core.errors import NotFound
+from calsreg.directory.models import OrdererOffice, Supervisor
+from calsreg.directory.selectors import offices_active
+
+
+def application_detail_by_receipt_number(*, receipt_number: str) -> Application:
+    """The application with every related row (``application_detail``); raises ``NotFound``."""
+    pk = Application.objects.filter(receipt_number=receipt_number.strip().upper()).values_list("pk", flat=True)
+    found = pk.first()
+    if found is None:
+        raise NotFound(_("その受付番号の申込はありません。"))
+    return application_detail(pk=found)
+
+
+def offices_with_supervisors() -> QuerySet[OrdererOffice]:
+    """Active offices, each with its active supervisors by code (two queries in all)."""
+    return offices_active().prefetch_related(
+        Prefetch("supervisors", queryset=Supervisor.objects.filter(active=True).order_by("code"))
+    )

@@ -1,0 +1,168 @@
+"""Forms of the desk: they parse and check input; the services decide."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from calsreg.applications.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
+from calsreg.applications.states import Status
+from calsreg.directory.selectors import offices_active
+
+# Longest free-text search the queue accepts (a receipt number or a project name fits easily).
+QUEUE_TEXT_MAX_CHARS = 100
+
+
+class DeskAuthenticationForm(AuthenticationForm):
+    """The desk's sign-in: only staff roles; account holders sign in on the portal's my page."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "ユーザー名またはパスワードが正しくありません。続けて間違えると、しばらくログインできなくなります。"
+        ),
+        "inactive": _("このアカウントは無効です。管理者に連絡してください。"),
+        "not_staff": _(
+            "このログイン画面はヘルプデスク・管理者・請求代行の職員用です。"
+            "受注者・監督員の方はマイページからログインしてください。"
+        ),
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_staff_member:
+            raise forms.ValidationError(self.error_messages["not_staff"], code="not_staff")
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's GET form. Invalid values are reported and ignored, never a server error."""
+
+    status = forms.ChoiceField(label=_("状態"), required=False)
+    office = forms.ModelChoiceField(
+        label=_("発注事務所"), queryset=None, required=False, empty_label=_("すべて")
+    )
+    received_from = forms.DateField(
+        label=_("受付日（から）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("受付日（まで）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(
+        label=_("キーワード"),
+        required=False,
+        max_length=QUEUE_TEXT_MAX_CHARS,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("受付番号・工事番号・工事名・会社名")}),
+    )
+    duplicates = forms.BooleanField(label=_("重複の疑いのみ"), required=False)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("すべて")), *Status.choices]
+        self.fields["office"].queryset = offices_active()
+        self.fields["sort"].choices = [(key, key) for key in QUEUE_SORTS]
+
+    def filters(self) -> QueueFilters:
+        """The valid part of the input as ``QueueFilters`` (a bad field falls back to its default)."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+        office = data.get("office")
+        return QueueFilters(
+            status=data.get("status") or "",
+            office_id=office.pk if office else None,
+            received_from=data.get("received_from"),
+            received_to=data.get("received_to"),
+            text=data.get("q") or "",
+            duplicates_only=bool(data.get("duplicates")),
+            sort=data.get("sort") or DEFAULT_QUEUE_SORT,
+        )
+
+
+class SupervisorMatchForm(forms.Form):
+    """Match the names typed on a workbook to the office's own directory entries."""
+
+    supervisors = forms.ModelMultipleChoiceField(
+        label=_("名簿の監督員"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("名簿から監督員を1人以上選んでください。")},
+    )
+
+    def __init__(self, *args, office_supervisors, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supervisors"].queryset = office_supervisors
+
+
+class UploadForm(forms.Form):
+    """One uploaded file with an allowed extension and a size limit (checked before it is read)."""
+
+    extensions: tuple[str, ...] = ()
+    file = forms.FileField(label=_("ファイル"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        suffix = PurePath(upload.name or "").suffix.lower()
+        if suffix not in self.extensions:
+            raise forms.ValidationError(
+                _("%(allowed)s のファイルを選んでください（選ばれたファイル: %(name)s）。"),
+                params={"allowed": "・".join(self.extensions), "name": upload.name},
+                code="extension",
+            )
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("ファイルが大きすぎます（%(size)s）。%(limit)s以下にしてください。"),
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
+                },
+                code="too_large",
+            )
+        return upload
+
+    def content(self) -> bytes:
+        return self.cleaned_data["file"].read()
+
+    def filename(self) -> str:
+        return PurePath(self.cleaned_data["file"].name).name
+
+
+class IntakeForm(UploadForm):
+    """A filled workbook that reached the desk outside the portal, or the mail it was attached to."""
+
+    extensions = (".xlsx", ".eml")
+    file = forms.FileField(
+        label=_("申込書（.xlsx）または受信メール（.eml）"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,.eml,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,message/rfc822"}
+        ),
+    )
+
+    def is_mail(self) -> bool:
+        return self.filename().lower().endswith(".eml")
+
+
+class DirectoryImportForm(UploadForm):
+    extensions = (".csv",)
+    file = forms.FileField(
+        label=_("発注者名簿（CSV）"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
+    )
+
+
+class DirectoryConfirmForm(forms.Form):
+    """The confirmation names the previewed file by its digest, so exactly that file is imported."""
+
+    digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+
+
+class OutboxSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("検索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("宛先・件名・本文")}),
+    )

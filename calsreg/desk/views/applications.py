@@ -1,0 +1,109 @@
+"""One application: everything the desk needs to process it, the supervisor match, evidence files."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from calsreg.applications.models import Application
+from calsreg.applications.selectors import application_detail as application_detail_get
+from calsreg.applications.services import application_match_supervisors, application_viewed
+from calsreg.core.errors import NotFound, ValidationFailed
+from calsreg.desk import presenters
+from calsreg.desk.flows import application_evidence, evidence_download, evidence_read
+from calsreg.desk.forms import SupervisorMatchForm
+from calsreg.desk.permissions import desk_staff_required
+from calsreg.directory.selectors import supervisors_of_office
+from calsreg.notifications.selectors import deliveries_for
+from calsreg.records.selectors import audit_timeline, evidence_for
+from calsreg.records.services import Actor, evidence_verify
+
+
+def _application_or_404(pk: int) -> Application:
+    try:
+        return application_detail_get(pk=pk)
+    except Application.DoesNotExist as missing:
+        raise Http404(_("申込が見つかりません。")) from missing
+
+
+@desk_staff_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application_or_404(pk)
+    # Recorded before the timeline is read, so the operator sees their own view listed.
+    application_viewed(application=application, actor=Actor.staff(request.user))
+    users = list(application.users.all())
+    return render(
+        request,
+        "desk/application_detail.html",
+        {
+            "application": application,
+            "sections": presenters.application_sections(application),
+            "user_columns": presenters.user_columns(),
+            "user_rows": presenters.user_rows(users),
+            "supervisors": list(application.supervisors.all()),
+            "stated_supervisors": presenters.stated_supervisors(application),
+            "candidates": list(supervisors_of_office(office=application.office)),
+            "matched_ids": {supervisor.pk for supervisor in application.supervisors.all()},
+            "evidence": [evidence_verify(evidence=item) for item in evidence_for(subject=application)],
+            "timeline": list(audit_timeline(subject=application)),
+            "deliveries": list(deliveries_for(subject=application)),
+        },
+    )
+
+
+@require_POST
+@desk_staff_required
+def application_match(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application_or_404(pk)
+    form = SupervisorMatchForm(request.POST, office_supervisors=supervisors_of_office(office=application.office))
+    if not form.is_valid():
+        for error in form.errors.get("supervisors", []):
+            messages.error(request, error)
+        return redirect(f"{application_url(application)}#supervisors")
+    try:
+        application_match_supervisors(
+            application=application,
+            supervisor_ids=[supervisor.pk for supervisor in form.cleaned_data["supervisors"]],
+            actor=Actor.staff(request.user),
+        )
+    except ValidationFailed as refusal:
+        for error in refusal.errors:
+            messages.error(request, error.message)
+    else:
+        messages.success(request, _("監督員を名簿と照合しました。確認の連絡先は名簿の連絡先です。"))
+    return redirect(f"{application_url(application)}#supervisors")
+
+
+def application_url(application: Application) -> str:
+    return reverse("desk:application_detail", args=[application.pk])
+
+
+@desk_staff_required
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve an evidence file as stored; a file that no longer verifies is shown as a warning first."""
+    try:
+        evidence, application = application_evidence(evidence_id=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    copy = evidence_read(evidence=evidence)
+    if copy.content is None or (not copy.intact and request.GET.get("acknowledge") != "1"):
+        status = 404 if copy.content is None else 409
+        return render(
+            request,
+            "desk/evidence_warning.html",
+            {"evidence": evidence, "application": application, "copy": copy},
+            status=status,
+        )
+    evidence_download(copy=copy, application=application, actor=Actor.staff(request.user))
+    return FileResponse(
+        io.BytesIO(copy.content),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type or "application/octet-stream",
+    )
