@@ -23,8 +23,8 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    value = os.environ.get(name, "")
+    return int(value) if value else default
 
 
 DEBUG = env_bool("CALSREG_DEBUG", False)
@@ -133,6 +133,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("CALSREG_AXES_ENABLED", True)
+AXES_LOCKOUT_TEMPLATE = "desk/lockout.html"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("CALSREG_SECURE_COOKIES", False)

@@ -69,7 +69,8 @@ class ApiToken(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(token_hash__regex=r"^[0-9a-f]{64}$"), name="api_token_hash_hex"
+                condition=models.Q(token_hash__regex=r"^[0-9a-f]{64}$"),  # noqa: S106
+                name="api_token_hash_hex",
             )
         ]
 

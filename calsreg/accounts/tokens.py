@@ -10,7 +10,7 @@ import hashlib
 import secrets
 
 # Makes a leaked secret recognisable (secret scanners, logs): "calsreg API token".
-SECRET_PREFIX = "csr_"
+SECRET_PREFIX = "csr_"  # noqa: S105 (a marker, not a secret)
 SECRET_RANDOM_BYTES = 32
 # Characters kept in clear to tell tokens apart: the marker plus 6 of the random part.
 DISPLAY_PREFIX_LENGTH = len(SECRET_PREFIX) + 6

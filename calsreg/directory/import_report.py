@@ -79,10 +79,10 @@ class ImportReport:
     def lines(self) -> list[str]:
         """A plain-text summary, one line each, in Japanese."""
         if self.errors:
-            head = _(
+            refused = _(
                 "エラーが%(count)d件あるため、何も登録していません。修正して取り込み直してください。"
             ) % {"count": len(self.errors)}
-            return [str(head), *(str(error) for error in self.errors)]
+            return [str(refused), *(str(error) for error in self.errors)]
         if self.dry_run:
             head = _("確認のみ（登録していません）: %(rows)d行、エラーなし。取り込むと次のとおりです。")
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +134,7 @@ def _clean_cell(key: str, raw: str) -> Any:
         if key in _OPTIONAL:
             return ""
         raise _CellError(_("「%(label)s」が空欄です。入力してください。") % {"label": label})
-    value = _CLEANERS.get(key, _clean_text)(text, label)
+    value: Any = _CLEANERS.get(key, _clean_text)(text, label)
     limit = _MAX_LENGTH.get(key)
     if limit is not None and len(value) > limit:
         raise _CellError(
@@ -237,7 +238,7 @@ def _clean_active(text: str, label: str) -> bool:
     return active
 
 
-_CLEANERS = {
+_CLEANERS: dict[str, Callable[[str, str], Any]] = {
     "organisation_code": _clean_code,
     "office_code": _clean_code,
     "office_postcode": _clean_postcode,

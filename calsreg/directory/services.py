@@ -175,9 +175,7 @@ def _plan(rows: list[DirectoryRow]) -> _Plan:
     plan = _Plan(errors=_office_name_clashes(offices))
     existing_organisations = _locked(OrdererOrganisation.objects.all(), organisations)
     existing_offices = _locked(OrdererOffice.objects.select_related("organisation"), offices)
-    existing_supervisors = _locked(
-        Supervisor.objects.select_related("office"), {row.code: row for row in rows}
-    )
+    existing_supervisors = _locked(Supervisor.objects.select_related("office"), (row.code for row in rows))
     for code, wanted in organisations.items():
         plan.changes.append(
             _compare("organisation", code, existing_organisations, wanted, _organisation_values)
@@ -257,7 +255,7 @@ def _office_name_clashes(offices: dict[str, tuple[int, dict[str, Any]]]) -> list
     return sorted(errors, key=lambda error: error.row)
 
 
-_MODELS: dict[str, type[models.Model]] = {
+_MODELS: dict[str, type[OrdererOrganisation | OrdererOffice | Supervisor]] = {
     "organisation": OrdererOrganisation,
     "office": OrdererOffice,
     "supervisor": Supervisor,
@@ -287,7 +285,13 @@ def _apply(plan: _Plan, *, actor: Actor, now: datetime) -> None:
             _audit(change, instance=instance, actor=actor, now=now)
 
 
-def _audit(change: _Change, *, instance: models.Model, actor: Actor, now: datetime) -> None:
+def _audit(
+    change: _Change,
+    *,
+    instance: OrdererOrganisation | OrdererOffice | Supervisor,
+    actor: Actor,
+    now: datetime,
+) -> None:
     created = change.instance is None
     if created:
         summary = _("%(kind)s %(code)s（%(name)s）を名簿CSVから登録しました。")

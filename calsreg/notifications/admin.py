@@ -23,7 +23,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "to_address", "language", "status", "attempts", "next_attempt_at", "sent_at")
+    list_display = (
+        "id",
+        "kind",
+        "to_address",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    )
     list_filter = ("status", "kind", "language")
     search_fields = ("to_address", "idempotency_key", "message_id")
     date_hierarchy = "created_at"

@@ -6,6 +6,8 @@ A delivery names what it is about the way ``calsreg.records`` does (``subject_ty
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# A row is "stuck" once its claim is older than this: far beyond EMAIL_TIMEOUT × the few SMTP round
+# trips of one message, so an attempt still in progress is never mistaken for a stuck one.
+SENDING_STUCK_AFTER = timedelta(minutes=15)
+
+
 class MailLanguage(models.TextChoices):
     JA = "ja", _("日本語")
     EN = "en", _("英語")
@@ -40,7 +47,9 @@ class Delivery(TimeStampedModel):
 
     kind = models.CharField(_("種類"), max_length=64)
     to_address = models.CharField(_("宛先"), max_length=254)
-    language = models.CharField(_("言語"), max_length=8, choices=MailLanguage.choices, default=MailLanguage.JA)
+    language = models.CharField(
+        _("言語"), max_length=8, choices=MailLanguage.choices, default=MailLanguage.JA
+    )
     # Only what the template needs; secrets (initial passwords) are never put here but supplied by
     # the kind's send-time hook (see calsreg.notifications.rendering.register_prepare).
     context = models.JSONField(_("差込データ"), default=dict, blank=True)

@@ -39,7 +39,7 @@ class OutboxEmailBackend(BaseEmailBackend):
                 sent_at=clock.now(),
                 from_address=message.from_email,
                 to_addresses=", ".join(message.recipients()),
-                subject=message.subject,
+                subject=str(message.subject),
                 body=str(message.body),
                 # Django encodes text parts as UTF-8 (8bit or quoted-printable), headers as ASCII.
                 raw=mime.as_bytes(linesep="\n").decode("utf-8", errors="replace"),

@@ -96,8 +96,8 @@ def render_mail(*, kind: str, language: str, context: Mapping[str, Any]) -> Rend
     base = {"help_desk_email": settings.HELP_DESK_EMAIL, "site_url": settings.SITE_URL}
     template = _engine().get_template(template_name(kind=kind, language=language))
     with translation.override(language):
-        text = template.render(Context({**base, **context}, autoescape=False))
-    text = text.replace("\r\n", "\n")
+        rendered: str = template.render(Context({**base, **context}, autoescape=False))
+    text = rendered.replace("\r\n", "\n")
     head, _sep, body = text.partition("\n\n")
     if not head.startswith(SUBJECT_PREFIX):
         raise ValueError(f"mail template for {kind!r} did not render a subject line")
@@ -112,4 +112,3 @@ def render_delivery(*, delivery: Delivery) -> RenderedMail:
     if hook is not None:
         context.update(hook(delivery=delivery))
     return render_mail(kind=delivery.kind, language=delivery.language, context=context)
-

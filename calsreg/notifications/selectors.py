@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.core import clock
 from calsreg.core.errors import NotFound
-from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage
-from calsreg.notifications.services import SENDING_STUCK_AFTER
+from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus, OutboxMessage
 
 OUTBOX_LIST_LIMIT = 200
 SEARCH_MAX_CHARS = 100
@@ -60,4 +59,3 @@ def deliveries_stuck(*, now: datetime | None = None) -> QuerySet[Delivery]:
 def deliveries_failed() -> QuerySet[Delivery]:
     """Deliveries that gave up after their last attempt, newest first (the desk's to-do list)."""
     return Delivery.objects.filter(status=DeliveryStatus.FAILED).order_by("-last_attempt_at", "-id")
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,16 +14,12 @@ from django_tasks_db import DatabaseBackend
 
 from calsreg.core import clock
 from calsreg.core.errors import InvalidTransition
-from calsreg.notifications.models import Delivery, DeliveryStatus
+from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus
 from calsreg.notifications.rendering import ensure_template
 from calsreg.notifications.tasks import SendOutcome, delivery_send, send_delivery
 from calsreg.records.services import Actor, audit_record
 
 logger = logging.getLogger(__name__)
-
-# A row is "stuck" once its claim is older than this: far beyond EMAIL_TIMEOUT × the few SMTP round
-# trips of one message, so an attempt still in progress is never mistaken for a stuck one.
-SENDING_STUCK_AFTER = timedelta(minutes=15)
 
 
 def notification_enqueue(

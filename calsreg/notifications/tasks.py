@@ -140,7 +140,9 @@ def _record_failure(*, delivery: Delivery, error: Exception, now: datetime) -> S
         current.transition_to(DeliveryStatus.FAILED)
         current.next_attempt_at = None
         current.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
-        logger.error("delivery %s failed for good after %s attempt(s): %s", current.pk, current.attempts, text)
+        logger.error(
+            "delivery %s failed for good after %s attempt(s): %s", current.pk, current.attempts, text
+        )
         return SendOutcome.FAILED
 
 
@@ -158,4 +160,3 @@ def _is_permanent(error: Exception) -> bool:
 def _sender_domain() -> str:
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return address.rpartition("@")[2] or "calsreg.invalid"
-

@@ -1,1 +1,20 @@
-urlpatterns: list = []
+from django.urls import path
+
+from calsreg.portal.views import apply, pages, status, upload
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", pages.top, name="top"),
+    path("how-to-apply/", pages.how_to_apply, name="how_to_apply"),
+    path("downloads/", pages.downloads, name="downloads"),
+    path("downloads/application-form.xlsx", pages.workbook_download, name="workbook"),
+    path("downloads/terms.pdf", pages.terms_pdf, name="terms_pdf"),
+    path("terms/", pages.terms, name="terms"),
+    path("apply/", apply.apply_form, name="apply"),
+    path("apply/supervisors/", apply.supervisor_choices, name="apply_supervisors"),
+    path("apply/user-row/", apply.user_row_add, name="apply_user_row"),
+    path("apply/upload/", upload.apply_upload, name="apply_upload"),
+    path("apply/receipt/<str:receipt_number>/", status.receipt, name="receipt"),
+    path("status/", status.status_lookup, name="status"),
+]

@@ -29,7 +29,9 @@ class StatusOut(Schema):
     status: str = Field(description="状態（コード）")
     status_label: str = Field(validation_alias="get_status_display", description="状態")
     submitted_at: datetime = Field(description="受付日時")
-    steps: list[StepOut] = Field(description="手続の流れ（差戻し・却下・取下げのときは、どの段階も current になりません）")
+    steps: list[StepOut] = Field(
+        description="手続の流れ（差戻し・却下・取下げのときは、どの段階も current になりません）"
+    )
 
     @staticmethod
     def resolve_steps(application) -> list[dict]:

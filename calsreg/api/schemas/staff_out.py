@@ -76,7 +76,9 @@ with translation.override("ja"):
         terms_accepted_at: datetime = Field(description="利用規約への同意日時")
         users: list[ApplicationUserOut] = Field(description="利用者")  # type: ignore[valid-type]
         supervisors: list[SupervisorRefOut] = Field(description="監督員（名簿）")
-        stated_supervisors: list[StatedSupervisorOut] = Field(description="申込書記載の監督員（連絡先には使いません）")
+        stated_supervisors: list[StatedSupervisorOut] = Field(
+            description="申込書記載の監督員（連絡先には使いません）"
+        )
         notices: list[str] = Field(description="入力の自動補正")
 
     ApplicationDetailOut = create_model(  # type: ignore[call-overload]

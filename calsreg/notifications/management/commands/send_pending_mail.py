@@ -19,4 +19,6 @@ class Command(BaseCommand):
         stuck = deliveries_stuck().count()
         if stuck:
             # Not resent automatically (at-most-once): the desk checks the mail log and re-sends.
-            self.stderr.write(f"stuck={stuck} (status 'sending'; check the mail log, then re-send from the desk)")
+            self.stderr.write(
+                f"stuck={stuck} (status 'sending'; check the mail log, then re-send from the desk)"
+            )

@@ -1,0 +1,69 @@
+"""Server time of one page, measured in-process with Django's test client.
+
+What is timed is the whole request through the middleware, the view, its queries and the template,
+as ``Client.get`` sees it; no network, no browser. The query count comes from one separate request
+under ``CaptureQueriesContext``, so recording the SQL does not slow the timed requests.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+class PageFailed(RuntimeError):
+    """A page answered with something other than 200 OK: the benchmark would time an error page."""
+
+
+@dataclass(frozen=True)
+class PageTiming:
+    median_ms: float
+    p95_ms: float
+    queries: int
+    samples: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def time_page(client: Client, urls: Sequence[str], *, repeat: int) -> PageTiming:
+    """Median and p95 of ``repeat`` requests after one warm-up; the requests cycle through ``urls``.
+
+    Raises ``PageFailed`` if any request does not answer 200.
+    """
+    if repeat < 1 or not urls:
+        raise ValueError("need at least one URL and one repetition")
+    _get(client, urls[0])  # warm-up: URL resolver, template loader, connection
+    with CaptureQueriesContext(connection) as captured:
+        _get(client, urls[0])
+    samples_ms = []
+    for i in range(repeat):
+        started = time.perf_counter()
+        _get(client, urls[i % len(urls)])
+        samples_ms.append((time.perf_counter() - started) * 1000)
+    return PageTiming(
+        median_ms=statistics.median(samples_ms),
+        p95_ms=percentile(samples_ms, 95),
+        queries=len(captured.captured_queries),
+        samples=repeat,
+    )
+
+
+def percentile(values: Sequence[float], percent: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least ``percent`` % of values at or below."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _get(client: Client, url: str) -> None:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise PageFailed(f"GET {url} answered {response.status_code}")

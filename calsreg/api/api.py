@@ -1,0 +1,30 @@
+"""The JSON API: one NinjaAPI, its routers, its error handlers and its self-hosted docs page."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from calsreg.api.docs import SelfHostedSwagger
+from calsreg.api.errors import exception_handlers_install
+from calsreg.api.routers import public, staff
+
+DESCRIPTION = """\
+新潟県CALS情報共有サービスの利用申込API。
+
+- 公開: 利用申込（JSON / Excel申込書）、申込状況の照会、発注事務所と監督員の一覧。
+- ヘルプデスク: `Authorization: Bearer <token>`（`manage.py create_api_token` で発行）。
+- 誤りはすべて `{"code", "message", "errors": [{"field", "label", "message"}]}` で返します。
+  `field` は `users[2].requested_id` のように書き、一覧の番号は1から数えます。
+"""
+
+api = NinjaAPI(
+    title="calsreg API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    docs=SelfHostedSwagger(),
+    docs_url="/docs",
+)
+exception_handlers_install(api)
+api.add_router("/", public.router)
+api.add_router("/staff", staff.router)

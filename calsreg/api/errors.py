@@ -1,0 +1,157 @@
+"""Turn every refusal into the one JSON error body ``{"code", "message", "errors": [...]}``.
+
+``DomainError`` subclasses carry their own HTTP status; input the schema already refuses (unknown keys,
+wrong types) is reported in the same shape as the validator's ``ValidationFailed``, with field paths
+written the validator's way (``users[2].requested_id``, list positions counted from 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from calsreg.applications.schema import (
+    FIELDS_BY_KEY,
+    SECTION_LABELS,
+    TERMS_FIELD,
+    USER_FIELDS_BY_KEY,
+    Section,
+)
+from calsreg.applications.validation import user_label
+from calsreg.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+
+# Where ninja says an input came from; the first part of every error location.
+_SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
+def error_body(*, code: str, message: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "errors": [e.as_dict() for e in errors or []]}
+
+
+def _domain_error(api: NinjaAPI, request: HttpRequest, exc: DomainError) -> HttpResponse:
+    errors = exc.errors if isinstance(exc, ValidationFailed) else []
+    body = error_body(code=exc.code, message=exc.message, errors=errors)
+    return api.create_response(request, body, status=exc.http_status)
+
+
+def _unauthenticated(api: NinjaAPI, request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = error_body(
+        code="unauthenticated",
+        message=_("有効なAPIトークンを Authorization: Bearer ヘッダーで送ってください。"),
+    )
+    response = api.create_response(request, body, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResponse:
+    body = error_body(code=f"http_{exc.status_code}", message=str(exc))
+    return api.create_response(request, body, status=exc.status_code)
+
+
+def _not_found(api: NinjaAPI, request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _domain_error(api, request, NotFound(_("見つかりません。")))
+
+
+def _invalid_input(api: NinjaAPI, request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [_field_error(error) for error in exc.errors]
+    return _domain_error(api, request, ValidationFailed(errors=errors))
+
+
+def exception_handlers_install(api: NinjaAPI) -> None:
+    api.add_exception_handler(DomainError, lambda request, exc: _domain_error(api, request, exc))
+    api.add_exception_handler(AuthenticationError, lambda request, exc: _unauthenticated(api, request, exc))
+    api.add_exception_handler(HttpError, lambda request, exc: _http_error(api, request, exc))
+    api.add_exception_handler(Http404, lambda request, exc: _not_found(api, request, exc))
+    api.add_exception_handler(NinjaValidationError, lambda request, exc: _invalid_input(api, request, exc))
+
+
+# --- pydantic / ninja errors as FieldErrors ---------------------------------------------------------
+
+
+def _field_error(error: dict[str, Any]) -> FieldError:
+    parts = _location(error.get("loc") or ())
+    path = _path(parts)
+    label = _label(parts)
+    return FieldError(field=path or "body", label=label, message=_message(error, label or path))
+
+
+def _location(loc: Any) -> list[str | int]:
+    parts = list(loc)
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        # A body / file / form parameter is named by the handler's argument: not part of the input.
+        if source in {"body", "file", "form"} and len(parts) > 1 and isinstance(parts[0], str):
+            parts.pop(0)
+    return parts
+
+
+def _path(parts: list[str | int]) -> str:
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part + 1}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+_LABELS = {
+    "users": SECTION_LABELS[Section.USERS],
+    "supervisor_ids": SECTION_LABELS[Section.SUPERVISORS],
+    "terms_accepted": TERMS_FIELD.label,
+    "receipt_number": _lazy("受付番号"),
+    "email": _lazy("メールアドレス"),
+    "file": _lazy("申込書ファイル"),
+    "page": _lazy("ページ"),
+}
+
+
+def _label(parts: list[str | int]) -> str:
+    if not parts or not isinstance(parts[0], str):
+        return ""
+    key = parts[0]
+    if key == "users" and len(parts) >= 3 and isinstance(parts[1], int) and parts[2] in USER_FIELDS_BY_KEY:
+        return user_label(parts[1] + 1, str(USER_FIELDS_BY_KEY[str(parts[2])].label))
+    if key in FIELDS_BY_KEY:
+        return str(FIELDS_BY_KEY[key].label)
+    return str(_LABELS.get(key, ""))
+
+
+def _message(error: dict[str, Any], name: str) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return _("「%(name)s」という項目は受け付けていません。項目名を確認してください。") % {"name": name}
+    if kind == "missing":
+        return _("「%(name)s」がありません。") % {"name": name}
+    if kind in {"string_type", "string_too_long"}:
+        return _("「%(name)s」は文字列（%(max)s文字以内）で送ってください。") % {
+            "name": name,
+            "max": (error.get("ctx") or {}).get("max_length", "—"),
+        }
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return _("「%(name)s」は整数で送ってください。") % {"name": name}
+    if kind in {"bool_type", "bool_parsing"}:
+        return _("「%(name)s」は true か false で送ってください。") % {"name": name}
+    if kind in {"list_type", "tuple_type"}:
+        return _("「%(name)s」は配列で送ってください。") % {"name": name}
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return _("「%(name)s」はオブジェクトで送ってください。") % {"name": name}
+    if kind in {"date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}:
+        return _("「%(name)s」は日付（例: 2026-12-01）で送ってください。") % {"name": name}
+    if kind in {"enum", "literal_error"}:
+        return _("「%(name)s」は次のいずれかにしてください: %(expected)s") % {
+            "name": name,
+            "expected": (error.get("ctx") or {}).get("expected", ""),
+        }
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("「%(name)s」の値が小さすぎます。") % {"name": name}
+    if kind == "json_invalid":
+        return _("本文をJSONとして読めません。")
+    return _("「%(name)s」の形式が正しくありません。") % {"name": name}

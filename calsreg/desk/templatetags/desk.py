@@ -1,0 +1,37 @@
+"""Small template helpers for the desk's layout."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# Which header menu entry each desk page belongs to (by URL name).
+NAV_SECTIONS: dict[str, frozenset[str]] = {
+    "applications": frozenset({"queue", "application_detail", "evidence"}),
+    "intake": frozenset({"intake"}),
+    "directory": frozenset({"directory", "directory_import", "directory_import_confirm"}),
+    "outbox": frozenset({"outbox", "outbox_detail"}),
+}
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context: template.Context, section: str) -> str:
+    """``aria-current="page"`` on the menu entry of the page being shown."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match and match.url_name in NAV_SECTIONS.get(section, ()):
+        return mark_safe(' aria-current="page"')  # noqa: S308 — a constant string
+    return ""
+
+
+@register.filter
+def minutes(value: timedelta | None) -> int:
+    """Whole minutes of a duration, rounded up (a lockout of 29.5 minutes reads as 30)."""
+    if not value:
+        return 0
+    seconds = int(value.total_seconds())
+    return -(-seconds // 60)

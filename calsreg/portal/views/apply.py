@@ -1,0 +1,99 @@
+"""The web application form: shown, re-shown with every value and error kept, and submitted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_http_methods
+
+from calsreg.applications.schema import MAX_USERS
+from calsreg.core.errors import FieldError, ValidationFailed
+from calsreg.directory.selectors import office_by_code_or_name, offices_active, supervisors_of_office
+from calsreg.portal.flows import application_submit_from_web
+from calsreg.portal.views.status import receipt_remember
+from calsreg.portal.webform import (
+    INITIAL_USER_ROWS,
+    form_view,
+    raw_from_post,
+    user_row,
+    user_row_count,
+)
+
+# Buttons of the form that only re-show it (they make it work without JavaScript).
+ADD_USER_ACTION = "add_user"
+REFRESH_ACTION = "refresh"
+
+
+@require_http_methods(["GET", "POST"])
+def apply_form(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render_form(request, raw={}, row_count=INITIAL_USER_ROWS)
+    raw = raw_from_post(request.POST)
+    action = request.POST.get("action", "")
+    if action in {ADD_USER_ACTION, REFRESH_ACTION}:
+        add = 1 if action == ADD_USER_ACTION else 0
+        return _render_form(request, raw=raw, row_count=user_row_count(request.POST, raw, add=add))
+    try:
+        application = application_submit_from_web(raw=raw, language=translation.get_language() or "ja")
+    except ValidationFailed as failure:
+        return _render_form(
+            request, raw=raw, row_count=user_row_count(request.POST, raw), errors=failure.errors
+        )
+    receipt_remember(request.session, application)
+    return redirect("portal:receipt", receipt_number=application.receipt_number)
+
+
+def _render_form(
+    request: HttpRequest, *, raw: dict[str, Any], row_count: int, errors: list[FieldError] | None = None
+) -> HttpResponse:
+    offices = list(offices_active())
+    office = office_by_code_or_name(str(raw.get("office") or "")) if raw.get("office") else None
+    form = form_view(
+        raw=raw,
+        errors=errors or [],
+        office_choices=[(o.code, o.name) for o in offices],
+        row_count=row_count,
+    )
+    context = {
+        "form": form,
+        "office": office,
+        "supervisors": list(supervisors_of_office(office=office)) if office else [],
+        "max_users": MAX_USERS,
+    }
+    return render(request, "portal/apply/form.html", context)
+
+
+@require_GET
+def supervisor_choices(request: HttpRequest) -> HttpResponse:
+    """htmx partial: the chosen office's supervisors as checkboxes (name and title only)."""
+    value = request.GET.get("office", "")
+    office = office_by_code_or_name(value) if value else None
+    return render(
+        request,
+        "portal/apply/_supervisors.html",
+        {
+            "office": office,
+            "supervisors": list(supervisors_of_office(office=office)) if office else [],
+            "checked_ids": set(),
+        },
+    )
+
+
+@require_GET
+def user_row_add(request: HttpRequest) -> HttpResponse:
+    """htmx partial: one more user row, and the row counter and button brought up to date."""
+    try:
+        shown = int(request.GET.get("user_rows") or INITIAL_USER_ROWS)
+    except ValueError:
+        shown = INITIAL_USER_ROWS
+    if shown >= MAX_USERS:
+        return HttpResponse(status=204)  # htmx swaps nothing: the table is already full
+    position = max(shown, 0) + 1
+    return render(
+        request,
+        "portal/apply/_user_row_added.html",
+        {"position": position, "cells": user_row(position, {}, {}), "can_add_user": position < MAX_USERS},
+    )

@@ -1,0 +1,49 @@
+"""Upload of a filled application workbook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from calsreg.core.errors import UploadRefused, ValidationFailed
+from calsreg.portal.flows import application_submit_from_workbook
+from calsreg.portal.views.status import receipt_remember
+
+UPLOAD_FIELD = "workbook"
+
+
+@require_http_methods(["GET", "POST"])
+def apply_upload(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {"max_size": settings.UPLOAD_MAX_BYTES}
+    if request.method == "GET":
+        return render(request, "portal/apply/upload.html", context)
+    upload = request.FILES.get(UPLOAD_FIELD)
+    if upload is None:
+        context["refusal"] = _("アップロードする申込書（Excelファイル）を選んでください。")
+    elif upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        context["refusal"] = _("ファイルが大きすぎます（上限 %(max)s）。") % {
+            "max": filesizeformat(settings.UPLOAD_MAX_BYTES)
+        }
+    else:
+        try:
+            application = application_submit_from_workbook(
+                content=upload.read(),
+                filename=upload.name or "application.xlsx",
+                language=translation.get_language() or "ja",
+            )
+        except UploadRefused as refusal:
+            context["refusal"] = refusal.message
+        except ValidationFailed as failure:
+            context["problems"] = failure.errors
+            context["filename"] = upload.name
+        else:
+            receipt_remember(request.session, application)
+            return redirect("portal:receipt", receipt_number=application.receipt_number)
+    return render(request, "portal/apply/upload.html", context)
