@@ -70,6 +70,7 @@ MATCHED_STATUSES = frozenset({Status.CONFIRMED, Status.REGISTERED, Status.IN_SER
 class Population:
     size: int
     application_ids: list[int]  # in order of submission
+    matched_ids: list[int]  # those whose supervisors are matched to the directory
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def populate(*, size: int, seed: int = 2026, now: datetime | None = None) -> Pop
     receipt_numbers = _receipt_numbers(times)
     project_counters: Counter[tuple[int, int]] = Counter()
     ids: list[int] = []
+    matched_ids: list[int] = []
     for start in range(0, size, BATCH_SIZE):
         batch = [
             _application(
@@ -134,11 +136,11 @@ def populate(*, size: int, seed: int = 2026, now: datetime | None = None) -> Pop
             ApplicationUser.objects.bulk_create(
                 [user for application in batch for user in _users(rng, application)]
             )
-            _match_supervisors(rng, batch, supervisors)
+            matched_ids.extend(_match_supervisors(rng, batch, supervisors))
         ids.extend(application.pk for application in batch)
     _flag_duplicates(rng, ids)
     _receipt_counters_set(receipt_numbers)
-    return Population(size=size, application_ids=ids)
+    return Population(size=size, application_ids=ids, matched_ids=matched_ids)
 
 
 def _companies(rng: random.Random) -> list[_Company]:
@@ -272,15 +274,21 @@ def _users(rng: random.Random, application: Application) -> list[ApplicationUser
     return users
 
 
-def _match_supervisors(rng: random.Random, batch: list[Application], supervisors: dict[int, list[int]]) -> None:
+def _match_supervisors(
+    rng: random.Random, batch: list[Application], supervisors: dict[int, list[int]]
+) -> list[int]:
+    """Link 1–2 of the office's supervisors to each confirmed-or-later application; return their ids."""
     through = Application.supervisors.through
     rows = []
+    matched = []
     for application in batch:
         candidates = supervisors.get(application.office_id, [])
         if application.status in MATCHED_STATUSES and candidates:
+            matched.append(application.pk)
             for supervisor_id in rng.sample(candidates, k=min(len(candidates), rng.randint(1, 2))):
                 rows.append(through(application_id=application.pk, supervisor_id=supervisor_id))
     through.objects.bulk_create(rows)
+    return matched
 
 
 def _flag_duplicates(rng: random.Random, ids: list[int]) -> None:

@@ -30,6 +30,8 @@ ADMIN_USERNAME = "bench-admin"
 TEXT_QUERY = "護岸"
 # The detail page is requested for this many different applications in turn: each view appends an
 # audit event that the page then lists, so one application viewed N times would skew its timing.
+# They are applications with matched supervisors, the page's fullest case (one query more than an
+# unmatched one), so the query count compares like with like across sizes.
 DETAIL_APPLICATIONS = 25
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -81,7 +83,7 @@ def queue_benchmark_size(*, size: int, repeat: int, seed: int = 2026, analyze: b
 def page_urls(population: Population) -> dict[Page, list[str]]:
     queue = reverse("desk:queue")
     last_page = max(1, math.ceil(population.size / QUEUE_PAGE_SIZE))
-    ids = population.application_ids
+    ids = population.matched_ids or population.application_ids
     step = max(1, len(ids) // DETAIL_APPLICATIONS)
     urls = {
         "queue": [queue],

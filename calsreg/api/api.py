@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from calsreg.api.docs import SelfHostedSwagger
 from calsreg.api.errors import exception_handlers_install
@@ -17,11 +18,18 @@ DESCRIPTION = """\
   `field` は `users[2].requested_id` のように書き、一覧の番号は1から数えます。
 """
 
+class Utf8JSONRenderer(JSONRenderer):
+    """Japanese text as UTF-8, not as \\u escapes: readable in logs and in curl."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="calsreg API",
     version="1",
     description=DESCRIPTION,
     urls_namespace="api",
+    renderer=Utf8JSONRenderer(),
     docs=SelfHostedSwagger(),
     docs_url="/docs",
 )

@@ -51,7 +51,9 @@ def _unauthenticated(api: NinjaAPI, request: HttpRequest, exc: AuthenticationErr
 
 
 def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResponse:
-    body = error_body(code=f"http_{exc.status_code}", message=str(exc))
+    # ninja raises HttpError itself only for a body it cannot parse (400); its text is English.
+    message = _("リクエストの本文を読めません。JSONの形式を確認してください。") if exc.status_code == 400 else str(exc)
+    body = error_body(code="bad_request" if exc.status_code == 400 else f"http_{exc.status_code}", message=message)
     return api.create_response(request, body, status=exc.status_code)
 
 
@@ -79,7 +81,9 @@ def _field_error(error: dict[str, Any]) -> FieldError:
     parts = _location(error.get("loc") or ())
     path = _path(parts)
     label = _label(parts)
-    return FieldError(field=path or "body", label=label, message=_message(error, label or path))
+    if not path:
+        path, label = "body", _("本文")
+    return FieldError(field=path, label=label, message=_message(error, label or path))
 
 
 def _location(loc: Any) -> list[str | int]:
@@ -87,8 +91,10 @@ def _location(loc: Any) -> list[str | int]:
     if parts and parts[0] in _SOURCES:
         source = parts.pop(0)
         # A body / file / form parameter is named by the handler's argument: not part of the input.
-        if source in {"body", "file", "form"} and len(parts) > 1 and isinstance(parts[0], str):
+        if source in {"body", "file", "form"} and parts and isinstance(parts[0], str) and len(parts) > 1:
             parts.pop(0)
+        elif source == "body" and len(parts) == 1:
+            parts = []
     return parts
 
 
@@ -130,10 +136,12 @@ def _message(error: dict[str, Any], name: str) -> str:
         return _("「%(name)s」という項目は受け付けていません。項目名を確認してください。") % {"name": name}
     if kind == "missing":
         return _("「%(name)s」がありません。") % {"name": name}
-    if kind in {"string_type", "string_too_long"}:
-        return _("「%(name)s」は文字列（%(max)s文字以内）で送ってください。") % {
+    if kind == "string_type":
+        return _("「%(name)s」は文字列で送ってください。") % {"name": name}
+    if kind == "string_too_long":
+        return _("「%(name)s」は%(max)s文字以内で送ってください。") % {
             "name": name,
-            "max": (error.get("ctx") or {}).get("max_length", "—"),
+            "max": (error.get("ctx") or {}).get("max_length", ""),
         }
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return _("「%(name)s」は整数で送ってください。") % {"name": name}

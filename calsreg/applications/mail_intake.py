@@ -57,12 +57,13 @@ def workbook_from_eml(*, content: bytes) -> ReceivedMail:
             % {"count": len(workbooks), "names": "、".join(name for name, _part in workbooks)}
         )
     filename, part = workbooks[0]
+    data = part.get_payload(decode=True)
     return ReceivedMail(
         from_address=_from_address(message),
         subject=str(message.get("subject", "")),
         date=_date(message),
         message_id=str(message.get("message-id", "")).strip(),
-        workbook_bytes=part.get_payload(decode=True) or b"",
+        workbook_bytes=data if isinstance(data, bytes) else b"",
         workbook_filename=filename,
     )
 

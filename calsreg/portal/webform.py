@@ -149,6 +149,14 @@ class BoundField:
         return " ".join(ids)
 
     @property
+    def cell_described_by(self) -> str:
+        """In the users table the help is given once, under the column's name (``users-kana-help``)."""
+        ids = [f"{self.html_id}-error"] if self.errors else []
+        if self.help_text:
+            ids.append(f"users-{self.spec.key}-help")
+        return " ".join(ids)
+
+    @property
     def is_select(self) -> bool:
         return self.spec.kind in {Kind.OFFICE, Kind.USER_ROLE}
 

@@ -2,12 +2,11 @@
 
 from datetime import date, datetime
 
-from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, to_excel
 
 from calsreg.applications.excel import workbook_build, workbook_read
 from calsreg.applications.excel.reader import cell_text
 from calsreg.applications.schema import FIELDS, Kind
-from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 from tests.applications.files.workbooks import (
     OFFICES,
     cell_by_name,
@@ -81,7 +80,15 @@ def test_only_rows_with_a_value_are_returned_with_their_slot():
     payload = workbook_read(content=content, filename="a.xlsx")
 
     assert payload["users"] == [
-        {"position": 4, "role": "", "name": "越後 四郎", "kana": "", "email": "", "phone": "", "requested_id": ""}
+        {
+            "position": 4,
+            "role": "",
+            "name": "越後 四郎",
+            "kana": "",
+            "email": "",
+            "phone": "",
+            "requested_id": "",
+        }
     ]
     assert payload["supervisor_names"] == [{"name": "鈴木 次郎", "title": ""}]
 

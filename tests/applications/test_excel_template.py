@@ -67,7 +67,12 @@ def test_drop_down_lists_hold_offices_roles_titles_and_terms():
     workbook = _workbook()
 
     assert _list_values(workbook, "L_offices") == OFFICES
-    assert _list_values(workbook, "L_user_roles") == ["現場代理人", "監理技術者・主任技術者", "担当技術者", "その他"]
+    assert _list_values(workbook, "L_user_roles") == [
+        "現場代理人",
+        "監理技術者・主任技術者",
+        "担当技術者",
+        "その他",
+    ]
     assert _list_values(workbook, "L_supervisor_titles") == ["総括監督員", "主任監督員", "監督員"]
     assert _list_values(workbook, "L_terms") == ["同意する"]
     assert workbook["リスト"].protection.sheet is True
@@ -121,7 +126,10 @@ def test_validation_messages_and_ime_modes():
     kana = _validation_of(sheet, cell_by_name(workbook, "F_contractor_kana").coordinate)
 
     assert requested_id.promptTitle == "希望ID"
-    assert requested_id.prompt == "半角英数字3〜10文字。登録時に「.」と3文字が付きます（例: tanaka → tanaka.kqz）。"
+    assert (
+        requested_id.prompt
+        == "半角英数字3〜10文字。登録時に「.」と3文字が付きます（例: tanaka → tanaka.kqz）。"
+    )
     assert requested_id.error == "半角英数字3〜10文字で入力してください。"
     assert requested_id.imeMode == "halfAlpha"
     assert kana.imeMode == "fullKatakana"

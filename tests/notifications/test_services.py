@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from calsreg.core.errors import InvalidTransition
@@ -285,3 +286,26 @@ def test_send_pending_mail_command_sends_what_is_due(smtp_server):
     # then
     assert out.getvalue() == "sent=2\n"
     assert len(smtp_server.messages) == 2
+
+
+@pytest.mark.django_db
+def test_with_a_non_database_task_backend_the_mail_waits_for_the_commit(
+    settings, smtp_server, django_capture_on_commit_callbacks
+):
+    # given a task backend that runs tasks at once, outside the database
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+    # when a change that enqueues a notice is rolled back, then one is committed
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            enqueue_received(key="rolled-back")
+            raise RuntimeError("the business change failed")
+        with transaction.atomic():
+            enqueue_received(key="committed")
+            sent_inside_transaction = len(smtp_server.messages)
+
+    # then only the committed one is sent, and only after its commit
+    assert sent_inside_transaction == 0
+    assert len(callbacks) == 1
+    assert len(smtp_server.messages) == 1
+    assert Delivery.objects.get().idempotency_key == "committed"

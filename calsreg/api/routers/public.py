@@ -19,6 +19,7 @@ from calsreg.api.queries import offices_with_supervisors
 from calsreg.api.schemas.application_in import ApplicationIn, StatusQueryIn
 from calsreg.api.schemas.errors import ErrorOut
 from calsreg.api.schemas.public_out import OfficeOut, StatusOut, SubmittedOut
+from calsreg.applications.excel.guards import size_text
 from calsreg.applications.excel.reader import workbook_read
 from calsreg.applications.models import Application, Channel
 from calsreg.applications.selectors import application_for_status
@@ -80,13 +81,21 @@ def application_create(request: HttpRequest, payload: ApplicationIn):  # type: i
 )
 def application_create_from_workbook(request: HttpRequest, file: File[UploadedFile]):
     """記入済みの申込書（.xlsx）を multipart/form-data の file で送ります。監督員はヘルプデスクが名簿と照合します。"""
+    filename = file.name or "application.xlsx"
     if file.size is None or file.size > settings.UPLOAD_MAX_BYTES:
+        # Refused before reading it into memory; the reader's own wording (same message id).
         raise UploadRefused(
-            _("ファイルが大きすぎます（上限 %(mb)s MB）。")
-            % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+            _(
+                "「%(filename)s」は大きすぎます（%(size)s。上限は%(limit)sです）。画像などを貼り付けず、"
+                "ダウンロードした申込書に記入して送ってください。"
+            )
+            % {
+                "filename": filename,
+                "size": size_text(file.size or 0),
+                "limit": size_text(settings.UPLOAD_MAX_BYTES),
+            }
         )
     content = file.read()
-    filename = file.name or "application.xlsx"
     raw = workbook_read(content=content, filename=filename)
     original = ReceivedFile(
         content=content,

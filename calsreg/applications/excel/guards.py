@@ -48,7 +48,8 @@ def archive_check(*, content: bytes, filename: str) -> None:
     name = {"filename": filename}
     if not content:
         raise UploadRefused(
-            _("「%(filename)s」は空のファイルです（0バイト）。記入した申込書（.xlsx）を選び直してください。") % name
+            _("「%(filename)s」は空のファイルです（0バイト）。記入した申込書（.xlsx）を選び直してください。")
+            % name
         )
     if len(content) > settings.UPLOAD_MAX_BYTES:
         raise UploadRefused(

@@ -29,8 +29,9 @@ LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 RIGHT = Alignment(horizontal="right", vertical="center")
 # Long answers shrink rather than spill into the hint column or vanish behind it.
-INPUT_ALIGN = Alignment(horizontal="left", vertical="center", shrink_to_fit=True)
-NUMBER_ALIGN = Alignment(horizontal="right", vertical="center", shrink_to_fit=True)
+# A one-character indent keeps the answer off the cell border, as on a printed form.
+INPUT_ALIGN = Alignment(horizontal="left", vertical="center", shrink_to_fit=True, indent=1)
+NUMBER_ALIGN = Alignment(horizontal="right", vertical="center", shrink_to_fit=True, indent=1)
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 
 UNLOCKED = Protection(locked=False)

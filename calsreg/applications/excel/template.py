@@ -190,7 +190,9 @@ class _InputSheet:
         self._merged(1, LAST_COLUMN, "新潟県CALSシステム 利用申込書", styles.TITLE_FONT, styles.CENTER)
         self.sheet.row_dimensions[1].height = 32
         self.row = 2
-        self._merged(1, 4, "黄色の欄に記入してください。「必須」の欄は必ず記入してください。", styles.NOTE_FONT)
+        self._merged(
+            1, 4, "黄色の欄に記入してください。「必須」の欄は必ず記入してください。", styles.NOTE_FONT
+        )
         version = f"様式 {FORM_VERSION}／利用規約 {settings.TERMS_VERSION}版"
         self._merged(5, LAST_COLUMN, version, styles.HINT_FONT, styles.RIGHT)
         self.row = 4

@@ -82,7 +82,10 @@ def _rule(spec: FieldSpec) -> DataValidation:
         )
     if spec.kind == Kind.AMOUNT:
         return DataValidation(
-            type="whole", operator="greaterThan", formula1="0", error="1円以上の整数（円単位）で入力してください。"
+            type="whole",
+            operator="greaterThan",
+            formula1="0",
+            error="1円以上の整数（円単位）で入力してください。",
         )
     if spec.kind == Kind.REQUESTED_ID:
         return DataValidation(

@@ -95,5 +95,10 @@ def user_row_add(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/apply/_user_row_added.html",
-        {"position": position, "cells": user_row(position, {}, {}), "can_add_user": position < MAX_USERS},
+        {
+            "position": position,
+            "cells": user_row(position, {}, {}),
+            "can_add_user": position < MAX_USERS,
+            "max_users": MAX_USERS,
+        },
     )

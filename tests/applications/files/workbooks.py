@@ -69,7 +69,10 @@ def complete_values() -> dict[str, Any]:
 
 def complete_payload() -> dict[str, Any]:
     """What the reader must return for ``complete_values()``."""
-    texts = {key: value.isoformat() if isinstance(value, date) else str(value) for key, value in FIELD_VALUES.items()}
+    texts = {
+        key: value.isoformat() if isinstance(value, date) else str(value)
+        for key, value in FIELD_VALUES.items()
+    }
     return {
         "form_version": "CALSREG-APP-2026.1",
         **texts,
@@ -101,11 +104,16 @@ def filled(content: bytes, values: dict[str, Any]) -> bytes:
     return edited(content, write)
 
 
-def rezipped(content: bytes, *, extra: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None) -> bytes:
+def rezipped(
+    content: bytes, *, extra: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None
+) -> bytes:
     """The same zip with entries replaced or added (for macro and content-type cases)."""
     replace, extra = replace or {}, extra or {}
     out = BytesIO()
-    with zipfile.ZipFile(BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
         for name, data in extra.items():

@@ -1,0 +1,111 @@
+"""``python -m bench [queue] [--sizes 1000,100000] [--repeat 20] [--sqlite]`` (see bench/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import warnings
+from datetime import datetime
+
+from bench.database import bench_database
+
+BENCHMARKS = ("queue",)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # A plain `kill` should clean up like Ctrl-C does: stop the cluster, remove the temporary files.
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with bench_database(sqlite=args.sqlite) as database:
+            _say(f"database: {database.description}")
+            _django_setup()
+            return _run_queue(args, external=database.external)
+    except KeyboardInterrupt:
+        _say("interrupted; the temporary database has been removed")
+        return 130
+
+
+def _run_queue(args: argparse.Namespace, *, external: bool) -> int:
+    from django.core.management import call_command
+
+    from bench.queue import queue_benchmark_size
+    from bench.report import results_json, results_table, results_write
+    from calsreg.applications.models import Application
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if external and Application.objects.exists():
+        _say("refused: the database in DATABASE_URL holds applications, and the benchmark replaces them")
+        return 2
+    results = []
+    try:
+        for size in args.sizes:
+            _say(f"{size:,} applications: populating and measuring ({args.repeat} repeats per page) …")
+            results.append(queue_benchmark_size(size=size, repeat=args.repeat, seed=args.seed, analyze=True))
+    finally:
+        if external:
+            _external_tidy()
+    recorded_at = datetime.now().astimezone()
+    document = results_json(results, repeat=args.repeat, seed=args.seed, recorded_at=recorded_at)
+    path = results_write(document, recorded_at=recorded_at)
+    print(f"\nqueue benchmark — {document['database']['vendor']} {document['database']['version']}, "
+          f"{args.repeat} repeats, server time in-process\n")
+    print(results_table(results))
+    print(f"\nwritten: {path.relative_to(path.parent.parent.parent)}")
+    return 0
+
+
+def _external_tidy() -> None:
+    from bench.population import population_reset
+    from bench.queue import bench_views_forget
+
+    bench_views_forget()
+    population_reset()
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Production-like: DEBUG on would keep every SQL statement and slow each request.
+    os.environ["CALSREG_DEBUG"] = "0"
+    import django
+
+    django.setup()
+    # force_login fires the login signal, which django-axes logs at INFO for every client.
+    logging.getLogger("axes").setLevel(logging.WARNING)
+    # WhiteNoise warns that collectstatic has not run; no static file is requested here.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("benchmark", nargs="?", default="queue", choices=BENCHMARKS)
+    parser.add_argument("--sizes", type=_sizes, default=[1_000, 100_000], help="comma-separated, e.g. 1000,100000")
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (after one warm-up)")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
+    parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")
+    return parser
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()})
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from error
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sizes
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
