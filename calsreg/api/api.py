@@ -18,6 +18,7 @@ DESCRIPTION = """\
   `field` は `users[2].requested_id` のように書き、一覧の番号は1から数えます。
 """
 
+
 class Utf8JSONRenderer(JSONRenderer):
     """Japanese text as UTF-8, not as \\u escapes: readable in logs and in curl."""
 

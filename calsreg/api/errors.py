@@ -52,8 +52,14 @@ def _unauthenticated(api: NinjaAPI, request: HttpRequest, exc: AuthenticationErr
 
 def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResponse:
     # ninja raises HttpError itself only for a body it cannot parse (400); its text is English.
-    message = _("リクエストの本文を読めません。JSONの形式を確認してください。") if exc.status_code == 400 else str(exc)
-    body = error_body(code="bad_request" if exc.status_code == 400 else f"http_{exc.status_code}", message=message)
+    message = (
+        _("リクエストの本文を読めません。JSONの形式を確認してください。")
+        if exc.status_code == 400
+        else str(exc)
+    )
+    body = error_body(
+        code="bad_request" if exc.status_code == 400 else f"http_{exc.status_code}", message=message
+    )
     return api.create_response(request, body, status=exc.status_code)
 
 
@@ -116,6 +122,12 @@ _LABELS = {
     "email": _lazy("メールアドレス"),
     "file": _lazy("申込書ファイル"),
     "page": _lazy("ページ"),
+    "status": _lazy("状態"),
+    "received_from": _lazy("受付日（この日から）"),
+    "received_to": _lazy("受付日（この日まで）"),
+    "q": _lazy("検索語"),
+    "sort": _lazy("並び順"),
+    "duplicates_only": _lazy("重複の疑いのみ"),
 }
 
 

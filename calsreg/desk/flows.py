@@ -56,7 +56,10 @@ def desk_intake(*, content: bytes, filename: str, is_mail: bool, actor: Actor) -
     if is_mail:
         originals.append(
             ReceivedFile(
-                content=content, filename=filename, content_type=EML_CONTENT_TYPE, kind=EvidenceKind.RECEIVED_MAIL
+                content=content,
+                filename=filename,
+                content_type=EML_CONTENT_TYPE,
+                kind=EvidenceKind.RECEIVED_MAIL,
             )
         )
     return application_submit(data=data, channel=channel, actor=actor, originals=originals)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from calsreg.applications.states import Status
+from calsreg.directory.models import OrdererOffice, Supervisor
 from calsreg.directory.selectors import offices_active
 
 # Longest free-text search the queue accepts (a receipt number or a project name fits easily).
@@ -44,7 +46,7 @@ class QueueFilterForm(forms.Form):
 
     status = forms.ChoiceField(label=_("状態"), required=False)
     office = forms.ModelChoiceField(
-        label=_("発注事務所"), queryset=None, required=False, empty_label=_("すべて")
+        label=_("発注事務所"), queryset=OrdererOffice.objects.none(), required=False, empty_label=_("すべて")
     )
     received_from = forms.DateField(
         label=_("受付日（から）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -56,16 +58,18 @@ class QueueFilterForm(forms.Form):
         label=_("キーワード"),
         required=False,
         max_length=QUEUE_TEXT_MAX_CHARS,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("受付番号・工事番号・工事名・会社名")}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("受付番号・工事番号・工事名・会社名")}
+        ),
     )
     duplicates = forms.BooleanField(label=_("重複の疑いのみ"), required=False)
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("すべて")), *Status.choices]
-        self.fields["office"].queryset = offices_active()
-        self.fields["sort"].choices = [(key, key) for key in QUEUE_SORTS]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", _("すべて")), *Status.choices]
+        cast(forms.ModelChoiceField, self.fields["office"]).queryset = offices_active()
+        cast(forms.ChoiceField, self.fields["sort"]).choices = [(key, key) for key in QUEUE_SORTS]
 
     def filters(self) -> QueueFilters:
         """The valid part of the input as ``QueueFilters`` (a bad field falls back to its default)."""
@@ -88,14 +92,14 @@ class SupervisorMatchForm(forms.Form):
 
     supervisors = forms.ModelMultipleChoiceField(
         label=_("名簿の監督員"),
-        queryset=None,
+        queryset=Supervisor.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("名簿から監督員を1人以上選んでください。")},
     )
 
     def __init__(self, *args, office_supervisors, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["supervisors"].queryset = office_supervisors
+        cast(forms.ModelMultipleChoiceField, self.fields["supervisors"]).queryset = office_supervisors
 
 
 class UploadForm(forms.Form):
@@ -138,7 +142,9 @@ class IntakeForm(UploadForm):
     file = forms.FileField(
         label=_("申込書（.xlsx）または受信メール（.eml）"),
         widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,.eml,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,message/rfc822"}
+            attrs={
+                "accept": ".xlsx,.eml,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,message/rfc822"
+            }
         ),
     )
 

@@ -12,6 +12,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 
@@ -19,11 +20,11 @@ def _forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/forbidden.html", status=403)
 
 
-def desk_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def desk_staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Anonymous → the desk login page; signed in without a help-desk role → 403."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())

@@ -6,6 +6,7 @@ schema shows up here without touching a template.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,10 @@ def stated_supervisors(application: Application) -> list[dict[str, str]]:
     """The names typed on the workbook, with the title's label where it is a known title."""
     titles = dict(SupervisorTitle.choices)
     return [
-        {"name": entry.get("name", ""), "title": str(titles.get(entry.get("title", ""), entry.get("title", "")))}
+        {
+            "name": entry.get("name", ""),
+            "title": str(titles.get(entry.get("title", ""), entry.get("title", ""))),
+        }
         for entry in application.stated_supervisors or []
     ]
 
@@ -99,7 +103,7 @@ class SortColumn:
         return self.key
 
 
-def queue_columns(labels: list[tuple[Promise | str, str, str]], current: str) -> list[dict[str, Any]]:
+def queue_columns(labels: Sequence[tuple[Promise | str, str, str]], current: str) -> list[dict[str, Any]]:
     """Header cells with the link target and ``aria-sort`` for the current sort."""
     columns = []
     for label, key, css in labels:

@@ -50,7 +50,9 @@ def staff_token(*, role: str = "help_desk", user: User | None = None) -> tuple[U
     return user, issued.secret
 
 
-def application_submitted(*, office: OrdererOffice, supervisors: list[Supervisor], **overrides: Any) -> Application:
+def application_submitted(
+    *, office: OrdererOffice, supervisors: list[Supervisor], **overrides: Any
+) -> Application:
     """An application stored through the real validator and submit service (web channel)."""
     raw = valid_payload(office=office, supervisors=supervisors, **overrides)
     data = validate_application(raw, require_directory_supervisors=True)

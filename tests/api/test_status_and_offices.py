@@ -85,7 +85,9 @@ def test_unknown_keys_in_the_lookup_are_refused(client, application):
     assert [error["field"] for error in response.json()["errors"]] == ["status"]
 
 
-def test_offices_lists_active_offices_with_active_supervisors_and_no_contacts(client, django_assert_num_queries):
+def test_offices_lists_active_offices_with_active_supervisors_and_no_contacts(
+    client, django_assert_num_queries
+):
     office = OfficeFactory(code="1503", name="新潟地域振興局 地域整備部")
     chief = SupervisorFactory(office=office, code="150301", name="山田 直樹", title="chief_supervisor")
     SupervisorFactory(office=office, code="150302", active=False)
@@ -100,7 +102,12 @@ def test_offices_lists_active_offices_with_active_supervisors_and_no_contacts(cl
             "code": "1503",
             "name": "新潟地域振興局 地域整備部",
             "supervisors": [
-                {"id": chief.pk, "name": "山田 直樹", "title": "chief_supervisor", "title_label": "主任監督員"}
+                {
+                    "id": chief.pk,
+                    "name": "山田 直樹",
+                    "title": "chief_supervisor",
+                    "title_label": "主任監督員",
+                }
             ],
         }
     ]

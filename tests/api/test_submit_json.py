@@ -40,7 +40,11 @@ def test_valid_json_creates_exactly_one_application_with_the_exact_values(client
         "status_label": "受付済み",
         "notices": [],
     }
-    assert (application.channel, application.office, application.terms_version) == ("api", supervisor.office, "2026-04")
+    assert (application.channel, application.office, application.terms_version) == (
+        "api",
+        supervisor.office,
+        "2026-04",
+    )
     assert {
         key: getattr(application, key)
         for key in (
@@ -80,14 +84,20 @@ def test_valid_json_creates_exactly_one_application_with_the_exact_values(client
     assert list(application.supervisors.all()) == [supervisor]
 
 
-def test_valid_json_keeps_the_submission_as_evidence_audits_it_and_enqueues_one_acknowledgment(client, supervisor):
+def test_valid_json_keeps_the_submission_as_evidence_audits_it_and_enqueues_one_acknowledgment(
+    client, supervisor
+):
     payload = api_payload(office=supervisor.office, supervisors=[supervisor])
 
     _post(client, payload)
 
     application = Application.objects.get()
     (evidence,) = Evidence.objects.all()
-    assert (evidence.kind, evidence.subject_type, evidence.subject_id) == ("application_api", "application", application.pk)
+    assert (evidence.kind, evidence.subject_type, evidence.subject_id) == (
+        "application_api",
+        "application",
+        application.pk,
+    )
     with evidence.file.open("rb") as handle:
         assert json.loads(handle.read()) == payload
     (event,) = AuditEvent.objects.all()
@@ -112,7 +122,9 @@ def test_full_width_input_is_normalised_and_reported_as_a_notice(client, supervi
     response = _post(client, payload)
 
     assert response.status_code == 201
-    assert response.json()["notices"] == ["「利用者1の希望ID」の全角文字を半角に直しました: ｔａｎａｋａ → tanaka"]
+    assert response.json()["notices"] == [
+        "「利用者1の希望ID」の全角文字を半角に直しました: ｔａｎａｋａ → tanaka"
+    ]
     assert Application.objects.get().users.get(position=1).requested_id == "tanaka"
 
 
@@ -155,7 +167,9 @@ def test_validation_error_answers_with_the_validators_own_messages_and_stores_no
 
 
 def test_missing_fields_and_no_users_are_reported_by_the_validator(client, supervisor):
-    response = _post(client, {"office": supervisor.office.code, "terms_accepted": True, "supervisor_ids": [supervisor.pk]})
+    response = _post(
+        client, {"office": supervisor.office.code, "terms_accepted": True, "supervisor_ids": [supervisor.pk]}
+    )
 
     assert response.status_code == 422
     errors = {error["field"]: error["message"] for error in response.json()["errors"]}

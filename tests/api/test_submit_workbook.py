@@ -76,13 +76,19 @@ def test_a_filled_workbook_creates_one_application_and_keeps_the_file_as_evidenc
         "status_label": "受付済み",
         "notices": [],
     }
-    assert (application.channel, application.office, application.form_version) == ("api", office, "CALSREG-APP-2026.1")
+    assert (application.channel, application.office, application.form_version) == (
+        "api",
+        office,
+        "CALSREG-APP-2026.1",
+    )
     assert (application.project_name, application.contract_amount, application.period_end) == (
         "阿賀野川堤防補強工事",
         12_100_000,
         date(2027, 3, 19),
     )
-    assert list(application.users.values_list("position", "role", "requested_id")) == [(1, "site_agent", "hanako")]
+    assert list(application.users.values_list("position", "role", "requested_id")) == [
+        (1, "site_agent", "hanako")
+    ]
     # Typed names are kept for the desk to match; no directory supervisor is chosen from them.
     assert application.stated_supervisors == [{"name": "佐藤 一郎", "title": "chief_supervisor"}]
     assert list(application.supervisors.all()) == []

@@ -3,6 +3,7 @@
 from io import BytesIO
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from calsreg.applications.excel import workbook_build
@@ -185,3 +186,11 @@ def test_instructions_state_the_id_rule_the_confirmation_and_where_to_send(setti
     assert "あらかじめ把握している発注者の監督員（主任監督員・監督員）に、メールと電話で" in text
     assert "メールに添付して helpdesk@calsreg.example.jp へお送りください。" in text
     assert "様式 CALSREG-APP-2026.1" in text
+
+
+def test_workbook_is_japanese_whatever_language_is_active():
+    with translation.override("en"):
+        workbook = load_workbook(BytesIO(workbook_build(office_names=OFFICES)))
+
+    amount = cell_by_name(workbook, "F_contract_amount")
+    assert workbook["申込書"].cell(row=amount.row, column=2).value == "請負金額（円・税込）"

@@ -90,6 +90,8 @@ def filled_workbook(*, office: OrdererOffice, **values: Any) -> bytes:
     content = workbook_build(office_names=[office.name])
     cells = complete_values()
     cells["F_office"] = office.name
+    for slot in range(1, 11):
+        cells[f"U{slot:02d}_phone"] = f"090-1234-{5600 + slot}"
     cells.update(values)
     return filled(content, cells)
 

@@ -56,9 +56,7 @@ def test_anonymous_is_sent_to_the_desk_login_with_next(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "url_name", ["application_match", "directory_import", "directory_import_confirm"]
-)
+@pytest.mark.parametrize("url_name", ["application_match", "directory_import", "directory_import_confirm"])
 def test_post_only_pages_refuse_a_billing_agent(client, url_name):
     client.force_login(UserFactory(role=Role.BILLING_AGENT))
     args = [1] if url_name == "application_match" else []

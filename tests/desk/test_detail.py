@@ -63,7 +63,9 @@ def test_timeline_lists_the_audit_log_with_japanese_dates(desk_client):
 
 
 def test_directory_supervisors_are_shown_with_directory_contacts(desk_client):
-    supervisor = SupervisorFactory(name="山田 直樹", email="yamada.n@niigata.pref-niigata.example", phone="025-280-8101")
+    supervisor = SupervisorFactory(
+        name="山田 直樹", email="yamada.n@niigata.pref-niigata.example", phone="025-280-8101"
+    )
     application = submit_application(supervisor=supervisor)
 
     content = _detail(desk_client, application).content.decode()
@@ -149,7 +151,9 @@ def test_detail_costs_the_same_queries_for_1_or_10_users_files_and_events(
     desk_client, django_assert_num_queries, n
 ):
     office = OfficeFactory()
-    application = make_application(office=office, number=1, stated_supervisors=[{"name": "山田", "title": "監督員"}])
+    application = make_application(
+        office=office, number=1, stated_supervisors=[{"name": "山田", "title": "監督員"}]
+    )
     _grow(application, n=n, actor=Actor.system())
 
     # session, user, application (+office, organisation, duplicate), users, supervisors (+office),
@@ -168,7 +172,9 @@ def test_match_offers_only_the_offices_active_supervisors(desk_client):
     active = SupervisorFactory(office=office, name="有効 一郎", title=SupervisorTitle.SUPERVISOR)
     SupervisorFactory(office=office, name="退職 二郎", active=False)
     SupervisorFactory(name="他事務所 三郎")
-    application = make_application(office=office, number=1, stated_supervisors=[{"name": "有効 一郎", "title": "supervisor"}])
+    application = make_application(
+        office=office, number=1, stated_supervisors=[{"name": "有効 一郎", "title": "supervisor"}]
+    )
 
     content = _detail(desk_client, application).content.decode()
 
@@ -205,7 +211,7 @@ def test_match_refuses_a_supervisor_of_another_office_and_changes_nothing(desk_c
 
     assert list(application.supervisors.all()) == []
     assert not AuditEvent.objects.filter(action="application.supervisors_matched").exists()
-    assert "class=\"error\"" in response.content.decode()
+    assert 'class="error"' in response.content.decode()
 
 
 def test_match_with_nothing_chosen_is_refused(desk_client):

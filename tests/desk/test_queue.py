@@ -32,7 +32,9 @@ def nagaoka():
 @pytest.fixture
 def four(niigata, nagaoka):
     """Four applications: two offices, three states, one duplicate, received on 2026-11-02..05."""
-    first = make_application(office=niigata, number=1, submitted_at=at("2026-11-02"), project_name="信濃川護岸設置工事")
+    first = make_application(
+        office=niigata, number=1, submitted_at=at("2026-11-02"), project_name="信濃川護岸設置工事"
+    )
     make_application(
         office=niigata, number=2, submitted_at=at("2026-11-03"), status=Status.AWAITING_CONFIRMATION
     )
@@ -85,9 +87,24 @@ def test_office_filter(desk_client, four, nagaoka):
 @pytest.mark.parametrize(
     ("sort", "expected", "header", "aria"),
     [
-        ("received", ["R2026-000001", "R2026-000002", "R2026-000003", "R2026-000004"], "受付日時", "ascending"),
-        ("-receipt", ["R2026-000004", "R2026-000003", "R2026-000002", "R2026-000001"], "受付番号", "descending"),
-        ("office", ["R2026-000004", "R2026-000002", "R2026-000001", "R2026-000003"], "発注事務所", "ascending"),
+        (
+            "received",
+            ["R2026-000001", "R2026-000002", "R2026-000003", "R2026-000004"],
+            "受付日時",
+            "ascending",
+        ),
+        (
+            "-receipt",
+            ["R2026-000004", "R2026-000003", "R2026-000002", "R2026-000001"],
+            "受付番号",
+            "descending",
+        ),
+        (
+            "office",
+            ["R2026-000004", "R2026-000002", "R2026-000001", "R2026-000003"],
+            "発注事務所",
+            "ascending",
+        ),
         ("status", ["R2026-000003", "R2026-000002", "R2026-000004", "R2026-000001"], "状態", "ascending"),
     ],
 )
@@ -108,7 +125,9 @@ def test_status_chips_count_every_state(desk_client, four):
     response = desk_client.get(reverse("desk:queue"), {"status": "awaiting_confirmation"})
 
     content = response.content.decode()
-    chips = dict(re.findall(r'class="chip[^"]*"[^>]*>([^<]+?) <span class="chip-count">(\d+)</span>', content))
+    chips = dict(
+        re.findall(r'class="chip[^"]*"[^>]*>([^<]+?) <span class="chip-count">(\d+)</span>', content)
+    )
     assert chips == {
         "すべて": "4",
         "受付済み": "1",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from calsreg.applications.schema import (
     FIELDS,
     SECTION_LABELS,
@@ -39,14 +41,19 @@ class InputCell:
     @property
     def label(self) -> str:
         """The Japanese label that names this cell in messages (unique within the workbook)."""
+        label = str(self.spec.label)
         if self.slot is not None and self.spec in USER_FIELDS:
-            return f"利用者{self.slot}の{self.spec.label}"
+            # The same wording as the shared validator's messages about user rows.
+            return _("利用者%(n)sの%(label)s") % {"n": self.slot, "label": label}
         if self.slot is not None:
-            return f"監督員{self.slot}の{self.spec.label}"
-        if self.spec in FIELDS and str(self.spec.label) in _ambiguous_field_labels():
+            return _("監督員%(n)sの%(label)s") % {"n": self.slot, "label": label}
+        if self.spec in FIELDS and label in _ambiguous_field_labels():
             # 電話番号 / 郵便番号 / 住所 appear in several sections: say which one.
-            return f"{SECTION_LABELS[self.spec.section]}の{self.spec.label}"
-        return str(self.spec.label)
+            return _("%(section)sの%(label)s") % {
+                "section": SECTION_LABELS[self.spec.section],
+                "label": label,
+            }
+        return label
 
 
 def _ambiguous_field_labels() -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from django.conf import settings
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
@@ -56,7 +57,7 @@ LIST_SHEET = "リスト"
 META_SHEET = "_meta"
 
 # A: required mark / row number, B: label, C–G: answers (or the user table's columns).
-COLUMN_WIDTHS = {"A": 5, "B": 24, "C": 16, "D": 18, "E": 28, "F": 15, "G": 13}
+COLUMN_WIDTHS = {"A": 5, "B": 24, "C": 16, "D": 18, "E": 31, "F": 15, "G": 13}
 LAST_COLUMN = 7
 FIELD_INPUT = (3, 5)  # a field's answer spans C:E
 FIELD_HINT = (6, 7)  # and its help text F:G
@@ -70,6 +71,15 @@ def workbook_build(*, office_names: list[str]) -> bytes:
     """
     if not office_names:
         raise ValueError("office_names must not be empty: the form needs at least one orderer office")
+    # The workbook is Japanese-only, whatever language the person downloading it browses in.
+    with translation.override("ja"):
+        workbook = _workbook(office_names=office_names)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _workbook(*, office_names: list[str]) -> Workbook:
     workbook = Workbook()
     instructions = workbook.active
     instructions.title = INSTRUCTIONS_SHEET
@@ -80,9 +90,7 @@ def workbook_build(*, office_names: list[str]) -> bytes:
     workbook.properties.title = "新潟県CALSシステム 利用申込書"
     workbook.properties.creator = "新潟県CALSシステム ヘルプデスク"
     workbook.active = 0
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook
 
 
 def _define(workbook: Workbook, name: str, sheet: Worksheet, reference: str) -> None:

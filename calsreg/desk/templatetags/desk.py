@@ -24,7 +24,7 @@ def nav_current(context: template.Context, section: str) -> str:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     if match and match.url_name in NAV_SECTIONS.get(section, ()):
-        return mark_safe(' aria-current="page"')  # noqa: S308 — a constant string
+        return mark_safe(' aria-current="page"')
     return ""
 
 

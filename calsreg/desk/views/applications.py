@@ -6,6 +6,7 @@ import io
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -61,10 +62,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_staff_required
 def application_match(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_or_404(pk)
-    form = SupervisorMatchForm(request.POST, office_supervisors=supervisors_of_office(office=application.office))
+    form = SupervisorMatchForm(
+        request.POST, office_supervisors=supervisors_of_office(office=application.office)
+    )
     if not form.is_valid():
-        for error in form.errors.get("supervisors", []):
-            messages.error(request, error)
+        for message in form.errors.get("supervisors", []):
+            messages.error(request, str(message))
         return redirect(f"{application_url(application)}#supervisors")
     try:
         application_match_supervisors(
@@ -73,8 +76,8 @@ def application_match(request: HttpRequest, pk: int) -> HttpResponse:
             actor=Actor.staff(request.user),
         )
     except ValidationFailed as refusal:
-        for error in refusal.errors:
-            messages.error(request, error.message)
+        for field_error in refusal.errors:
+            messages.error(request, field_error.message)
     else:
         messages.success(request, _("監督員を名簿と照合しました。確認の連絡先は名簿の連絡先です。"))
     return redirect(f"{application_url(application)}#supervisors")
@@ -85,7 +88,7 @@ def application_url(application: Application) -> str:
 
 
 @desk_staff_required
-def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Serve an evidence file as stored; a file that no longer verifies is shown as a warning first."""
     try:
         evidence, application = application_evidence(evidence_id=pk)

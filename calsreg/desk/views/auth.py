@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import reverse_lazy
+from django.urls import reverse
 
 from calsreg.desk.forms import DeskAuthenticationForm
 
@@ -12,9 +12,13 @@ class DeskLoginView(auth_views.LoginView):
     template_name = "desk/login.html"
     authentication_form = DeskAuthenticationForm
     redirect_authenticated_user = True
-    next_page = reverse_lazy("desk:queue")
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("desk:queue")
 
 
 class DeskLogoutView(auth_views.LogoutView):
-    # Django's LogoutView accepts POST only, so a link or an image tag cannot sign staff out.
-    next_page = reverse_lazy("desk:login")
+    """POST only (Django's LogoutView), so a link or an image tag cannot sign staff out."""
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("desk:login")

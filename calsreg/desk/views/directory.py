@@ -76,7 +76,9 @@ def directory_import_confirm(request: HttpRequest) -> HttpResponse:
     form = DirectoryConfirmForm(request.POST)
     kept = request.session.get(SESSION_KEY) or {}
     if not form.is_valid() or kept.get("digest") != form.cleaned_data["digest"]:
-        messages.error(request, _("確認した名簿ファイルが見つかりません。もう一度ファイルを選んで確認してください。"))
+        messages.error(
+            request, _("確認した名簿ファイルが見つかりません。もう一度ファイルを選んで確認してください。")
+        )
         return redirect("desk:directory")
     report = directory_import_csv(
         content=base64.b64decode(kept["content"]), actor=Actor.staff(request.user), dry_run=False

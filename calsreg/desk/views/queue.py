@@ -31,7 +31,9 @@ QUEUE_COLUMNS = [
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     filters = form.filters()
-    page = Paginator(applications_for_queue(filters=filters), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(applications_for_queue(filters=filters), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     counts = queue_status_counts()
     chips = [{"value": "", "label": _("すべて"), "count": sum(counts.values())}] + [
         {"value": value, "label": label, "count": counts.get(value, 0)} for value, label in Status.choices

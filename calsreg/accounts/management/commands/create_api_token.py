@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username", help="the staff user the token acts as")
-        parser.add_argument("--name", required=True, help="what the token is for (shown in lists and the audit log)")
+        parser.add_argument(
+            "--name", required=True, help="what the token is for (shown in lists and the audit log)"
+        )
 
     def handle(self, *args, username: str, name: str, **options) -> None:
         user = User.objects.filter(username=username).first()

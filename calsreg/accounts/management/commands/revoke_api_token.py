@@ -1,6 +1,6 @@
 """Revoke an API token, named by the prefix shown when it was issued.
 
-    manage.py revoke_api_token <prefix>
+manage.py revoke_api_token <prefix>
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("prefix", help="the token's prefix (e.g. csr_AbC123)")
 
     def handle(self, *args, prefix: str, **options) -> None:
-        tokens = list(ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True).select_related("user")[:2])
+        tokens = list(
+            ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True).select_related("user")[:2]
+        )
         if len(tokens) != 1:
             raise CommandError(
-                _("識別「%(prefix)s」の有効なAPIトークンが複数あります。1件に絞れません。") % {"prefix": prefix}
+                _("識別「%(prefix)s」の有効なAPIトークンが複数あります。1件に絞れません。")
+                % {"prefix": prefix}
                 if tokens
                 else _("識別「%(prefix)s」の有効なAPIトークンはありません。") % {"prefix": prefix}
             )
