@@ -51,8 +51,10 @@ def _run_queue(args: argparse.Namespace, *, external: bool) -> int:
     recorded_at = datetime.now().astimezone()
     document = results_json(results, repeat=args.repeat, seed=args.seed, recorded_at=recorded_at)
     path = results_write(document, recorded_at=recorded_at)
-    print(f"\nqueue benchmark — {document['database']['vendor']} {document['database']['version']}, "
-          f"{args.repeat} repeats, server time in-process\n")
+    print(
+        f"\nqueue benchmark — {document['database']['vendor']} {document['database']['version']}, "
+        f"{args.repeat} repeats, server time in-process\n"
+    )
     print(results_table(results))
     print(f"\nwritten: {path.relative_to(path.parent.parent.parent)}")
     return 0
@@ -80,10 +82,18 @@ def _django_setup() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("benchmark", nargs="?", default="queue", choices=BENCHMARKS)
-    parser.add_argument("--sizes", type=_sizes, default=[1_000, 100_000], help="comma-separated, e.g. 1000,100000")
-    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (after one warm-up)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Time calsreg's pages on generated data; without DATABASE_URL on a throwaway "
+        "PostgreSQL cluster. See bench/README.md.",
+    )
+    parser.add_argument("benchmark", nargs="?", default="queue", choices=BENCHMARKS, help="default: queue")
+    parser.add_argument(
+        "--sizes", type=_sizes, default=[1_000, 100_000], help="comma-separated, e.g. 1000,100000"
+    )
+    parser.add_argument(
+        "--repeat", type=_positive, default=20, help="timed requests per page (after one warm-up)"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
     parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")
     return parser
@@ -97,6 +107,12 @@ def _sizes(text: str) -> list[int]:
     if not sizes or sizes[0] < 1:
         raise argparse.ArgumentTypeError("sizes must be positive")
     return sizes
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return int(text)
 
 
 def _terminate(signum: int, frame: object) -> None:

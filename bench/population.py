@@ -150,7 +150,11 @@ def _companies(rng: random.Random) -> list[_Company]:
             city, district = rng.choice(words.PLACES)
             prefix_kabu = rng.random() < 0.5  # 前株 or 後株
             name = f"株式会社{stem}{kind}" if prefix_kabu else f"{stem}{kind}株式会社"
-            kana = f"カブシキガイシャ{stem_kana}{kind_kana}" if prefix_kabu else f"{stem_kana}{kind_kana}カブシキガイシャ"
+            kana = (
+                f"カブシキガイシャ{stem_kana}{kind_kana}"
+                if prefix_kabu
+                else f"{stem_kana}{kind_kana}カブシキガイシャ"
+            )
             surname, given = rng.choice(words.SURNAMES), rng.choice(words.GIVEN_NAMES)
             companies.append(
                 _Company(
@@ -257,7 +261,9 @@ def _users(rng: random.Random, application: Application) -> list[ApplicationUser
     users = []
     for position in range(1, rng.randint(2, 5) + 1):
         person = _person(rng)
-        role = roles[position - 1] if position <= len(roles) else rng.choice((UserRole.ENGINEER, UserRole.OTHER))
+        role = (
+            roles[position - 1] if position <= len(roles) else rng.choice((UserRole.ENGINEER, UserRole.OTHER))
+        )
         users.append(
             ApplicationUser(
                 application=application,

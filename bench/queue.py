@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import time
-from urllib.parse import urlencode
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.test import Client

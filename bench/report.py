@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +21,14 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def results_table(results: Sequence[SizeResult]) -> str:
-    """page | <size> … | ratio | queries — each size cell "median / p95 ms"; ratio of the medians
-    of the largest to the smallest size; queries as one number, or "a → b" if they differ."""
-    headers = ["page", *(f"{r.size:,} (median / p95)" for r in results), "ratio", "queries"]
+    """page | <size> … | ratio | queries — each size cell "median / p95 ms" and the part of one
+    request spent in SQL; ratio of the medians of the largest to the smallest size; queries as one
+    number, or "a → b" if they differ."""
+    headers = ["page", *(f"{r.size:,}: median / p95 (SQL)" for r in results), "ratio", "queries"]
     rows = []
     for page in PAGES:
         timings = [r.timings[page.key] for r in results]
-        cells = [f"{t.median_ms:.1f} / {t.p95_ms:.1f} ms" for t in timings]
+        cells = [f"{t.median_ms:.1f} / {t.p95_ms:.1f} ms ({t.sql_ms:.1f})" for t in timings]
         ratio = f"{timings[-1].median_ms / timings[0].median_ms:.1f}×" if len(timings) > 1 else "–"
         counts = sorted({t.queries for t in timings})
         queries = str(counts[0]) if len(counts) == 1 else " → ".join(str(t.queries) for t in timings)
@@ -38,7 +41,9 @@ def results_table(results: Sequence[SizeResult]) -> str:
     return "\n".join(lines)
 
 
-def results_json(results: Sequence[SizeResult], *, repeat: int, seed: int, recorded_at: datetime) -> dict[str, Any]:
+def results_json(
+    results: Sequence[SizeResult], *, repeat: int, seed: int, recorded_at: datetime
+) -> dict[str, Any]:
     return {
         "benchmark": "queue",
         "recorded_at": recorded_at.isoformat(timespec="seconds"),
@@ -83,16 +88,12 @@ def _database_version() -> str:
             cursor.execute("SHOW server_version")
             return cursor.fetchone()[0]
     if connection.vendor == "sqlite":
-        import sqlite3
-
         return sqlite3.sqlite_version
     return ""
 
 
 def _width(text: str) -> int:
     """Display width: East Asian wide characters take two columns in a terminal."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

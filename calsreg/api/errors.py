@@ -7,6 +7,7 @@ written the validator's way (``users[2].requested_id``, list positions counted f
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,13 +35,13 @@ def error_body(*, code: str, message: str, errors: list[FieldError] | None = Non
     return {"code": code, "message": message, "errors": [e.as_dict() for e in errors or []]}
 
 
-def _domain_error(api: NinjaAPI, request: HttpRequest, exc: DomainError) -> HttpResponse:
+def _domain_error(request: HttpRequest, exc: DomainError, *, api: NinjaAPI) -> HttpResponse:
     errors = exc.errors if isinstance(exc, ValidationFailed) else []
     body = error_body(code=exc.code, message=exc.message, errors=errors)
     return api.create_response(request, body, status=exc.http_status)
 
 
-def _unauthenticated(api: NinjaAPI, request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError, *, api: NinjaAPI) -> HttpResponse:
     body = error_body(
         code="unauthenticated",
         message=_("有効なAPIトークンを Authorization: Bearer ヘッダーで送ってください。"),
@@ -50,7 +51,7 @@ def _unauthenticated(api: NinjaAPI, request: HttpRequest, exc: AuthenticationErr
     return response
 
 
-def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResponse:
+def _http_error(request: HttpRequest, exc: HttpError, *, api: NinjaAPI) -> HttpResponse:
     # ninja raises HttpError itself only for a body it cannot parse (400); its text is English.
     message = (
         _("リクエストの本文を読めません。JSONの形式を確認してください。")
@@ -63,21 +64,21 @@ def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResp
     return api.create_response(request, body, status=exc.status_code)
 
 
-def _not_found(api: NinjaAPI, request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _domain_error(api, request, NotFound(_("見つかりません。")))
+def _not_found(request: HttpRequest, exc: Http404, *, api: NinjaAPI) -> HttpResponse:
+    return _domain_error(request, NotFound(_("見つかりません。")), api=api)
 
 
-def _invalid_input(api: NinjaAPI, request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+def _invalid_input(request: HttpRequest, exc: NinjaValidationError, *, api: NinjaAPI) -> HttpResponse:
     errors = [_field_error(error) for error in exc.errors]
-    return _domain_error(api, request, ValidationFailed(errors=errors))
+    return _domain_error(request, ValidationFailed(errors=errors), api=api)
 
 
 def exception_handlers_install(api: NinjaAPI) -> None:
-    api.add_exception_handler(DomainError, lambda request, exc: _domain_error(api, request, exc))
-    api.add_exception_handler(AuthenticationError, lambda request, exc: _unauthenticated(api, request, exc))
-    api.add_exception_handler(HttpError, lambda request, exc: _http_error(api, request, exc))
-    api.add_exception_handler(Http404, lambda request, exc: _not_found(api, request, exc))
-    api.add_exception_handler(NinjaValidationError, lambda request, exc: _invalid_input(api, request, exc))
+    api.add_exception_handler(DomainError, partial(_domain_error, api=api))
+    api.add_exception_handler(AuthenticationError, partial(_unauthenticated, api=api))
+    api.add_exception_handler(HttpError, partial(_http_error, api=api))
+    api.add_exception_handler(Http404, partial(_not_found, api=api))
+    api.add_exception_handler(NinjaValidationError, partial(_invalid_input, api=api))
 
 
 # --- pydantic / ninja errors as FieldErrors ---------------------------------------------------------

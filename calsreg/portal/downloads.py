@@ -11,6 +11,8 @@ def attachment_response(*, content: bytes, filename: str, fallback: str, content
     """``filename*`` (RFC 5987/6266) carries the Japanese name; ``filename`` is an ASCII fallback
     for old clients that would otherwise show mojibake."""
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    )
     response["Content-Length"] = str(len(content))
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from io import BytesIO
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import translation
@@ -16,7 +17,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-from xml.sax.saxutils import escape
 
 from calsreg.portal.terms import ARTICLES, TERMS_TITLE
 

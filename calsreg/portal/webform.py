@@ -91,7 +91,11 @@ class Widget:
 
 
 # Browser autofill tokens that the field's kind and section cannot tell.
-_AUTOCOMPLETE_HINTS = {"contractor_name": "organization", "applicant_name": "name", "billing_addressee": "organization"}
+_AUTOCOMPLETE_HINTS = {
+    "contractor_name": "organization",
+    "applicant_name": "name",
+    "billing_addressee": "organization",
+}
 _KIND_WIDGETS = {
     Kind.EMAIL: Widget("email", "email", "email"),
     Kind.PHONE: Widget("tel", "tel", "tel"),
@@ -101,20 +105,24 @@ _KIND_WIDGETS = {
 }
 # Sections holding the applicant's own company details may be autofilled; "billing" keeps the
 # invoice address apart from the company's.
-_SECTION_AUTOFILL = {Section.CONTRACTOR: "section-contractor", Section.APPLICANT: "", Section.BILLING: "billing"}
+_SECTION_AUTOFILL = {
+    Section.CONTRACTOR: "section-contractor",
+    Section.APPLICANT: "",
+    Section.BILLING: "billing",
+}
 
 
 def widget_for(spec: FieldSpec) -> Widget:
     widget = _KIND_WIDGETS.get(spec.kind, Widget())
     if spec.section not in _SECTION_AUTOFILL:
         return Widget(widget.input_type, widget.inputmode, "off")
-    token = _AUTOCOMPLETE_HINTS.get(spec.key) or (
+    hint = _AUTOCOMPLETE_HINTS.get(spec.key) or (
         "street-address" if spec.key.endswith("_address") else widget.autocomplete
     )
-    if token == "off":
+    if hint == "off":
         return widget
     prefix = _SECTION_AUTOFILL[spec.section]
-    return Widget(widget.input_type, widget.inputmode, f"{prefix} {token}".strip())
+    return Widget(widget.input_type, widget.inputmode, f"{prefix} {hint}".strip())
 
 
 @dataclass

@@ -42,22 +42,22 @@ def test_the_right_pair_answers_with_the_status_and_the_steps(client, applicatio
         "status_label": "発注者確認中",
         "submitted_at": DjangoJSONEncoder().default(application.submitted_at),
         "steps": [
-            {"status": "submitted", "label": "受付", "done": True, "current": False},
-            {"status": "awaiting_confirmation", "label": "発注者への内容確認", "done": True, "current": True},
-            {"status": "confirmed", "label": "確認完了", "done": False, "current": False},
-            {"status": "registered", "label": "システム登録・ID通知", "done": False, "current": False},
-            {"status": "in_service", "label": "利用開始", "done": False, "current": False},
+            {"status": "submitted", "label": "受付", "state": "done"},
+            {"status": "awaiting_confirmation", "label": "発注者への内容確認", "state": "current"},
+            {"status": "confirmed", "label": "確認完了", "state": "todo"},
+            {"status": "registered", "label": "システム登録・ID通知", "state": "todo"},
+            {"status": "in_service", "label": "利用開始", "state": "todo"},
         ],
     }
 
 
-def test_a_returned_application_has_no_current_step(client, application):
+def test_a_returned_application_has_no_steps_only_its_label(client, application):
     Application.objects.filter(pk=application.pk).update(status="returned")
 
     body = _lookup(client, application.receipt_number, "tanaka@echigo-kensetsu.example.co.jp").json()
 
     assert (body["status"], body["status_label"]) == ("returned", "差戻し中")
-    assert [step["current"] for step in body["steps"]] == [False] * 5
+    assert body["steps"] == []
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,8 @@ def test_queue_benchmark_populates_measures_and_keeps_query_counts_constant():
     assert small.timings["queue"].queries == large.timings["queue"].queries
     assert small.timings["detail"].queries == large.timings["detail"].queries
     table = results_table([small, large])
-    assert "30 (median / p95)" in table
-    assert "60 (median / p95)" in table
+    assert "30: median / p95 (SQL)" in table
+    assert "60: median / p95 (SQL)" in table
 
 
 @pytest.mark.slow

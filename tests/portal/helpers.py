@@ -12,7 +12,7 @@ from tests.factories import valid_payload
 
 def form_post(
     *,
-    office: OrdererOffice,
+    for_office: OrdererOffice,
     supervisors: list[Supervisor],
     users: list[dict[str, Any]] | None = None,
     **fields: Any,
@@ -22,7 +22,7 @@ def form_post(
     ``fields`` override single inputs (``supervisor_ids``, ``terms_accepted`` too); ``None`` leaves
     the input out of the body, as a browser does for an unchecked checkbox.
     """
-    raw = valid_payload(office=office, supervisors=supervisors)
+    raw = valid_payload(office=for_office, supervisors=supervisors)
     body: dict[str, Any] = {spec.key: raw[spec.key] for spec in FIELDS}
     body["supervisor_ids"] = [str(pk) for pk in raw["supervisor_ids"]]
     body["terms_accepted"] = TERMS_ACCEPTED_VALUE

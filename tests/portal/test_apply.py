@@ -76,7 +76,7 @@ def test_the_form_shows_every_schema_field_with_its_label_and_the_office_list(cl
 
 
 def test_a_valid_application_creates_exactly_one_application_with_what_was_typed(client, supervisor):
-    body = form_post(office=supervisor.office, supervisors=[supervisor], users=_users())
+    body = form_post(for_office=supervisor.office, supervisors=[supervisor], users=_users())
 
     response = client.post(URL, body)
 
@@ -100,9 +100,10 @@ def test_a_valid_application_creates_exactly_one_application_with_what_was_typed
         "工事部",
     )
     assert list(application.supervisors.all()) == [supervisor]
-    assert list(application.users.values("position", "role", "name", "kana", "email", "phone", "requested_id")) == [
-        {k: v for k, v in row.items()} for row in _users()
-    ]
+    assert (
+        list(application.users.values("position", "role", "name", "kana", "email", "phone", "requested_id"))
+        == _users()
+    )
     (evidence,) = Evidence.objects.all()
     assert (evidence.kind, evidence.subject_id) == ("application_web", application.pk)
     with evidence.file.open("rb") as handle:
@@ -123,7 +124,9 @@ def test_a_valid_application_creates_exactly_one_application_with_what_was_typed
 
 
 def test_the_receipt_page_shows_the_number_and_what_happens_next(client, supervisor):
-    response = client.post(URL, form_post(office=supervisor.office, supervisors=[supervisor]), follow=True)
+    response = client.post(
+        URL, form_post(for_office=supervisor.office, supervisors=[supervisor]), follow=True
+    )
 
     application = Application.objects.get()
     html = response.content.decode()
@@ -136,7 +139,7 @@ def test_the_receipt_page_shows_the_number_and_what_happens_next(client, supervi
 def test_the_receipt_page_is_not_shown_to_another_session(client, supervisor, django_user_model):
     from django.test import Client
 
-    client.post(URL, form_post(office=supervisor.office, supervisors=[supervisor]))
+    client.post(URL, form_post(for_office=supervisor.office, supervisors=[supervisor]))
     number = Application.objects.get().receipt_number
 
     assert Client().get(f"/apply/receipt/{number}/").status_code == 404
@@ -145,7 +148,9 @@ def test_the_receipt_page_is_not_shown_to_another_session(client, supervisor, dj
 
 
 def test_a_full_width_id_is_stored_half_width_and_the_correction_is_shown(client, supervisor):
-    body = form_post(office=supervisor.office, supervisors=[supervisor], users=_users(u1_requested_id="ｔａｎａｋａ"))
+    body = form_post(
+        for_office=supervisor.office, supervisors=[supervisor], users=_users(u1_requested_id="ｔａｎａｋａ")
+    )
 
     response = client.post(URL, body, follow=True)
 
@@ -158,7 +163,7 @@ def test_a_full_width_id_is_stored_half_width_and_the_correction_is_shown(client
 
 
 def test_a_second_application_for_the_same_project_is_flagged_as_a_duplicate(client, supervisor):
-    body = form_post(office=supervisor.office, supervisors=[supervisor])
+    body = form_post(for_office=supervisor.office, supervisors=[supervisor])
 
     client.post(URL, body)
     client.post(URL, body)
@@ -172,40 +177,123 @@ def _other_office_supervisor():
 
 
 def _out_of_range_message():
-    return (
-        f"「契約日」の日付が範囲外です（2000年〜{clock.today().year + 10}年の日付を入力してください）。"
-    )
+    return f"「契約日」の日付が範囲外です（2000年〜{clock.today().year + 10}年の日付を入力してください）。"
 
 
 BAD_INPUTS = [
     ("missing_project_name", {"project_name": ""}, None, "「工事名」を入力してください。"),
     ("missing_office", {"office": ""}, None, "「発注事務所」を選んでください。"),
     ("unknown_office", {"office": "9999"}, None, "「発注事務所」は一覧から選んでください。"),
-    ("missing_representative", {"contractor_representative": "　"}, None, "「代表者氏名」を入力してください。"),
-    ("bad_kana", {"contractor_kana": "Echigo"}, None, "「会社名（フリガナ）」は全角カタカナで入力してください。"),
-    ("bad_email", {"applicant_email": "tanaka@"}, None, "「メールアドレス」の形式が正しくありません（例: taro@example.co.jp）。"),
-    ("bad_phone", {"contractor_phone": "12345"}, None, "「電話番号」は市外局番からの日本の電話番号で入力してください（例: 025-285-5511）。"),
-    ("bad_postcode", {"billing_postcode": "95-0088"}, None, "「郵便番号」は7桁の数字で入力してください（例: 950-8570）。"),
-    ("bad_date", {"period_start": "2026-13-45"}, None, "「工期（開始日）」は日付で入力してください（例: 2026-12-01）。"),
+    (
+        "missing_representative",
+        {"contractor_representative": "　"},
+        None,
+        "「代表者氏名」を入力してください。",
+    ),
+    (
+        "bad_kana",
+        {"contractor_kana": "Echigo"},
+        None,
+        "「会社名（フリガナ）」は全角カタカナで入力してください。",
+    ),
+    (
+        "bad_email",
+        {"applicant_email": "tanaka@"},
+        None,
+        "「メールアドレス」の形式が正しくありません（例: taro@example.co.jp）。",
+    ),
+    (
+        "bad_phone",
+        {"contractor_phone": "12345"},
+        None,
+        "「電話番号」は市外局番からの日本の電話番号で入力してください（例: 025-285-5511）。",
+    ),
+    (
+        "bad_postcode",
+        {"billing_postcode": "95-0088"},
+        None,
+        "「郵便番号」は7桁の数字で入力してください（例: 950-8570）。",
+    ),
+    (
+        "bad_date",
+        {"period_start": "2026-13-45"},
+        None,
+        "「工期（開始日）」は日付で入力してください（例: 2026-12-01）。",
+    ),
     ("date_out_of_range", {"contract_date": "1999-04-01"}, None, _out_of_range_message),
-    ("end_before_start", {"period_end": "2026-11-30"}, None, "「工期（終了日）」は工期（開始日）と同じ日か、それより後の日付にしてください。"),
-    ("contract_after_end", {"contract_date": "2027-04-01"}, None, "「契約日」は工期（終了日）より前の日付にしてください。"),
-    ("amount_not_a_number", {"contract_amount": "四千八百万"}, None, "「請負金額（円・税込）」は円単位の半角数字で入力してください（例: 48400000）。"),
+    (
+        "end_before_start",
+        {"period_end": "2026-11-30"},
+        None,
+        "「工期（終了日）」は工期（開始日）と同じ日か、それより後の日付にしてください。",
+    ),
+    (
+        "contract_after_end",
+        {"contract_date": "2027-04-01"},
+        None,
+        "「契約日」は工期（終了日）より前の日付にしてください。",
+    ),
+    (
+        "amount_not_a_number",
+        {"contract_amount": "四千八百万"},
+        None,
+        "「請負金額（円・税込）」は円単位の半角数字で入力してください（例: 48400000）。",
+    ),
     ("amount_zero", {"contract_amount": "0"}, None, "「請負金額（円・税込）」は1円以上で入力してください。"),
-    ("amount_too_large", {"contract_amount": "99999999999999"}, None, "「請負金額（円・税込）」の桁数が多すぎます。円単位で入力してください。"),
-    ("project_name_too_long", {"project_name": "工" * 201}, None, "「工事名」は200文字以内で入力してください（現在201文字）。"),
-    ("id_with_symbol", {}, {"u1_requested_id": "tana-ka"}, "「利用者1の希望ID」は半角英数字だけで入力してください（記号・空白・日本語は使えません）。"),
-    ("id_too_short", {}, {"u1_requested_id": "ab"}, "「利用者1の希望ID」は3〜10文字にしてください（現在2文字）。"),
-    ("id_too_long", {}, {"u2_requested_id": "suzukijirou"}, "「利用者2の希望ID」は3〜10文字にしてください（現在11文字）。"),
-    ("duplicate_ids", {}, {"u2_requested_id": "tanaka"}, "「tanaka」は利用者1と同じIDです。別のIDにしてください。"),
+    (
+        "amount_too_large",
+        {"contract_amount": "99999999999999"},
+        None,
+        "「請負金額（円・税込）」の桁数が多すぎます。円単位で入力してください。",
+    ),
+    (
+        "project_name_too_long",
+        {"project_name": "工" * 201},
+        None,
+        "「工事名」は200文字以内で入力してください（現在201文字）。",
+    ),
+    (
+        "id_with_symbol",
+        {},
+        {"u1_requested_id": "tana-ka"},
+        "「利用者1の希望ID」は半角英数字だけで入力してください（記号・空白・日本語は使えません）。",
+    ),
+    (
+        "id_too_short",
+        {},
+        {"u1_requested_id": "ab"},
+        "「利用者1の希望ID」は3〜10文字にしてください（現在2文字）。",
+    ),
+    (
+        "id_too_long",
+        {},
+        {"u2_requested_id": "suzukijirou"},
+        "「利用者2の希望ID」は3〜10文字にしてください（現在11文字）。",
+    ),
+    (
+        "duplicate_ids",
+        {},
+        {"u2_requested_id": "tanaka"},
+        "「tanaka」は利用者1と同じIDです。別のIDにしてください。",
+    ),
     ("user_missing_name", {}, {"u2_name": ""}, "「利用者2の氏名」を入力してください。"),
-    ("user_bad_email", {}, {"u2_email": "suzuki.example.jp"}, "「利用者2のメールアドレス」の形式が正しくありません（例: taro@example.co.jp）。"),
+    (
+        "user_bad_email",
+        {},
+        {"u2_email": "suzuki.example.jp"},
+        "「利用者2のメールアドレス」の形式が正しくありません（例: taro@example.co.jp）。",
+    ),
     ("no_site_agent", {}, {"u1_role": "engineer"}, "利用者のうち1人の役割を「現場代理人」にしてください。"),
     ("bad_role", {}, {"u1_role": "boss"}, "「利用者1の役割」は一覧から選んでください。"),
     ("no_users", {}, "none", "利用者を1人以上入力してください。"),
     ("no_supervisor", {"supervisor_ids": None}, None, "この工事の監督員を名簿から1人以上選んでください。"),
     ("supervisor_id_not_a_number", {"supervisor_ids": ["abc"]}, None, "監督員は名簿から選んでください。"),
-    ("supervisor_of_another_office", {"supervisor_ids": "other_office"}, None, "選ばれた監督員が、指定した発注事務所の名簿にありません。一覧から選び直してください。"),
+    (
+        "supervisor_of_another_office",
+        {"supervisor_ids": "other_office"},
+        None,
+        "選ばれた監督員が、指定した発注事務所の名簿にありません。一覧から選び直してください。",
+    ),
     ("terms_not_accepted", {"terms_accepted": None}, None, "利用規約を読み、「同意する」を選んでください。"),
 ]
 
@@ -215,13 +303,15 @@ BAD_INPUTS = [
     [case[1:] for case in BAD_INPUTS],
     ids=[case[0] for case in BAD_INPUTS],
 )
-def test_a_bad_input_is_shown_with_its_message_and_nothing_is_stored(client, supervisor, fields, user_changes, message):
+def test_a_bad_input_is_shown_with_its_message_and_nothing_is_stored(
+    client, supervisor, fields, user_changes, message
+):
     fields = dict(fields)
     if fields.get("supervisor_ids") == "other_office":
         # A crafted POST naming a real supervisor of a different office.
         fields["supervisor_ids"] = [str(_other_office_supervisor().pk)]
     users = [] if user_changes == "none" else _users(**(user_changes or {}))
-    body = form_post(office=supervisor.office, supervisors=[supervisor], users=users, **fields)
+    body = form_post(for_office=supervisor.office, supervisors=[supervisor], users=users, **fields)
     before = _counts()
 
     response = client.post(URL, body)
@@ -235,18 +325,26 @@ def test_a_bad_input_is_shown_with_its_message_and_nothing_is_stored(client, sup
 
 
 def test_an_error_is_linked_from_the_summary_and_marked_on_its_field(client, supervisor):
-    body = form_post(office=supervisor.office, supervisors=[supervisor], users=_users(u2_kana="suzuki"))
+    body = form_post(for_office=supervisor.office, supervisors=[supervisor], users=_users(u2_kana="suzuki"))
 
     html = client.post(URL, body).content.decode()
 
     assert "入力内容に誤りがあります（1件）" in html
-    assert '<a href="#users-2-kana">「利用者2の氏名（フリガナ）」は全角カタカナで入力してください。</a>' in html
-    assert 'id="users-2-kana" name="users-2-kana" type="text" value="suzuki" autocomplete="off" aria-invalid="true" aria-describedby="users-2-kana-error"' in html
+    assert (
+        '<a href="#users-2-kana">「利用者2の氏名（フリガナ）」は全角カタカナで入力してください。</a>' in html
+    )
+    assert (
+        'id="users-2-kana" name="users-2-kana" type="text" value="suzuki" autocomplete="off" aria-invalid="true" aria-describedby="users-2-kana-error"'
+        in html
+    )
 
 
 def test_every_value_is_kept_when_the_form_is_shown_again(client, supervisor):
     body = form_post(
-        office=supervisor.office, supervisors=[supervisor], users=_users(u2_email="bad"), terms_accepted=None
+        for_office=supervisor.office,
+        supervisors=[supervisor],
+        users=_users(u2_email="bad"),
+        terms_accepted=None,
     )
 
     html = client.post(URL, body).content.decode()
@@ -261,7 +359,7 @@ def test_every_value_is_kept_when_the_form_is_shown_again(client, supervisor):
 
 
 def test_without_javascript_a_button_adds_a_user_row_and_nothing_is_submitted(client, supervisor):
-    body = form_post(office=supervisor.office, supervisors=[supervisor], action="add_user", user_rows="3")
+    body = form_post(for_office=supervisor.office, supervisors=[supervisor], action="add_user", user_rows="3")
 
     html = client.post(URL, body).content.decode()
 
@@ -277,7 +375,7 @@ def test_without_javascript_choosing_an_office_shows_its_supervisors(client, sup
     html = client.post(URL, {"office": supervisor.office.code, "action": "refresh"}).content.decode()
 
     assert f'value="{supervisor.pk}" id="supervisor-{supervisor.pk}"' in html
-    assert "<span>越後 補佐</span> <span class=\"muted\">監督員</span>" in html
+    assert '<span>越後 補佐</span> <span class="muted">監督員</span>' in html
     assert other.email not in html and supervisor.email not in html
     assert 'class="error-summary"' not in html
     assert Application.objects.count() == 0
@@ -291,7 +389,7 @@ def test_the_supervisor_partial_lists_names_and_titles_only(client, supervisor):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<span>信濃 監督</span> <span class=\"muted\">主任監督員</span>" in html
+    assert '<span>信濃 監督</span> <span class="muted">主任監督員</span>' in html
     assert "休職 中" not in html and "他所 の人" not in html
     assert supervisor.email not in html and supervisor.phone not in html
     assert "<html" not in html
@@ -319,7 +417,9 @@ def test_the_user_row_partial_stops_at_the_maximum(client):
     assert client.get("/apply/user-row/", {"user_rows": str(MAX_USERS)}).status_code == 204
 
 
-def test_the_form_page_takes_the_same_number_of_queries_however_many_offices(client, django_assert_max_num_queries):
+def test_the_form_page_takes_the_same_number_of_queries_however_many_offices(
+    client, django_assert_max_num_queries
+):
     for _ in range(15):
         SupervisorFactory()
 
@@ -333,7 +433,7 @@ def test_the_form_shown_again_with_an_office_takes_a_constant_number_of_queries(
     for _ in range(10):
         SupervisorFactory(office=supervisor.office)
         SupervisorFactory()
-    body = form_post(office=supervisor.office, supervisors=[supervisor], contract_amount="0")
+    body = form_post(for_office=supervisor.office, supervisors=[supervisor], contract_amount="0")
 
     # offices, office by code, validation (office, supervisors), the office's supervisors; sessions none
     with django_assert_max_num_queries(5):

@@ -48,5 +48,5 @@ def applications_list(request: HttpRequest, query: Query[QueueQueryIn]):
 def application_get(request: HttpRequest, receipt_number: str):
     """全項目・利用者・監督員を返します。閲覧は監査記録に残ります。"""
     application = application_detail_by_receipt_number(receipt_number=receipt_number)
-    application_viewed(application=application, actor=Actor.api(request.auth))
+    application_viewed(application=application, actor=Actor.api(request.auth))  # type: ignore[attr-defined]
     return application

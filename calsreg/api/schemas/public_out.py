@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -20,27 +21,34 @@ class SubmittedOut(Schema):
 class StepOut(Schema):
     status: str = Field(description="手続の段階（コード）")
     label: str = Field(description="手続の段階")
-    done: bool = Field(description="この段階を終えた（または今この段階にある）")
-    current: bool = Field(description="今この段階にある")
+    state: Literal["done", "current", "todo"] = Field(
+        description="done: 済み、current: 今この段階、todo: これから"
+    )
 
 
 class StatusOut(Schema):
     receipt_number: str = Field(description="受付番号")
     status: str = Field(description="状態（コード）")
     status_label: str = Field(validation_alias="get_status_display", description="状態")
-    submitted_at: datetime = Field(description="受付日時")
+    submitted_at: datetime = Field(description="受付日時（UTC）")
     steps: list[StepOut] = Field(
-        description="手続の流れ（差戻し・却下・取下げのときは、どの段階も current になりません）"
+        description="手続の流れ。差戻し・却下・取下げのときは空です（status_label で状態を示します）。"
     )
 
     @staticmethod
-    def resolve_steps(application) -> list[dict]:
+    def resolve_steps(application) -> list[dict[str, str]]:
+        # The same steps as the portal's status page: the main path only, side states shown by label.
         codes = [code for code, _label in APPLICANT_STEPS]
-        reached = codes.index(application.status) if application.status in codes else 0
-        current = application.status in codes
+        if application.status not in codes:
+            return []
+        current = codes.index(application.status)
         return [
-            {"status": code, "label": label, "done": i <= reached, "current": current and i == reached}
-            for i, (code, label) in enumerate(APPLICANT_STEPS)
+            {
+                "status": code,
+                "label": label,
+                "state": "done" if index < current else "current" if index == current else "todo",
+            }
+            for index, (code, label) in enumerate(APPLICANT_STEPS)
         ]
 
 
