@@ -97,7 +97,7 @@ def test_a_file_that_is_not_a_workbook_is_refused(desk_client, office):
     response = _upload(desk_client, "申込書.xlsx", b"this is not a zip")
 
     assert response.status_code == 422
-    assert "ファイルを読み取れませんでした。何も登録していません。" in response.content.decode()
+    assert "「申込書.xlsx」を読み取れませんでした。何も登録していません。" in response.content.decode()
     assert _nothing_stored()
 
 

@@ -3,8 +3,10 @@
 import json
 
 import pytest
+from django.test import Client
 
 from calsreg.applications.models import Application, ApplicationUser
+from calsreg.applications.schema import MAX_USERS
 from calsreg.core import clock
 from calsreg.notifications.models import Delivery
 from calsreg.records.models import AuditEvent, Evidence
@@ -136,9 +138,7 @@ def test_the_receipt_page_shows_the_number_and_what_happens_next(client, supervi
     assert "ヘルプデスクが、選ばれた発注者の監督員に、メールと電話で申込内容を確認します。" in html
 
 
-def test_the_receipt_page_is_not_shown_to_another_session(client, supervisor, django_user_model):
-    from django.test import Client
-
+def test_the_receipt_page_is_not_shown_to_another_session(client, supervisor):
     client.post(URL, form_post(for_office=supervisor.office, supervisors=[supervisor]))
     number = Application.objects.get().receipt_number
 
@@ -409,8 +409,6 @@ def test_the_user_row_partial_adds_the_next_row_and_updates_the_counter(client):
 
 
 def test_the_user_row_partial_stops_at_the_maximum(client):
-    from calsreg.applications.schema import MAX_USERS
-
     last = client.get("/apply/user-row/", {"user_rows": str(MAX_USERS - 1)}).content.decode()
     assert f'id="users-{MAX_USERS}-role"' in last
     assert f"利用者は{MAX_USERS}人まで入力できます。" in last

@@ -41,6 +41,11 @@ def intake(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/intake.html",
-        {"form": form, "refusal": refusal, "field_errors": field_errors},
+        {
+            "form": form,
+            "refusal": refusal,
+            "field_errors": field_errors,
+            "filename": form.filename() if form.is_valid() else "",
+        },
         status=422 if request.method == "POST" else 200,
     )

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from calsreg.core.errors import NotFound
 from calsreg.desk.forms import OutboxSearchForm
 from calsreg.desk.permissions import desk_staff_required
-from calsreg.notifications.selectors import outbox_message_get, outbox_messages
+from calsreg.notifications.selectors import OUTBOX_LIST_LIMIT, outbox_message_get, outbox_messages
 
 OUTBOX_PAGE_SIZE = 50
 
@@ -19,7 +19,11 @@ def outbox(request: HttpRequest) -> HttpResponse:
     form = OutboxSearchForm(request.GET)
     search = form.cleaned_data["q"] if form.is_valid() else ""
     page = Paginator(outbox_messages(search=search), OUTBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "desk/outbox.html", {"form": form, "page": page, "search": search})
+    return render(
+        request,
+        "desk/outbox.html",
+        {"form": form, "page": page, "search": search, "limit": OUTBOX_LIST_LIMIT},
+    )
 
 
 @desk_staff_required

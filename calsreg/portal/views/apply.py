@@ -13,7 +13,7 @@ from calsreg.applications.schema import MAX_USERS
 from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.directory.selectors import office_by_code_or_name, offices_active, supervisors_of_office
 from calsreg.portal.flows import application_submit_from_web
-from calsreg.portal.views.status import receipt_remember
+from calsreg.portal.receipts import receipt_remember
 from calsreg.portal.webform import (
     INITIAL_USER_ROWS,
     form_view,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.sessions.backends.base import SessionBase
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,22 +13,12 @@ from calsreg.applications.models import Application
 from calsreg.applications.selectors import application_for_status
 from calsreg.core.width import to_half_width
 from calsreg.portal.progress import NOW_HAPPENING, SIDE_STATES, applicant_progress
-
-SESSION_RECEIPTS = "portal_receipts"
-# A browser may submit several applications in one session; remember the last few only.
-SESSION_RECEIPTS_KEPT = 10
-
-
-def receipt_remember(session: SessionBase, application: Application) -> None:
-    """Let this session (and no other) see the receipt page of what it just submitted."""
-    receipts = dict(session.get(SESSION_RECEIPTS, {}))
-    receipts[application.receipt_number] = application.applicant_email
-    session[SESSION_RECEIPTS] = dict(list(receipts.items())[-SESSION_RECEIPTS_KEPT:])
+from calsreg.portal.receipts import receipt_email
 
 
 @require_GET
 def receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
-    email = request.session.get(SESSION_RECEIPTS, {}).get(receipt_number)
+    email = receipt_email(request.session, receipt_number)
     application = application_for_status(receipt_number=receipt_number, email=email) if email else None
     if application is None:
         raise Http404

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from calsreg.core.errors import UploadRefused, ValidationFailed
 from calsreg.portal.flows import application_submit_from_workbook
-from calsreg.portal.views.status import receipt_remember
+from calsreg.portal.receipts import receipt_remember
 
 UPLOAD_FIELD = "workbook"
 
