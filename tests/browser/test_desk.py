@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from calsreg.accounts.models import Role
 from calsreg.applications.models import Application, Channel
@@ -44,41 +40,6 @@ STATUSES = (
     + [Status.AWAITING_CONFIRMATION] * 4
     + [Status.SUBMITTED] * 4
 )
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@contextmanager
-def _desk_browser() -> Iterator[Page]:
-    """A page in a Chromium of its own, closed with the test.
-
-    Playwright is started and stopped inside the test, so its asyncio loop does not outlive it (a
-    loop left running in the main thread makes Django refuse ORM calls in every later test).
-    """
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must run the browser tests")
-        pytest.skip(f"browser test skipped: Chromium not installed at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
 
 
 def _desk_hours_before(now: datetime, *, count: int) -> list[datetime]:
@@ -168,12 +129,11 @@ def _realistic_desk(settings) -> Application:
     return mailed
 
 
-def test_staff_signs_in_finds_an_application_in_the_queue_and_reads_it(live_server, screenshot, settings):
-    # All database work happens before Playwright starts: no ORM call runs beside its asyncio loop.
+def test_staff_signs_in_finds_an_application_in_the_queue_and_reads_it(
+    live_server, page, screenshot, settings
+):
     mailed = _realistic_desk(settings)
-    receipt_number, pk = mailed.receipt_number, mailed.pk
-    with _desk_browser() as page:
-        _journey(page, live_server.url, receipt_number=receipt_number, pk=pk, screenshot=screenshot)
+    _journey(page, live_server.url, receipt_number=mailed.receipt_number, pk=mailed.pk, screenshot=screenshot)
 
 
 def _journey(page: Page, base: str, *, receipt_number: str, pk: int, screenshot) -> None:

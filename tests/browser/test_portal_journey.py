@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -44,19 +43,6 @@ SITE_AGENT = {
     "#users-1-phone": "090-1234-5678",
     "#users-1-requested_id": "tanaka",
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _orm_beside_playwright():
-    """Playwright's sync API keeps an asyncio loop in this thread, and Django refuses ORM calls where
-    a loop runs. Nothing here is async, so it is safe; module scope keeps it for the teardown flush."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def test_applicant_applies_on_the_web_form_and_sees_the_receipt_number(live_server, page, screenshot):
