@@ -83,7 +83,7 @@ def load_demo_applications(*, count: int = 14) -> int:
     """Submit ``count`` demo applications unless some already exist; returns how many were made."""
     if Application.objects.exists():
         return 0
-    rng = random.Random(20261124)  # noqa: S311 - demo data, reproducible on purpose
+    rng = random.Random(20261124)
     offices = list(OrdererOffice.objects.filter(active=True).order_by("code"))
     for index in range(count):
         office = offices[index % len(offices)]
