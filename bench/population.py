@@ -83,6 +83,22 @@ class _Company:
     address: str
     phone: str
 
+    def contractor_and_billing(self, *, department: str) -> dict[str, str]:
+        """The application's 受注者情報 and 請求書送付先 (invoices go to the company itself)."""
+        return {
+            "contractor_name": self.name,
+            "contractor_kana": self.kana,
+            "contractor_representative": self.representative,
+            "contractor_postcode": self.postcode,
+            "contractor_address": self.address,
+            "contractor_phone": self.phone,
+            "billing_addressee": self.name,
+            "billing_department": department,
+            "billing_postcode": self.postcode,
+            "billing_address": self.address,
+            "billing_phone": self.phone,
+        }
+
 
 def directory_ensure() -> None:
     """The twelve offices and their supervisors (the demo directory; idempotent)."""
@@ -215,23 +231,13 @@ def _application(
         project_location=f"{city}{district}地内",
         period_start=period_start,
         period_end=period_start + timedelta(days=rng.randint(60, 540)),
-        contract_amount=round(10 ** rng.uniform(6.5, 8.9), -3),
+        contract_amount=int(round(10 ** rng.uniform(6.5, 8.9), -3)),  # about ¥3M to ¥800M
         contract_date=contract_date,
-        contractor_name=company.name,
-        contractor_kana=company.kana,
-        contractor_representative=company.representative,
-        contractor_postcode=company.postcode,
-        contractor_address=company.address,
-        contractor_phone=company.phone,
         applicant_name=applicant.name,
         applicant_kana=applicant.kana,
         applicant_email=f"{applicant.login}@{company.domain}",
         applicant_phone=_mobile(rng),
-        billing_addressee=company.name,
-        billing_department=department,
-        billing_postcode=company.postcode,
-        billing_address=company.address,
-        billing_phone=company.phone,
+        **company.contractor_and_billing(department=department),
         terms_version=settings.TERMS_VERSION,
         terms_accepted_at=submitted_at,
     )
