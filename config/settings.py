@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # django-ninja as an app so its Swagger UI is served from our static files (no CDN: offline).
+    "ninja",
     "axes",
     "django_tasks",
     "django_tasks_db",

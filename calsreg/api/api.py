@@ -1,11 +1,10 @@
-"""The JSON API: one NinjaAPI, its routers, its error handlers and its self-hosted docs page."""
+"""The JSON API: one NinjaAPI, its routers and its error handlers."""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.renderers import JSONRenderer
 
-from calsreg.api.docs import SelfHostedSwagger
 from calsreg.api.errors import exception_handlers_install
 from calsreg.api.routers import public, staff
 
@@ -31,7 +30,8 @@ api = NinjaAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     renderer=Utf8JSONRenderer(),
-    docs=SelfHostedSwagger(),
+    # validatorUrl None: Swagger UI would otherwise send our document to validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
     docs_url="/docs",
 )
 exception_handlers_install(api)

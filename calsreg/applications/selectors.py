@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from calsreg.applications.models import Application
 from calsreg.applications.states import Status
+from calsreg.core.errors import NotFound
 from calsreg.directory.models import OrdererOffice
 
 # Applications that no longer count when looking for a duplicate.
@@ -136,3 +139,26 @@ def queue_status_counts() -> dict[str, int]:
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def application_by_receipt_number(*, receipt_number: str) -> Application:
+    """The application with every related row (``application_detail``); raises ``NotFound``."""
+    pk = Application.objects.filter(receipt_number=receipt_number.strip().upper()).values_list(
+        "pk", flat=True
+    )
+    found = pk.first()
+    if found is None:
+        raise NotFound(_("その受付番号の申込はありません。"))
+    return application_detail(pk=found)
+
+
+def queue_page(*, filters: QueueFilters, page: int, page_size: int) -> dict[str, Any]:
+    """One page of the desk's queue and the total count: two queries whatever the data."""
+    queryset = applications_for_queue(filters=filters)
+    start = (page - 1) * page_size
+    return {
+        "count": queryset.count(),
+        "page": page,
+        "page_size": page_size,
+        "items": list(queryset[start : start + page_size]),
+    }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
+from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.core.width import strip_spaces, to_half_width
 from calsreg.directory.models import OrdererOffice, Supervisor, SupervisorTitle
 
@@ -38,3 +40,26 @@ def office_by_code_or_name(value: str) -> OrdererOffice | None:
     code = to_half_width(text)
     matches = list(offices_active().filter(Q(code=code) | Q(name=text)))
     return next((office for office in matches if office.code == code), matches[0] if matches else None)
+
+
+def offices_with_supervisors() -> QuerySet[OrdererOffice]:
+    """Active offices, each with its active supervisors by code (two queries in all)."""
+    return offices_active().prefetch_related(
+        Prefetch("supervisors", queryset=Supervisor.objects.filter(active=True).order_by("code"))
+    )
+
+
+def office_id_by_code(*, code: str) -> int:
+    """The id of the office with ``code`` (active or not, for the staff queue); raises ``ValidationFailed``."""
+    found = OrdererOffice.objects.filter(code=code.strip()).values_list("pk", flat=True).first()
+    if found is None:
+        raise ValidationFailed(
+            errors=[
+                FieldError(
+                    field="office",
+                    label=_("発注事務所"),
+                    message=_("その事務所コードの発注事務所はありません。"),
+                )
+            ]
+        )
+    return found

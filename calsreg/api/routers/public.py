@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
-from calsreg.api.queries import offices_with_supervisors
 from calsreg.api.schemas.application_in import ApplicationIn, StatusQueryIn
 from calsreg.api.schemas.errors import ErrorOut
 from calsreg.api.schemas.public_out import OfficeOut, StatusOut, SubmittedOut
@@ -26,6 +25,7 @@ from calsreg.applications.selectors import application_for_status
 from calsreg.applications.services import ReceivedFile, application_submit, submission_as_evidence
 from calsreg.applications.validation import validate_application
 from calsreg.core.errors import NotFound, UploadRefused
+from calsreg.directory.selectors import offices_with_supervisors
 from calsreg.records.models import EvidenceKind
 from calsreg.records.services import Actor
 

@@ -6,12 +6,12 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from calsreg.api.auth import DeskStaffToken
-from calsreg.api.queries import application_detail_by_receipt_number, office_id_by_code, queue_page
 from calsreg.api.schemas.errors import ErrorOut
 from calsreg.api.schemas.staff_in import QUEUE_PAGE_SIZE, QueueQueryIn
 from calsreg.api.schemas.staff_out import ApplicationDetailOut, QueuePageOut
-from calsreg.applications.selectors import QueueFilters
+from calsreg.applications.selectors import QueueFilters, application_by_receipt_number, queue_page
 from calsreg.applications.services import application_viewed
+from calsreg.directory.selectors import office_id_by_code
 from calsreg.records.services import Actor
 
 router = Router(tags=["申込（ヘルプデスク）"], auth=DeskStaffToken())
@@ -47,6 +47,6 @@ def applications_list(request: HttpRequest, query: Query[QueueQueryIn]):
 )
 def application_get(request: HttpRequest, receipt_number: str):
     """全項目・利用者・監督員を返します。閲覧は監査記録に残ります。"""
-    application = application_detail_by_receipt_number(receipt_number=receipt_number)
+    application = application_by_receipt_number(receipt_number=receipt_number)
     application_viewed(application=application, actor=Actor.api(request.auth))  # type: ignore[attr-defined]
     return application
