@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.errors import InvalidTransition
 from calsreg.core.models import TimeStampedModel
+from calsreg.notifications.kinds import kind_label
 
 
 class DeliveryStatus(models.TextChoices):
@@ -89,6 +90,10 @@ class Delivery(TimeStampedModel):
                 name="delivery_sent_has_sent_at",
             ),
         ]
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_address} ({self.get_status_display()})"

@@ -82,7 +82,7 @@ def test_acknowledgment_mail_is_listed(desk_client):
     content = _detail(desk_client, application).content.decode()
 
     section = content.split('id="section-deliveries"')[1]
-    assert "<code>application_received</code>" in section
+    assert "<td>受付確認メール</td>" in section
     assert "tanaka@echigo-kensetsu.example.co.jp" in section
     assert "送信待ち" in section
 

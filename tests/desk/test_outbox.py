@@ -49,7 +49,7 @@ def test_outbox_detail_shows_headers_and_body(desk_client, sent):
     assert message.from_address.replace("<", "&lt;").replace(">", "&gt;") in content
     assert "tanaka@echigo-kensetsu.example.co.jp" in content
     assert application.receipt_number in content
-    assert "<code>application_received</code>" in content
+    assert "受付確認メール（送信済み）" in content
     assert "メールソース" in content
 
 
