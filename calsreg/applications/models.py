@@ -105,6 +105,8 @@ class Application(TimeStampedModel):
         indexes = [
             models.Index(fields=["office", "project_number"]),
             models.Index(fields=["status", "submitted_at"]),
+            # The desk sorts the queue by project name (bench/README.md: 74 ms → 0.4 ms at 100,000).
+            models.Index(fields=["project_name", "id"]),
         ]
         constraints = [
             models.CheckConstraint(
