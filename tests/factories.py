@@ -49,7 +49,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"staff{n}")
+    # Account holders' IDs have the seed's shape (requested part + "." + 3 letters).
+    username = factory.LazyAttributeSequence(
+        lambda o, n: f"user{n:04d}.abc" if o.role in ("contractor", "supervisor") else f"staff{n}"
+    )
     role = Role.HELP_DESK
     display_name = factory.Sequence(lambda n: f"職員 {n}")
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-staple")

@@ -1,8 +1,13 @@
-"""Users of the system.
+"""Users of the system, the projects they work on, and their memberships.
 
-One user table (``AUTH_USER_MODEL``) for staff and, from the registration issue on, account holders;
-``role`` separates them. Staff sign in at the desk, account holders at the portal's my page; each
-login page refuses the other kind.
+One user table (``AUTH_USER_MODEL``) for staff and account holders (docs/decisions/0002); ``role``
+separates them. Staff sign in at the desk, account holders at the portal's my page; each login page
+refuses the other kind.
+
+A **project** is the service for one construction project, created from a confirmed application at
+registration. An **account** (a ``User`` with role contractor or supervisor) is usable only while its
+state is active (after the start-of-use notice) and — for contractor users — one of its projects is
+active, or — for orderer supervisors — the person is still in the directory.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.core.errors import InvalidTransition
 from calsreg.core.models import TimeStampedModel
 
 
@@ -25,13 +31,62 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.HELP_DESK, Role.BILLING_AGENT, Role.ADMINISTRATOR})
 
 
+ACCOUNT_ROLES = frozenset({Role.CONTRACTOR, Role.SUPERVISOR})
+
+
+class AccountState(models.TextChoices):
+    """An account holder's credentials: sent but not usable → usable → closed."""
+
+    ISSUED = "issued", _("発行済み（利用開始前）")
+    ACTIVE = "active", _("利用可能")
+    CLOSED = "closed", _("利用終了")
+
+
+ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
+    AccountState.ISSUED: frozenset({AccountState.ACTIVE, AccountState.CLOSED}),
+    AccountState.ACTIVE: frozenset({AccountState.CLOSED}),
+    AccountState.CLOSED: frozenset({AccountState.ACTIVE}),  # an orderer account reused for a new project
+}
+
+
 class User(AbstractUser):
     role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.HELP_DESK)
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+    # --- account holders only (contractor users, orderer supervisors) ---
+    state = models.CharField(
+        _("アカウントの状態"), max_length=16, choices=AccountState.choices, default=AccountState.ACTIVE
+    )
+    kana = models.CharField(_("氏名（フリガナ）"), max_length=60, blank=True)
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    # An orderer account belongs to one directory entry: one account per person across projects.
+    supervisor = models.OneToOneField(
+        "directory.Supervisor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account",
+        verbose_name=_("監督員（名簿）"),
+    )
+    must_change_password = models.BooleanField(_("次回ログイン時にパスワード変更が必要"), default=False)
+    # The initial password stops working after this moment if it was never changed.
+    initial_password_expires_at = models.DateTimeField(_("初期パスワードの有効期限"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("利用開始日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("利用者")
         verbose_name_plural = _("利用者")
+        constraints = [
+            # Account holders' IDs have the seed's shape: requested part + "." + 3 letters.
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["contractor", "supervisor"])
+                | models.Q(username__regex=r"^[a-z0-9]{3,10}\.[a-z]{3}$"),
+                name="account_id_shape",
+            ),
+        ]
+
+    @property
+    def is_account_holder(self) -> bool:
+        return self.role in ACCOUNT_ROLES
 
     @property
     def is_desk_staff(self) -> bool:
@@ -80,3 +135,111 @@ class ApiToken(TimeStampedModel):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class ProjectStatus(models.TextChoices):
+    PROVISIONED = "provisioned", _("登録済み（利用開始前）")
+    ACTIVE = "active", _("利用中")
+    SUSPENDED = "suspended", _("利用停止中")
+    CLOSED = "closed", _("利用終了")
+
+
+PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProjectStatus.PROVISIONED: frozenset({ProjectStatus.ACTIVE, ProjectStatus.CLOSED}),
+    ProjectStatus.ACTIVE: frozenset({ProjectStatus.SUSPENDED, ProjectStatus.CLOSED}),
+    ProjectStatus.SUSPENDED: frozenset({ProjectStatus.ACTIVE, ProjectStatus.CLOSED}),
+    ProjectStatus.CLOSED: frozenset(),
+}
+
+
+class Project(TimeStampedModel):
+    """The service for one construction project (工事), created from one confirmed application."""
+
+    application = models.OneToOneField(
+        "applications.Application",
+        on_delete=models.PROTECT,
+        related_name="project",
+        verbose_name=_("利用申込"),
+    )
+    office = models.ForeignKey(
+        "directory.OrdererOffice",
+        on_delete=models.PROTECT,
+        related_name="projects",
+        verbose_name=_("発注事務所"),
+    )
+    project_number = models.CharField(_("工事番号"), max_length=40)
+    name = models.CharField(_("工事名"), max_length=200)
+    location = models.CharField(_("工事場所"), max_length=200)
+    period_start = models.DateField(_("工期（開始日）"))
+    period_end = models.DateField(_("工期（終了日）"))
+    contract_amount = models.BigIntegerField(_("請負金額（円）"))
+    contractor_name = models.CharField(_("受注者名"), max_length=100)
+    status = models.CharField(
+        _("状態"),
+        max_length=16,
+        choices=ProjectStatus.choices,
+        default=ProjectStatus.PROVISIONED,
+        db_index=True,
+    )
+    # Start of use scheduled for a later day (the construction start); None = on the desk's action.
+    service_starts_on = models.DateField(_("利用開始予定日"), null=True, blank=True)
+    started_at = models.DateTimeField(_("利用開始日時"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("利用停止日時"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("利用終了日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工事（利用単位）")
+        verbose_name_plural = _("工事（利用単位）")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_number} {self.name}"
+
+    def transition_to(self, target: str) -> None:
+        if target not in PROJECT_TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                _("「%(current)s」の工事を「%(target)s」にすることはできません。")
+                % {"current": ProjectStatus(self.status).label, "target": ProjectStatus(target).label}
+            )
+        self.status = target
+
+
+class MembershipRole(models.TextChoices):
+    SITE_AGENT = "site_agent", _("現場代理人")
+    CHIEF_ENGINEER = "chief_engineer", _("監理技術者・主任技術者")
+    ENGINEER = "engineer", _("担当技術者")
+    OTHER = "other", _("その他")
+    GENERAL_SUPERVISOR = "general_supervisor", _("総括監督員")
+    CHIEF_SUPERVISOR = "chief_supervisor", _("主任監督員")
+    SUPERVISOR = "supervisor", _("監督員")
+
+
+class Membership(TimeStampedModel):
+    """A user's part in one project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("役割"), max_length=20, choices=MembershipRole.choices)
+    active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("工事メンバー")
+        verbose_name_plural = _("工事メンバー")
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.project}"
+
+
+class PasswordHistory(models.Model):
+    """Earlier password hashes of an account holder, so a new password cannot reuse one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"

@@ -95,6 +95,10 @@ class Application(TimeStampedModel):
         related_name="+",
         verbose_name=_("重複の疑い"),
     )
+    # Set when the supervisor denied the application on either channel (seed step 3: なりすまし対策).
+    impersonation_suspected = models.BooleanField(_("なりすましの疑い"), default=False)
+    # Why it was returned for correction or rejected, as told to the applicant.
+    decision_reason = models.TextField(_("差戻し・却下の理由"), blank=True)
     # What was normalised on input (e.g. full-width ID → half-width), shown back to user and desk.
     notices = models.JSONField(_("入力の自動補正"), default=list, blank=True)
 
@@ -162,3 +166,23 @@ class ApplicationUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.requested_id})"
+
+
+class CorrectionLink(models.Model):
+    """A single-use link mailed to the applicant when the desk returns an application for correction.
+
+    Only the SHA-256 of the token is stored; the link expires, and a new return supersedes it.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="correction_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("有効期限"))
+    used_at = models.DateTimeField(_("使用日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("訂正用リンク")
+        verbose_name_plural = _("訂正用リンク")
+
+    def __str__(self) -> str:
+        return f"{self.application} ({self.expires_at:%Y-%m-%d})"

@@ -71,10 +71,10 @@ def test_the_command_refuses_an_unknown_user():
 
 @pytest.mark.parametrize("role", [Role.CONTRACTOR, Role.SUPERVISOR])
 def test_no_token_is_issued_to_an_account_holder(role):
-    UserFactory(username="holder", role=role)
+    UserFactory(username="holder.abc", role=role)
 
     with pytest.raises(CommandError, match="APIトークンは有効な職員の利用者にだけ発行できます。"):
-        _create("holder", "--name", "連携")
+        _create("holder.abc", "--name", "連携")
     assert (ApiToken.objects.count(), AuditEvent.objects.count()) == (0, 0)
 
 
