@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import STAFF_ROLES, ApiToken, User
 from calsreg.accounts.tokens import token_display_prefix, token_secret_generate, token_secret_hash
@@ -60,8 +61,8 @@ def api_token_issue(*, user: User, name: str, actor: Actor) -> IssuedApiToken:
         action="api_token.issued",
         subject=token,
         at=now,
-        summary=_("APIトークンを発行しました（%(user)s、%(name)s）。")
-        % {"user": user.get_username(), "name": name},
+        summary=gettext_noop("APIトークンを発行しました（%(user)s、%(name)s）。"),
+        summary_params={"user": user.get_username(), "name": name},
         data={"user": user.get_username(), "prefix": token.prefix},
     )
     return IssuedApiToken(token=token, secret=secret)
@@ -81,8 +82,8 @@ def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
         action="api_token.revoked",
         subject=token,
         at=now,
-        summary=_("APIトークンを失効させました（%(user)s、%(name)s）。")
-        % {"user": token.user.get_username(), "name": token.name},
+        summary=gettext_noop("APIトークンを失効させました（%(user)s、%(name)s）。"),
+        summary_params={"user": token.user.get_username(), "name": token.name},
         data={"user": token.user.get_username(), "prefix": token.prefix},
     )
     return token

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from calsreg.applications.models import Application, ApplicationUser, Channel
 from calsreg.applications.numbering import receipt_number_next
@@ -107,8 +108,8 @@ def application_submit(
         action="application.submitted",
         subject=application,
         at=now,
-        summary=_("利用申込を受け付けました（%(channel)s）。")
-        % {"channel": application.get_channel_display()},
+        summary=gettext_noop("利用申込を受け付けました（%(channel)s）。"),
+        summary_params={"channel": str(application.get_channel_display())},
         data={
             "receipt_number": application.receipt_number,
             "channel": channel,
@@ -162,7 +163,7 @@ def application_match_supervisors(
         actor=actor,
         action="application.supervisors_matched",
         subject=application,
-        summary=_("監督員を名簿と照合しました。"),
+        summary=gettext_noop("監督員を名簿と照合しました。"),
         data={"before": before, "after": sorted(s.code for s in chosen)},
     )
     return application
@@ -174,5 +175,5 @@ def application_viewed(*, application: Application, actor: Actor) -> None:
         actor=actor,
         action="application.viewed",
         subject=application,
-        summary=_("申込内容（個人情報を含む）を閲覧しました。"),
+        summary=gettext_noop("申込内容（個人情報を含む）を閲覧しました。"),
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from calsreg.applications.excel.reader import workbook_read
 from calsreg.applications.mail_intake import workbook_from_eml
@@ -101,11 +102,11 @@ def evidence_download(*, copy: EvidenceCopy, application: Application, actor: Ac
         action="evidence.downloaded",
         subject=application,
         summary=(
-            _("証跡ファイルをダウンロードしました: %(name)s")
+            gettext_noop("証跡ファイルをダウンロードしました: %(name)s")
             if copy.intact
-            else _("チェックサムが一致しない証跡ファイルをダウンロードしました: %(name)s")
-        )
-        % {"name": evidence.original_name},
+            else gettext_noop("チェックサムが一致しない証跡ファイルをダウンロードしました: %(name)s")
+        ),
+        summary_params={"name": evidence.original_name},
         data={"evidence_id": evidence.pk, "sha256": evidence.sha256, "intact": copy.intact},
     )
 

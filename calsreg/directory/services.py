@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from calsreg.core import clock
 from calsreg.directory import csv_format
@@ -294,16 +295,15 @@ def _audit(
 ) -> None:
     created = change.instance is None
     if created:
-        summary = _("%(kind)s %(code)s（%(name)s）を名簿CSVから登録しました。")
+        summary = gettext_noop("%(kind)s %(code)s（%(name)s）を名簿CSVから登録しました。")
     else:
-        summary = _("%(kind)s %(code)s（%(name)s）を名簿CSVで更新しました。")
+        summary = gettext_noop("%(kind)s %(code)s（%(name)s）を名簿CSVで更新しました。")
     audit_record(
         actor=actor,
         action=f"directory.{change.kind}_{'created' if created else 'updated'}",
         subject=instance,
-        summary=str(
-            summary % {"kind": _KIND_LABELS[change.kind], "code": change.code, "name": instance.name}
-        ),
+        summary=summary,
+        summary_params={"kind": str(_KIND_LABELS[change.kind]), "code": change.code, "name": instance.name},
         data={"code": change.code, "source": "csv", "before": change.before, "after": change.after},
         at=now,
     )

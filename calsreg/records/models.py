@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -74,7 +75,10 @@ class AuditEvent(models.Model):
     action = models.CharField(_("操作"), max_length=64, db_index=True)
     subject_type = models.CharField(_("対象の種類"), max_length=40)
     subject_id = models.BigIntegerField(_("対象ID"))
+    # The summary is stored untranslated (a Japanese msgid) with its parameters, and translated when
+    # shown, so the log reads in the viewer's language whatever language the actor used.
     summary = models.CharField(_("概要"), max_length=300, blank=True)
+    summary_params = models.JSONField(_("概要の差し込み値"), default=dict, blank=True)
     data = models.JSONField(_("内容"), default=dict, blank=True)
 
     class Meta:
@@ -85,3 +89,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.subject_type}#{self.subject_id}"
+
+    @property
+    def summary_display(self) -> str:
+        """The summary in the current language (falls back to the action name)."""
+        if not self.summary:
+            return self.action
+        text = gettext(self.summary)
+        return text % self.summary_params if self.summary_params else text

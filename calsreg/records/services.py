@@ -108,10 +108,15 @@ def audit_record(
     action: str,
     subject: models.Model,
     summary: str = "",
+    summary_params: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one audit event. Call inside the same transaction as the change it records."""
+    """Append one audit event. Call inside the same transaction as the change it records.
+
+    ``summary`` is an untranslated message id (mark it with ``gettext_noop``) with ``%(name)s``
+    placeholders filled from ``summary_params`` when the event is shown.
+    """
     return AuditEvent.objects.create(
         at=at or clock.now(),
         actor_type=actor.type,
@@ -120,6 +125,7 @@ def audit_record(
         action=action,
         subject_type=subject._meta.model_name or "",
         subject_id=subject.pk,
-        summary=summary[:300],
+        summary=str(summary)[:300],
+        summary_params=summary_params or {},
         data=data or {},
     )

@@ -51,7 +51,7 @@ def test_the_command_prints_the_secret_once_and_stores_only_its_hash():
         "manage.py create_api_token",
         {"user": "desk1", "prefix": secret[:10]},
     )
-    assert secret not in str(event.data) + event.summary
+    assert secret not in str(event.data) + event.summary_display
 
 
 def test_two_tokens_get_different_secrets():

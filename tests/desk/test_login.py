@@ -37,9 +37,9 @@ def test_sign_in_follows_next(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [Role.CONTRACTOR, Role.SUPERVISOR])
 def test_account_holders_are_refused_with_a_message_pointing_to_my_page(client, role):
-    UserFactory(username="genba", role=role)
+    UserFactory(username="genba.abc", role=role)
 
-    response = client.post(reverse("desk:login"), {"username": "genba", "password": PASSWORD})
+    response = client.post(reverse("desk:login"), {"username": "genba.abc", "password": PASSWORD})
 
     assert response.status_code == 200
     assert "マイページからログインしてください" in response.content.decode()

@@ -60,7 +60,7 @@ def test_import_creates_organisation_offices_supervisors_and_audit_events():
             "active": True,
         },
     }
-    assert event.summary == "監督員 150301（山田　直樹）を名簿CSVから登録しました。"
+    assert event.summary_display == "監督員 150301（山田　直樹）を名簿CSVから登録しました。"
 
 
 def test_reimport_of_the_same_file_changes_nothing_and_writes_no_audit_event():

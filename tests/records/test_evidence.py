@@ -67,3 +67,24 @@ def test_audit_record_names_actor_action_and_subject():
 
     assert (event.actor_type, event.actor_label, event.action) == ("system", "batch", "test.done")
     assert (event.subject_type, event.subject_id, event.data) == ("ordereroffice", office.pk, {"a": 1})
+
+
+def test_audit_summary_is_stored_untranslated_and_shown_in_the_viewer_language():
+    from django.utils import translation
+
+    office = OfficeFactory()
+    with translation.override("en"):
+        event = audit_record(
+            actor=Actor.system(),
+            action="application.submitted",
+            subject=office,
+            summary="利用申込を受け付けました（%(channel)s）。",
+            summary_params={"channel": "API"},
+        )
+
+    event.refresh_from_db()
+    assert event.summary == "利用申込を受け付けました（%(channel)s）。"
+    with translation.override("ja"):
+        assert event.summary_display == "利用申込を受け付けました（API）。"
+    with translation.override("en"):
+        assert "API" in event.summary_display and "受け付け" not in event.summary_display
