@@ -199,6 +199,9 @@ UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("CALSREG_UPLOAD_MAX_UNCOMPRESSED_BYTES",
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
+# How long the applicant's correction link (mailed when the desk returns an application) works.
+CORRECTION_LINK_DAYS = env_int("CALSREG_CORRECTION_LINK_DAYS", 14)
+
 # The terms of use an applicant accepts; the version is recorded on every application.
 TERMS_VERSION = env("CALSREG_TERMS_VERSION", "2026-04")
 # Japanese TrueType font embedded in generated PDFs.

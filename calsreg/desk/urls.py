@@ -1,5 +1,6 @@
 from django.urls import path
 
+from calsreg.desk import urls_verification
 from calsreg.desk.views import applications, auth, directory, intake, outbox, queue
 
 app_name = "desk"
@@ -19,3 +20,5 @@ urlpatterns = [
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
 ]
+# Confirmation, calls, decisions, registration and start of use on an application.
+urlpatterns += urls_verification.urlpatterns

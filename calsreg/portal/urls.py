@@ -1,5 +1,6 @@
 from django.urls import path
 
+from calsreg.portal import urls_confirm, urls_correct, urls_mypage
 from calsreg.portal.views import apply, pages, status, upload
 
 app_name = "portal"
@@ -18,3 +19,5 @@ urlpatterns = [
     path("apply/receipt/<str:receipt_number>/", status.receipt, name="receipt"),
     path("status/", status.status_lookup, name="status"),
 ]
+# The supervisor's confirmation page, the applicant's correction page, the account holders' my page.
+urlpatterns += urls_confirm.urlpatterns + urls_correct.urlpatterns + urls_mypage.urlpatterns

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -73,36 +74,12 @@ def application_submit(
     application = Application(
         receipt_number=receipt_number_next(year=timezone.localtime(now).year),
         channel=channel,
-        form_version=data.form_version,
         submitted_at=now,
-        office=data.office,
-        stated_supervisors=data.stated_supervisors,
-        notices=data.notices,
         terms_version=settings.TERMS_VERSION,
         terms_accepted_at=now,
-        **data.values,
     )
-    application.duplicate_of = duplicate_candidate(
-        office=data.office,
-        project_number=application.project_number,
-        contractor_name=application.contractor_name,
-    )
-    application.full_clean(exclude=["supervisors"])
-    application.save()
-    ApplicationUser.objects.bulk_create(
-        ApplicationUser(application=application, **user) for user in data.users
-    )
-    application.supervisors.set(data.supervisors)
-    for original in originals:
-        evidence_store(
-            content=original.content,
-            original_name=original.filename,
-            content_type=original.content_type,
-            kind=original.kind,
-            subject=application,
-            actor=actor,
-            received_at=now,
-        )
+    content_apply(application=application, data=data)
+    originals_store(application=application, originals=originals, actor=actor, now=now)
     audit_record(
         actor=actor,
         action="application.submitted",
@@ -116,11 +93,63 @@ def application_submit(
             "duplicate_of": application.duplicate_of.receipt_number if application.duplicate_of else None,
         },
     )
+    acknowledgment_enqueue(
+        application=application,
+        notices=data.notices,
+        language=language,
+        key=f"application_received:{application.pk}",
+    )
+    return application
+
+
+def content_apply(*, application: Application, data: ApplicationData) -> None:
+    """Write validated content onto ``application`` (new or being corrected): fields, users, supervisors.
+
+    The duplicate check runs again because a correction may change the project or the company.
+    """
+    application.form_version = data.form_version
+    application.office = data.office
+    application.stated_supervisors = data.stated_supervisors
+    application.notices = data.notices
+    for name, value in data.values.items():
+        setattr(application, name, value)
+    candidate = duplicate_candidate(
+        office=data.office,
+        project_number=application.project_number,
+        contractor_name=application.contractor_name,
+    )
+    application.duplicate_of = candidate if candidate is None or candidate.pk != application.pk else None
+    application.full_clean(exclude=["supervisors", "receipt_number"] if application.pk else ["supervisors"])
+    application.save()
+    application.users.all().delete()
+    ApplicationUser.objects.bulk_create(
+        ApplicationUser(application=application, **user) for user in data.users
+    )
+    application.supervisors.set(data.supervisors)
+
+
+def originals_store(
+    *, application: Application, originals: Iterable[ReceivedFile], actor: Actor, now: datetime
+) -> None:
+    for original in originals:
+        evidence_store(
+            content=original.content,
+            original_name=original.filename,
+            content_type=original.content_type,
+            kind=original.kind,
+            subject=application,
+            actor=actor,
+            received_at=now,
+        )
+
+
+def acknowledgment_enqueue(*, application: Application, notices: list[str], language: str, key: str) -> None:
+    """The applicant's acknowledgment (on submission and on each resubmission)."""
     notification_enqueue(
         kind="application_received",
         to=application.applicant_email,
         subject=application,
-        idempotency_key=f"application_received:{application.pk}",
+        idempotency_key=key,
         language=language,
         context={
             "receipt_number": application.receipt_number,
@@ -128,12 +157,11 @@ def application_submit(
             "office_name": application.office.name,
             "contractor_name": application.contractor_name,
             "applicant_name": application.applicant_name,
-            "submitted_at": now.isoformat(),
+            "submitted_at": application.submitted_at.isoformat(),
             "status_url": settings.SITE_URL + reverse("portal:status"),
-            "notices": list(data.notices),
+            "notices": list(notices),
         },
     )
-    return application
 
 
 @transaction.atomic
