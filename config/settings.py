@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "calsreg.portal",
     "calsreg.desk",
     "calsreg.api",
+    "calsreg.jobs",
     "calsreg.demo",
 ]
 
@@ -188,6 +189,8 @@ TASKS = {
         "BACKEND": env("CALSREG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# The daily jobs (scheduled starts of use, confirmation reminders, …) run at this hour, Japan time.
+DAILY_JOBS_HOUR = env_int("CALSREG_DAILY_JOBS_HOUR", 6)
 # Delivery retries: attempts and the first back-off; each retry doubles it.
 MAIL_MAX_ATTEMPTS = env_int("CALSREG_MAIL_MAX_ATTEMPTS", 6)
 MAIL_RETRY_BASE_SECONDS = env_int("CALSREG_MAIL_RETRY_BASE_SECONDS", 60)

@@ -4,7 +4,7 @@
 set -euo pipefail
 UV="${1:-uv}"; HOST="${2:-127.0.0.1}"; PORT="${3:-8000}"
 
-"$UV" run --frozen python manage.py db_worker --interval 1 &
+"$UV" run --frozen python manage.py run_worker --interval 1 &
 WORKER=$!
 trap 'kill "$WORKER" 2>/dev/null || true; wait "$WORKER" 2>/dev/null || true' EXIT INT TERM
 

@@ -1,0 +1,65 @@
+"""Running the daily jobs, and keeping exactly one scheduled run in the task queue.
+
+django-tasks has no periodic scheduler: the daily task re-enqueues itself for the next day, and the
+worker's start-up (``manage.py run_worker``) makes sure one run is queued. Every job is idempotent,
+so a duplicated or a missed-then-caught-up run is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
+
+from calsreg.core import clock
+from calsreg.jobs.registry import DAILY_JOBS
+
+logger = logging.getLogger(__name__)
+
+DAILY_TASK_PATH = "calsreg.jobs.tasks.daily_jobs"
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    name: str
+    handled: int | None
+    error: str = ""
+
+
+def daily_jobs_run() -> list[JobOutcome]:
+    """Run every daily job once; one job failing does not stop the others."""
+    outcomes = []
+    for name, path in DAILY_JOBS:
+        try:
+            handled = import_string(path)()
+        except Exception as exc:  # logged and reported: the other jobs must still run
+            logger.exception("daily job %s failed", name)
+            outcomes.append(JobOutcome(name=name, handled=None, error=f"{type(exc).__name__}: {exc}"))
+        else:
+            outcomes.append(JobOutcome(name=name, handled=handled))
+    return outcomes
+
+
+def next_daily_run_at(*, now: datetime) -> datetime:
+    """The next DAILY_JOBS_HOUR o'clock in Japan time strictly after ``now``."""
+    local = timezone.localtime(now)
+    candidate = timezone.make_aware(datetime.combine(local.date(), time(hour=settings.DAILY_JOBS_HOUR)))
+    return candidate if candidate > local else candidate + timedelta(days=1)
+
+
+@transaction.atomic
+def daily_run_ensure_scheduled(*, now: datetime | None = None) -> bool:
+    """Queue the next daily run unless one is already waiting; True if one was queued."""
+    from calsreg.jobs.tasks import daily_jobs
+
+    waiting = DBTaskResult.objects.select_for_update().filter(task_path=DAILY_TASK_PATH, status="READY")
+    if waiting.exists():
+        return False
+    daily_jobs.using(run_after=next_daily_run_at(now=now or clock.now())).enqueue()
+    return True
