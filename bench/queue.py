@@ -33,7 +33,7 @@ TEXT_QUERY = "護岸"
 # They are applications with matched supervisors, the page's fullest case (one query more than an
 # unmatched one), so the query count compares like with like across sizes.
 DETAIL_APPLICATIONS = 25
-LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+LOGIN_BACKEND = "calsreg.accounts.backends.AccountBackend"
 
 
 @dataclass(frozen=True)

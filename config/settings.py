@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out an account holder whose account stopped being usable (needs auth and messages).
+    "calsreg.accounts.middleware.AccountStillUsableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -115,7 +117,8 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that refuses accounts not usable yet / any more (before start of use, suspended…).
+    "calsreg.accounts.backends.AccountBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -205,10 +208,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 # How long the applicant's correction link (mailed when the desk returns an application) works.
 CORRECTION_LINK_DAYS = env_int("CALSREG_CORRECTION_LINK_DAYS", 14)
 
+# Orderer confirmation (seed step 3): how long the supervisor's link works, and after how many
+# business days (holidays and the 12/29–1/3 closure excluded) an unanswered request comes back to
+# the desk with a reminder to the supervisor.
+CONFIRMATION_LINK_DAYS = env_int("CALSREG_CONFIRMATION_LINK_DAYS", 14)
+CONFIRMATION_DUE_BUSINESS_DAYS = env_int("CALSREG_CONFIRMATION_DUE_BUSINESS_DAYS", 3)
+
+# Days an initial password works if never changed (counted again from the start of use).
+INITIAL_PASSWORD_DAYS = env_int("CALSREG_INITIAL_PASSWORD_DAYS", 14)
+# How long a "forgot password" link works (Django's PASSWORD_RESET_TIMEOUT is in seconds).
+PASSWORD_RESET_TIMEOUT = env_int("CALSREG_PASSWORD_RESET_LINK_HOURS", 24) * 3600
+
 # The terms of use an applicant accepts; the version is recorded on every application.
 TERMS_VERSION = env("CALSREG_TERMS_VERSION", "2026-04")
 # Japanese TrueType font embedded in generated PDFs.
 PDF_FONT_PATH = env("CALSREG_PDF_FONT_PATH", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+
+# Payments: a transfer short of the invoiced amount by at most this many yen counts as paid in full —
+# payers often deduct the bank's transfer fee (振込手数料; 880 yen is a common other-bank fee).
+PAYMENT_FEE_TOLERANCE_YEN = env_int("CALSREG_PAYMENT_FEE_TOLERANCE_YEN", 880)
+# Largest bank file (Zengin transfer notice or CSV) accepted for import: 200 bytes per transfer, so
+# 50 MB is about 250,000 transfers.
+PAYMENT_IMPORT_MAX_BYTES = env_int("CALSREG_PAYMENT_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+
+# Billing (seed step 6): a posted invoice is taken to arrive this many business days after posting
+# (holidays and the 12/29–1/3 closure excluded) unless the agent records the real date; it is due at
+# the end of the month after the arrival month (docs/billing.md).
+POSTAL_DELIVERY_BUSINESS_DAYS = env_int("CALSREG_POSTAL_DELIVERY_BUSINESS_DAYS", 2)
 
 LOGGING = {
     "version": 1,

@@ -100,6 +100,15 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def account_transition_to(self, target: str) -> None:
+        """Move the account to ``target`` or raise InvalidTransition; the caller saves."""
+        if target not in ACCOUNT_TRANSITIONS[self.state]:
+            raise InvalidTransition(
+                _("「%(current)s」のアカウントを「%(target)s」にすることはできません。")
+                % {"current": AccountState(self.state).label, "target": AccountState(target).label}
+            )
+        self.state = target
+
 
 class ApiToken(TimeStampedModel):
     """A bearer token for the staff API. Only the SHA-256 of the secret is stored.
@@ -186,6 +195,9 @@ class Project(TimeStampedModel):
     started_at = models.DateTimeField(_("利用開始日時"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("利用停止日時"), null=True, blank=True)
     closed_at = models.DateTimeField(_("利用終了日時"), null=True, blank=True)
+    # The language the desk chose for this project's notices; a scheduled start-of-use notice is
+    # sent days after the desk's action, so the choice is kept here.
+    notice_language = models.CharField(_("お知らせの言語"), max_length=8, default="ja")
 
     class Meta:
         verbose_name = _("工事（利用単位）")

@@ -9,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 KIND_LABELS = {
     "application_received": _("受付確認メール"),
+    "confirmation_request": _("内容確認の依頼（監督員あて）"),
+    "confirmation_reminder": _("内容確認の催促（監督員あて）"),
+    "confirmation_overdue_desk": _("内容確認の回答期限切れ（ヘルプデスクあて）"),
+    "account_id_notice": _("ID通知メール"),
+    "account_password_notice": _("パスワード通知メール"),
+    "start_of_use": _("利用開始のお知らせ"),
+    "account_password_reset": _("パスワード再設定メール"),
 }
 
 

@@ -43,6 +43,8 @@ class ConfirmationRequest(TimeStampedModel):
     # Unanswered by this business day → back to the operator, with a reminder mail.
     due_back_on = models.DateField(_("回答期限（営業日）"))
     reminded_at = models.DateTimeField(_("催促日時"), null=True, blank=True)
+    # The language of the mail, so that the reminder speaks the same one.
+    language = models.CharField(_("メールの言語"), max_length=8, default="ja")
     superseded_at = models.DateTimeField(_("再送により無効化"), null=True, blank=True)
     answered_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
     answer = models.CharField(_("回答"), max_length=16, choices=Answer.choices, blank=True)

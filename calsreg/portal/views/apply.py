@@ -49,6 +49,14 @@ def apply_form(request: HttpRequest) -> HttpResponse:
 def _render_form(
     request: HttpRequest, *, raw: dict[str, Any], row_count: int, errors: list[FieldError] | None = None
 ) -> HttpResponse:
+    context = form_context(raw=raw, row_count=row_count, errors=errors)
+    return render(request, "portal/apply/form.html", context)
+
+
+def form_context(
+    *, raw: dict[str, Any], row_count: int, errors: list[FieldError] | None = None
+) -> dict[str, Any]:
+    """What ``portal/apply/_form.html`` needs; also used by the correction form (views/correct.py)."""
     offices = list(offices_active())
     office = office_by_code_or_name(str(raw.get("office") or "")) if raw.get("office") else None
     form = form_view(
@@ -57,13 +65,12 @@ def _render_form(
         office_choices=[(o.code, o.name) for o in offices],
         row_count=row_count,
     )
-    context = {
+    return {
         "form": form,
         "office": office,
         "supervisors": list(supervisors_of_office(office=office)) if office else [],
         "max_users": MAX_USERS,
     }
-    return render(request, "portal/apply/form.html", context)
 
 
 @require_GET

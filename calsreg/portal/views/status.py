@@ -1,19 +1,24 @@
-"""The receipt page (only for the session that submitted) and the status lookup."""
+"""The receipt page (only for the session that submitted), the status lookup, and withdrawal from it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from calsreg.applications.models import Application
 from calsreg.applications.selectors import application_for_status
+from calsreg.applications.services import application_withdraw
+from calsreg.applications.states import TRANSITIONS, Status
+from calsreg.core.errors import DomainError
 from calsreg.core.width import to_half_width
 from calsreg.portal.progress import NOW_HAPPENING, SIDE_STATES, applicant_progress
 from calsreg.portal.receipts import receipt_email
+from calsreg.records.services import Actor
 
 
 @require_GET
@@ -58,4 +63,50 @@ def _status_context(application: Application) -> dict[str, Any]:
         "steps": applicant_progress(application.status),
         "now_happening": NOW_HAPPENING.get(application.status, ""),
         "side_state": application.status in SIDE_STATES,
+        "can_withdraw": _withdrawable(application),
     }
+
+
+def _withdrawable(application: Application) -> bool:
+    # The transition table decides, so the button and the service never disagree.
+    return Status.WITHDRAWN in TRANSITIONS.get(application.status, frozenset())
+
+
+# The session remembers the receipt number just withdrawn, so reloading the result page is harmless.
+SESSION_WITHDRAWN = "portal_withdrawn"
+
+
+@require_POST
+def withdraw(request: HttpRequest) -> HttpResponse:
+    """Ask to confirm, then withdraw. Both steps find the application again by receipt number and
+    e-mail (as the status lookup does): no hidden application id is ever trusted."""
+    values = {key: to_half_width(request.POST.get(key, "")) for key in ("receipt_number", "email")}
+    application = application_for_status(**values) if not _lookup_errors(values) else None
+    if application is None:
+        return render(
+            request, "portal/status_withdraw.html", {"values": values, "not_found": True}, status=404
+        )
+    context: dict[str, Any] = {"values": values, "application": application}
+    if not _withdrawable(application):
+        return render(request, "portal/status_withdraw.html", context | {"refused": True}, status=409)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "portal/status_withdraw.html", context)
+    try:
+        application_withdraw(
+            application=application,
+            actor=Actor.applicant(values["email"]),
+            language=translation.get_language() or "ja",
+        )
+    except DomainError:  # withdrawn, registered or rejected in the meantime
+        application.refresh_from_db()
+        return render(request, "portal/status_withdraw.html", context | {"refused": True}, status=409)
+    request.session[SESSION_WITHDRAWN] = application.receipt_number
+    return redirect("portal:withdrawn")
+
+
+@require_GET
+def withdrawn(request: HttpRequest) -> HttpResponse:
+    receipt_number = request.session.get(SESSION_WITHDRAWN)
+    if not receipt_number:
+        return redirect("portal:status")
+    return render(request, "portal/status_withdrawn.html", {"receipt_number": receipt_number})

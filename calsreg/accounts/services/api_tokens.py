@@ -1,4 +1,4 @@
-"""Writes of the accounts app: API tokens for staff (issue, revoke, and the use that stamps them)."""
+"""API tokens for staff: issue, revoke, and the use that stamps them."""
 
 from __future__ import annotations
 

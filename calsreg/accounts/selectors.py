@@ -1,0 +1,56 @@
+"""Reads of the accounts app: projects and their accounts, for my page, the desk and the API."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from calsreg.accounts.access import account_login_refusal
+from calsreg.accounts.models import Membership, Project, User
+from calsreg.applications.models import Application
+from calsreg.records.models import Evidence
+from calsreg.records.selectors import evidence_for
+
+__all__ = [
+    "account_login_refusal",
+    "account_projects",
+    "project_accounts",
+    "project_evidence",
+    "project_for_application",
+]
+
+
+def account_projects(*, user: User) -> QuerySet[Project]:
+    """The projects ``user`` is a member of (newest first), each with ``member_role`` — my page's list.
+
+    ``status`` / ``get_status_display()`` give the state shown beside each.
+    """
+    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        Project.objects.filter(memberships__user=user, memberships__active=True)
+        .select_related("office")
+        .annotate(member_role=Subquery(role))
+        .order_by("-created_at", "-id")
+    )
+
+
+def project_accounts(*, project: Project) -> QuerySet[User]:
+    """The project's accounts in membership order, each with ``member_role``."""
+    membership = Membership.objects.filter(project=project, user=OuterRef("pk"))
+    return (
+        User.objects.filter(memberships__project=project)
+        .annotate(
+            member_role=Subquery(membership.values("role")[:1]),
+            membership_id=Subquery(membership.values("pk")[:1]),
+        )
+        .order_by("membership_id")
+    )
+
+
+def project_for_application(*, application: Application) -> Project | None:
+    return Project.objects.select_related("office").filter(application=application).first()
+
+
+def project_evidence(*, project: Project) -> QuerySet[Evidence]:
+    """The project's evidence: the application form and the supervisor's reply, kept on the
+    application it was registered from (seed step 4)."""
+    return evidence_for(subject=Application(pk=project.application_id))

@@ -1,0 +1,172 @@
+"""Start of use (seed step 5): the project goes live, its accounts become usable, everyone is told.
+
+Accounts become usable at that moment and not before (invariant 4): until then they are ``issued``
+and the login refuses them. The desk starts a project now or schedules it for a later day (the
+construction start); ``projects_start_due`` — run daily by ``manage.py start_scheduled_projects`` —
+starts the scheduled ones. Starting twice does nothing the second time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from calsreg.accounts.models import (
+    AccountState,
+    Membership,
+    Project,
+    ProjectStatus,
+    Role,
+    User,
+)
+from calsreg.accounts.services.notices import start_of_use_enqueue
+from calsreg.applications.models import Application
+from calsreg.applications.states import Status
+from calsreg.core import clock
+from calsreg.core.errors import InvalidTransition
+from calsreg.records.services import Actor, audit_record
+
+
+@transaction.atomic
+def project_start_use(
+    *, project: Project, actor: Actor, starts_on: date | None = None, language: str = "ja"
+) -> Project:
+    """Start the project's use now, or on ``starts_on`` if that is a later day (today or earlier = now).
+
+    A project already started is returned unchanged (nothing is sent again); scheduling again moves
+    the day. Raises ``InvalidTransition`` for a project closed before it started.
+    """
+    project = _locked(project.pk)
+    if project.started_at is not None:
+        return project
+    if project.status != ProjectStatus.PROVISIONED:
+        raise InvalidTransition(
+            _("「%(status)s」の工事は利用開始できません。") % {"status": ProjectStatus(project.status).label},
+            current=project.status,
+            target=ProjectStatus.ACTIVE,
+        )
+    now = clock.now()
+    project.notice_language = language
+    if starts_on is not None and starts_on > clock.today():
+        return _schedule(project=project, starts_on=starts_on, actor=actor, now=now)
+    return _start(project=project, actor=actor, now=now)
+
+
+def projects_start_due(*, today: date | None = None) -> int:
+    """Start every provisioned project scheduled for ``today`` (Japan) or earlier; return how many.
+
+    Each project in its own transaction, so one failure does not hold back the others.
+    """
+    today = today or clock.today()
+    due = Project.objects.filter(status=ProjectStatus.PROVISIONED, service_starts_on__lte=today)
+    started = 0
+    for project_id in due.order_by("service_starts_on", "pk").values_list("pk", flat=True):
+        started += _start_if_due(project_id=project_id, today=today)
+    return started
+
+
+@transaction.atomic
+def _start_if_due(*, project_id: int, today: date) -> int:
+    project = _locked(project_id)
+    # Checked again under the lock: the desk may have started or moved it meanwhile.
+    if project.status != ProjectStatus.PROVISIONED or project.started_at is not None:
+        return 0
+    if project.service_starts_on is None or project.service_starts_on > today:
+        return 0
+    _start(project=project, actor=Actor.system("start_scheduled_projects"), now=clock.now())
+    return 1
+
+
+def _locked(project_id: int) -> Project:
+    return Project.objects.select_for_update().select_related("office").get(pk=project_id)
+
+
+def _schedule(*, project: Project, starts_on: date, actor: Actor, now: datetime) -> Project:
+    previous = project.service_starts_on
+    project.service_starts_on = starts_on
+    project.save(update_fields=["service_starts_on", "notice_language", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="project.start_scheduled",
+        subject=project,
+        at=now,
+        summary=gettext_noop("利用開始日を%(starts_on)sに予定しました。"),
+        summary_params={"starts_on": starts_on.isoformat()},
+        data={"starts_on": starts_on.isoformat(), "previous": previous.isoformat() if previous else None},
+    )
+    return project
+
+
+def _start(*, project: Project, actor: Actor, now: datetime) -> Project:
+    project.transition_to(ProjectStatus.ACTIVE)
+    project.started_at = now
+    project.save(update_fields=["status", "started_at", "notice_language", "updated_at"])
+    activated = _accounts_activate(project=project, now=now)
+    application = Application.objects.select_for_update().get(pk=project.application_id)
+    application.transition_to(Status.IN_SERVICE)
+    application.save(update_fields=["status", "updated_at"])
+    recipients = _recipients(project=project, application=application)
+    audit_record(
+        actor=actor,
+        action="project.started",
+        subject=project,
+        at=now,
+        summary=gettext_noop("利用を開始しました（アカウント%(count)s件を利用可能にしました）。"),
+        summary_params={"count": len(activated)},
+        data={"activated_accounts": activated, "notified": len(recipients)},
+    )
+    audit_record(
+        actor=actor,
+        action="application.in_service",
+        subject=application,
+        at=now,
+        summary=gettext_noop("利用開始のお知らせを送りました。"),
+        data={"project_id": project.pk},
+    )
+    start_of_use_enqueue(project=project, recipients=recipients, language=project.notice_language)
+    return project
+
+
+def _accounts_activate(*, project: Project, now: datetime) -> list[str]:
+    """Issued accounts of the project become active; so does a closed orderer account reused here."""
+    members = Membership.objects.filter(project=project, active=True).values("user_id")
+    activated = []
+    for user in User.objects.select_for_update().filter(pk__in=members).order_by("pk"):
+        reopened = user.state == AccountState.CLOSED and user.role == Role.SUPERVISOR
+        if user.state != AccountState.ISSUED and not reopened:
+            continue
+        user.account_transition_to(AccountState.ACTIVE)
+        user.activated_at = now
+        update = ["state", "activated_at"]
+        if user.must_change_password:
+            # The initial password's days count from when it can first be used, not from the mail:
+            # a project scheduled weeks ahead must not start with expired passwords.
+            user.initial_password_expires_at = now + timedelta(days=settings.INITIAL_PASSWORD_DAYS)
+            update.append("initial_password_expires_at")
+        user.save(update_fields=update)
+        activated.append(user.username)
+    return activated
+
+
+def _recipients(*, project: Project, application: Application) -> dict[str, str]:
+    """Everyone on the application, one entry per address (first name seen wins): the contractor's
+    users, the applicant, and the supervisors at their directory addresses (never the form's)."""
+    people: list[tuple[str, str]] = [
+        (user.email, user.display_name)
+        for user in User.objects.filter(
+            memberships__project=project, memberships__active=True, role=Role.CONTRACTOR
+        ).order_by("memberships__pk")
+    ]
+    people.append((application.applicant_email, application.applicant_name))
+    people.extend((s.email, s.name) for s in application.supervisors.order_by("pk"))
+    recipients: dict[str, str] = {}
+    seen: set[str] = set()
+    for address, name in people:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            recipients[address] = name
+    return recipients

@@ -1,0 +1,126 @@
+"""The applicant's correction of a returned application, through the link in the returned-application mail.
+
+The page is the web application form (the same template and the same validation as a new
+application), pre-filled with what the desk returned, with the desk's reason above it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_http_methods
+
+from calsreg.applications.models import Application, Channel
+from calsreg.applications.schema import FIELDS, USER_FIELDS
+from calsreg.applications.selectors import application_for_status
+from calsreg.applications.services import application_resubmit, correction_link_check, submission_as_evidence
+from calsreg.applications.validation import validate_application
+from calsreg.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from calsreg.portal.receipts import receipt_email, receipt_remember
+from calsreg.portal.views.apply import ADD_USER_ACTION, REFRESH_ACTION, form_context
+from calsreg.portal.webform import SUPERVISORS_KEY, raw_from_post, user_row_count
+from calsreg.records.services import Actor
+
+
+@require_http_methods(["GET", "POST"])
+def correct_form(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        application = correction_link_check(token=token)
+    except NotFound as refusal:
+        return _link_refused(request, refusal)
+    if request.method == "GET":
+        raw = raw_from_application(application)
+        return _render_form(request, application, token=token, raw=raw, row_count=user_row_count({}, raw))
+    raw = raw_from_post(request.POST)
+    action = request.POST.get("action", "")
+    if action in {ADD_USER_ACTION, REFRESH_ACTION}:
+        add = 1 if action == ADD_USER_ACTION else 0
+        row_count = user_row_count(request.POST, raw, add=add)
+        return _render_form(request, application, token=token, raw=raw, row_count=row_count)
+    try:
+        corrected = application_resubmit_from_web(
+            token=token, raw=raw, language=translation.get_language() or "ja"
+        )
+    except ValidationFailed as failure:
+        row_count = user_row_count(request.POST, raw)
+        return _render_form(
+            request, application, token=token, raw=raw, row_count=row_count, errors=failure.errors
+        )
+    except DomainError as refusal:  # used, expired or withdrawn meanwhile
+        return _link_refused(request, refusal)
+    receipt_remember(request.session, corrected)
+    return redirect("portal:correct_receipt", receipt_number=corrected.receipt_number)
+
+
+def application_resubmit_from_web(*, token: str, raw: dict[str, Any], language: str) -> Application:
+    """Validate the corrected form exactly like a new web application, then resubmit it.
+
+    Raises ValidationFailed (the link stays usable) or NotFound / InvalidTransition (link refused).
+    """
+    data = validate_application(raw, require_directory_supervisors=True)
+    return application_resubmit(
+        token=token,
+        data=data,
+        originals=[submission_as_evidence(raw=raw, channel=Channel.WEB)],
+        actor=Actor.applicant(data.values["applicant_email"]),
+        language=language,
+    )
+
+
+@require_GET
+def correct_receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
+    # Only the browser session that sent the correction may see this page (as for a new receipt).
+    email = receipt_email(request.session, receipt_number)
+    application = application_for_status(receipt_number=receipt_number, email=email) if email else None
+    if application is None:
+        raise Http404
+    return render(request, "portal/correct/receipt.html", {"application": application})
+
+
+def raw_from_application(application: Application) -> dict[str, Any]:
+    """The application's current content as the web form's raw payload (what a browser would post)."""
+    raw: dict[str, Any] = {spec.key: _as_input(getattr(application, spec.key, "")) for spec in FIELDS}
+    raw["office"] = application.office.code
+    raw["users"] = [
+        {"position": user.position} | {spec.key: _as_input(getattr(user, spec.key)) for spec in USER_FIELDS}
+        for user in application.users.all()
+    ]
+    raw[SUPERVISORS_KEY] = [str(pk) for pk in application.supervisors.values_list("pk", flat=True)]
+    # Consent to these terms was given and recorded when the application was first sent.
+    raw["terms_accepted"] = True
+    return raw
+
+
+def _as_input(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # <input type="date"> takes YYYY-MM-DD
+    return str(value)
+
+
+def _render_form(
+    request: HttpRequest,
+    application: Application,
+    *,
+    token: str,
+    raw: dict[str, Any],
+    row_count: int,
+    errors: list[FieldError] | None = None,
+) -> HttpResponse:
+    context = form_context(raw=raw, row_count=row_count, errors=errors)
+    context |= {"application": application, "token": token}
+    return render(request, "portal/correct/form.html", context)
+
+
+def _link_refused(request: HttpRequest, refusal: DomainError) -> HttpResponse:
+    return render(
+        request,
+        "portal/correct/link_refused.html",
+        {"message": refusal.message, "help_desk_email": settings.HELP_DESK_EMAIL},
+        status=404,
+    )
