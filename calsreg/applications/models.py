@@ -97,7 +97,8 @@ class Application(TimeStampedModel):
     )
     # Set when the supervisor denied the application on either channel (seed step 3: なりすまし対策).
     impersonation_suspected = models.BooleanField(_("なりすましの疑い"), default=False)
-    # Why it was returned for correction or rejected, as told to the applicant.
+    # Why it was returned (told to the applicant) or rejected (for the desk only: the applicant's
+    # rejection notice is neutral, so a forger does not learn that the supervisor denied it).
     decision_reason = models.TextField(_("差戻し・却下の理由"), blank=True)
     # What was normalised on input (e.g. full-width ID → half-width), shown back to user and desk.
     notices = models.JSONField(_("入力の自動補正"), default=list, blank=True)

@@ -15,6 +15,7 @@ NAV_SECTIONS: dict[str, frozenset[str]] = {
     "intake": frozenset({"intake"}),
     "directory": frozenset({"directory", "directory_import", "directory_import_confirm"}),
     "outbox": frozenset({"outbox", "outbox_detail"}),
+    "attention": frozenset({"confirmations_attention"}),
 }
 
 
@@ -35,3 +36,4 @@ def minutes(value: timedelta | None) -> int:
         return 0
     seconds = int(value.total_seconds())
     return -(-seconds // 60)
+
