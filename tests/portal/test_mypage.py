@@ -212,6 +212,7 @@ def test_repeated_failures_lock_the_id_with_a_page_saying_what_to_do(client, set
     assert f"パスワードを{settings.AXES_FAILURE_LIMIT}回続けて間違えたため" in html
     assert "30分ほど待ってから、もう一度ログインしてください。" in html
     assert "ヘルプデスク（受注者・監督員の方）に連絡してください。" in html
+    assert "利用申込・登録ポータル" in html and "このIDでのログインを一時的に停止しました。" in html  # portal layout
     assert not _signed_in(client)
 
 
