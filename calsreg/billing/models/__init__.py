@@ -1,0 +1,38 @@
+"""The billing models: configuration and invoices (``config.py``, ``invoices.py``) and payments (``payments.py``)."""
+
+from calsreg.billing.models.config import AccountType, FeePlan, FeePlanKind, Issuer, TaxRate
+from calsreg.billing.models.invoices import (
+    INVOICE_TRANSITIONS,
+    OPEN_STATUSES,
+    BillingRun,
+    BillingRunStatus,
+    DocumentKind,
+    Honorific,
+    Invoice,
+    InvoiceCounter,
+    InvoiceDocument,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from calsreg.billing.models.payments import *  # noqa: F403  (the payments side's models)
+
+__all__ = [
+    "INVOICE_TRANSITIONS",
+    "OPEN_STATUSES",
+    "AccountType",
+    "BillingRun",
+    "BillingRunStatus",
+    "DocumentKind",
+    "FeePlan",
+    "FeePlanKind",
+    "Honorific",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceDocument",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Issuer",
+    "TaxRate",
+]

@@ -1,0 +1,342 @@
+"""Invoices (請求書), their lines and files, the number counter and billing runs.
+
+An invoice is a draft from the start-of-use notice until a billing run issues it (number, PDF);
+the billing agent then posts it (posted → arrival → due date). ``paid`` is set by the payments side
+once allocations cover the total; ``overdue`` is never stored: it is due_on < today while unpaid.
+A void invoice is cancelled by a credit note — an ``Invoice`` of kind ``credit_note`` with negative
+amounts that points at it — so what was issued is never altered.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from calsreg.core.errors import InvalidTransition
+from calsreg.core.models import TimeStampedModel
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("請求書")
+    CREDIT_NOTE = "credit_note", _("適格返還請求書（取消）")
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("下書き")
+    ISSUED = "issued", _("発行済み")
+    POSTED = "posted", _("郵送済み")
+    PAID = "paid", _("入金済み")
+    VOID = "void", _("取消")
+
+
+INVOICE_TRANSITIONS: dict[str, frozenset[str]] = {
+    InvoiceStatus.DRAFT: frozenset({InvoiceStatus.ISSUED, InvoiceStatus.VOID}),
+    InvoiceStatus.ISSUED: frozenset({InvoiceStatus.POSTED, InvoiceStatus.PAID, InvoiceStatus.VOID}),
+    InvoiceStatus.POSTED: frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID}),
+    # A payment taken back (allocation removed) returns the invoice to where it was.
+    InvoiceStatus.PAID: frozenset({InvoiceStatus.ISSUED, InvoiceStatus.POSTED}),
+    InvoiceStatus.VOID: frozenset(),
+}
+
+# Statuses in which an invoice is owed (and can therefore become overdue).
+OPEN_STATUSES = frozenset({InvoiceStatus.ISSUED, InvoiceStatus.POSTED})
+
+
+class Honorific(models.TextChoices):
+    ONCHU = "御中", _("御中（会社・部署宛）")
+    SAMA = "様", _("様（個人宛）")
+
+
+def _allocation_query_name() -> str | None:
+    """The reverse query name of the payments side's ``PaymentAllocation.invoice`` (None before it exists).
+
+    Found by the related model's name so this module does not import the payments module.
+    """
+    for relation in Invoice._meta.related_objects:
+        related = relation.related_model
+        if not isinstance(related, str) and related._meta.model_name == "paymentallocation":
+            return relation.name
+    return None
+
+
+class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    def with_amount_paid(self) -> InvoiceQuerySet:
+        """Annotate ``paid_amount`` (yen) = the sum of payment allocations, so it is never stored twice."""
+        name = _allocation_query_name()
+        if name is None:
+            return self.annotate(paid_amount=Value(0, output_field=models.BigIntegerField()))
+        return self.annotate(
+            paid_amount=Coalesce(Sum(f"{name}__amount"), Value(0), output_field=models.BigIntegerField())
+        )
+
+    def overdue(self, *, today: date) -> InvoiceQuerySet:
+        return self.filter(kind=InvoiceKind.INVOICE, status__in=OPEN_STATUSES, due_on__lt=today)
+
+    def issued(self) -> InvoiceQuerySet:
+        return self.exclude(status__in=[InvoiceStatus.DRAFT])
+
+
+class Invoice(TimeStampedModel):
+    kind = models.CharField(
+        _("種類"), max_length=16, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE
+    )
+    # Assigned when issued, from a gap-free counter (numbering.py); drafts have none.
+    number = models.CharField(_("請求書番号"), max_length=20, unique=True, null=True, blank=True)
+    status = models.CharField(
+        _("状態"), max_length=12, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, db_index=True
+    )
+    project = models.ForeignKey(
+        "accounts.Project", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("工事")
+    )
+    credited_invoice = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_note",
+        verbose_name=_("取り消した請求書"),
+    )
+    fee_plan = models.ForeignKey(
+        "billing.FeePlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("料金プラン"),
+    )
+    issuer = models.ForeignKey(
+        "billing.Issuer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("請求者"),
+    )
+    # The issuer as printed, frozen at issue (qualified-invoice items must not change afterwards).
+    issuer_snapshot = models.JSONField(_("請求者（発行時）"), default=dict, blank=True)
+    billing_run = models.ForeignKey(
+        "billing.BillingRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invoices",
+        verbose_name=_("請求処理"),
+    )
+
+    # Billing address snapshot (the application's 請求書送付先), frozen when the draft is made.
+    billing_addressee = models.CharField(_("宛名"), max_length=100)
+    billing_department = models.CharField(_("部署名"), max_length=100, blank=True)
+    billing_postcode = models.CharField(_("郵便番号"), max_length=8)
+    billing_address = models.CharField(_("住所"), max_length=200)
+    billing_phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    honorific = models.CharField(_("敬称"), max_length=4, choices=Honorific.choices, default=Honorific.ONCHU)
+    # The contractor's company name in kana (the application's), as a transfer's payer name reads.
+    payer_kana = models.CharField(_("振込依頼人名（カナ）"), max_length=100, blank=True)
+    # Printed on the invoice and asked for in the transfer's EDI / payer-code field, for matching.
+    customer_code = models.CharField(_("お客様番号"), max_length=12, db_index=True)
+
+    # 取引年月日: the day the service started (the start-of-use notice).
+    transaction_date = models.DateField(_("取引年月日（利用開始日）"))
+    run_month = models.DateField(_("請求月"), db_index=True)  # first day of the billing run's month
+    issue_date = models.DateField(_("発行日"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("発行日時"), null=True, blank=True)
+    posted_on = models.DateField(_("郵送日"), null=True, blank=True)
+    arrival_on = models.DateField(_("到着日"), null=True, blank=True)
+    arrival_overridden = models.BooleanField(_("到着日を個別に設定"), default=False)
+    # The due date printed on the PDF (from the planned posting day); due_on never moves before it.
+    printed_due_on = models.DateField(_("請求書記載の支払期限"), null=True, blank=True)
+    due_on = models.DateField(_("支払期限"), null=True, blank=True, db_index=True)
+
+    subtotal = models.BigIntegerField(_("小計（税抜・円）"), default=0)
+    tax = models.BigIntegerField(_("消費税額（円）"), default=0)
+    total = models.BigIntegerField(_("合計（税込・円）"), default=0)
+    # Per tax rate: [{"rate": 10, "taxable": 60000, "tax": 6000}] — tax rounded once per rate.
+    tax_breakdown = models.JSONField(_("税率ごとの内訳"), default=list, blank=True)
+
+    voided_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    void_reason = models.CharField(_("取消理由"), max_length=200, blank=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("請求書")
+        verbose_name_plural = _("請求書")
+        ordering = ["-run_month", "number", "id"]
+        indexes = [models.Index(fields=["status", "run_month"])]
+        constraints = [
+            # One live invoice per project: the draft made at start of use (idempotent); after a
+            # void a new one may be drafted.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(kind="invoice") & ~Q(status="void"),
+                name="invoice_one_live_per_project",
+            ),
+            # Every issued invoice has a number; only a draft, or a draft voided before issue, has none.
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(number__isnull=False)
+                | Q(status="void", issued_at__isnull=True),
+                name="invoice_issued_has_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=models.F("subtotal") + models.F("tax")), name="invoice_total_adds_up"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="invoice", credited_invoice__isnull=True)
+                | Q(kind="credit_note", credited_invoice__isnull=False),
+                name="invoice_credit_note_references_invoice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or _('（下書き）')} {self.billing_addressee}"
+
+    def transition_to(self, target: str) -> None:
+        if target not in INVOICE_TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                _("「%(current)s」の請求書を「%(target)s」にすることはできません。")
+                % {"current": InvoiceStatus(self.status).label, "target": InvoiceStatus(target).label}
+            )
+        self.status = target
+
+    @property
+    def amount_paid(self) -> int:
+        """Yen allocated from payments: the ``with_amount_paid()`` annotation, else one query."""
+        annotated = getattr(self, "paid_amount", None)
+        if annotated is not None:
+            return int(annotated)
+        row = type(self).objects.filter(pk=self.pk).with_amount_paid().first()
+        return int(getattr(row, "paid_amount", 0) or 0)
+
+    @property
+    def balance(self) -> int:
+        return self.total - self.amount_paid
+
+    def is_overdue(self, *, today: date) -> bool:
+        return (
+            self.kind == InvoiceKind.INVOICE
+            and self.status in OPEN_STATUSES
+            and self.due_on is not None
+            and self.due_on < today
+        )
+
+    @property
+    def recipient_line(self) -> str:
+        """The addressee as printed: 株式会社越後建設 工事部 御中."""
+        parts = [self.billing_addressee, self.billing_department]
+        return "　".join(p for p in parts if p) + f"　{self.honorific}"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("行番号"))
+    description = models.CharField(_("品目"), max_length=200)
+    quantity = models.IntegerField(_("数量"))
+    unit = models.CharField(_("単位"), max_length=8)
+    unit_price = models.BigIntegerField(_("単価（円・税抜）"))
+    amount = models.BigIntegerField(_("金額（円・税抜）"))
+    tax_rate_percent = models.PositiveSmallIntegerField(_("税率（%）"))
+    # Which rule and which inputs produced the amount, for the desk and the contractor's questions.
+    explanation = models.JSONField(_("算定根拠"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("請求明細")
+        verbose_name_plural = _("請求明細")
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position_unique"),
+            models.CheckConstraint(
+                condition=Q(amount=models.F("quantity") * models.F("unit_price")),
+                name="invoice_line_amount_is_quantity_times_price",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount}"
+
+
+class DocumentKind(models.TextChoices):
+    ORIGINAL = "original", _("原本")
+    REISSUE = "reissue", _("再発行")
+
+
+class InvoiceDocument(models.Model):
+    """A PDF of an invoice, kept unaltered with its SHA-256 (invoices are kept 7 years)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("種別"), max_length=12, choices=DocumentKind.choices)
+    file = models.FileField(_("ファイル"), upload_to="invoices/%Y/%m/", max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size_bytes = models.PositiveBigIntegerField(_("サイズ（バイト）"))
+    created_at = models.DateTimeField(_("作成日時"))
+    created_by_label = models.CharField(_("作成者"), max_length=200)
+
+    class Meta:
+        verbose_name = _("請求書PDF")
+        verbose_name_plural = _("請求書PDF")
+        ordering = ["invoice", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(kind="original"), name="invoice_document_one_original"
+            ),
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="invoice_document_sha256_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.get_kind_display()}"
+
+
+class InvoiceCounter(models.Model):
+    """Last number issued per series; incremented under its row lock inside the issuing transaction."""
+
+    series = models.CharField(max_length=12, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.series}: {self.last}"
+
+
+class BillingRunStatus(models.TextChoices):
+    RUNNING = "running", _("実行中")
+    FINISHED = "finished", _("完了")
+    FAILED = "failed", _("失敗")
+
+
+class BillingRun(TimeStampedModel):
+    """One billing run: which drafts it issued, its progress for the desk, and its files for the post."""
+
+    run_month = models.DateField(_("請求月"), db_index=True)
+    status = models.CharField(
+        _("状態"), max_length=12, choices=BillingRunStatus.choices, default=BillingRunStatus.RUNNING
+    )
+    started_by_label = models.CharField(_("実行者"), max_length=200)
+    started_at = models.DateTimeField(_("開始日時"))
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("対象件数"), default=0)
+    done = models.PositiveIntegerField(_("処理済み件数"), default=0)
+    issued_count = models.PositiveIntegerField(_("発行件数"), default=0)
+    # Drafts another run issued first (overlapping runs) — counted, not issued twice.
+    skipped_count = models.PositiveIntegerField(_("他の処理で発行済み"), default=0)
+    bundle_pdf = models.FileField(_("印刷用PDF（一括）"), upload_to="billing-runs/%Y/%m/", blank=True)
+    bundle_sha256 = models.CharField(_("印刷用PDFのSHA-256"), max_length=64, blank=True)
+    mailing_csv = models.FileField(_("郵送リスト（CSV）"), upload_to="billing-runs/%Y/%m/", blank=True)
+    mailing_sha256 = models.CharField(_("郵送リストのSHA-256"), max_length=64, blank=True)
+    error = models.TextField(_("エラー"), blank=True)
+
+    class Meta:
+        verbose_name = _("請求処理")
+        verbose_name_plural = _("請求処理")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.run_month:%Y-%m} {self.get_status_display()} {self.done}/{self.total}"
+
+    @property
+    def progress_percent(self) -> int:
+        return 100 if not self.total else self.done * 100 // self.total

@@ -1,0 +1,44 @@
+"""Invoice numbers (請求書番号) and customer codes (お客様番号).
+
+Invoice numbers are sequential per year without gaps (domain.md: "Invoice numbers are sequential
+without gaps"): 2026-000001, 2026-000002, … and credit notes their own series CN2026-000001.
+The counter row is incremented with ``UPDATE … SET last = last + 1``, which takes the row lock and
+holds it until the surrounding transaction ends. The caller assigns the number in the same
+transaction that issues the invoice, so:
+
+* two overlapping billing runs queue on the row lock and get consecutive numbers;
+* a transaction that rolls back (a PDF that failed) gives its number back — no gap.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from calsreg.billing.models.invoices import InvoiceCounter, InvoiceKind
+
+CUSTOMER_CODE_PREFIX = "C"
+CUSTOMER_CODE_DIGITS = 8
+
+
+def invoice_number_next(*, kind: str, year: int) -> str:
+    """The next number of ``kind``'s series for ``year``; call inside the issuing transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("invoice numbers must be taken inside the issuing transaction")
+    prefix = "CN" if kind == InvoiceKind.CREDIT_NOTE else ""
+    series = f"{prefix}{year}"
+    for _attempt in range(3):
+        if InvoiceCounter.objects.filter(series=series).update(last=F("last") + 1):
+            last = InvoiceCounter.objects.values_list("last", flat=True).get(series=series)
+            return f"{series}-{last:06d}"
+        try:
+            with transaction.atomic():  # savepoint: a concurrent first-of-year insert may win
+                InvoiceCounter.objects.create(series=series, last=0)
+        except IntegrityError:
+            pass
+    raise RuntimeError("could not allocate an invoice number")
+
+
+def customer_code_for(*, project_id: int) -> str:
+    """C00000123: printed on the invoice and asked for in the transfer's EDI / payer-code field."""
+    return f"{CUSTOMER_CODE_PREFIX}{project_id:0{CUSTOMER_CODE_DIGITS}d}"

@@ -1,0 +1,62 @@
+"""Reads of the billing app."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from calsreg.billing.errors import BillingNotConfigured
+from calsreg.billing.models import FeePlan, Invoice, InvoiceKind, Issuer
+from calsreg.billing.models.invoices import InvoiceQuerySet
+from calsreg.directory.models import OrdererOrganisation
+
+
+def issuer_active() -> Issuer:
+    """The billing agent who issues invoices now; BillingNotConfigured when none is active."""
+    issuer = Issuer.objects.filter(active=True).first()
+    if issuer is None:
+        raise BillingNotConfigured(
+            _("請求者（請求代行会社）が設定されていません。管理者に連絡してください。")
+        )
+    return issuer
+
+
+def fee_plan_for(*, organisation: OrdererOrganisation, on: date) -> FeePlan:
+    """The organisation's plan in force on ``on`` (the latest ``active_from`` not after it)."""
+    plan = (
+        FeePlan.objects.filter(organisation=organisation, active_from__lte=on)
+        .order_by("-active_from")
+        .first()
+    )
+    if plan is None:
+        raise BillingNotConfigured(
+            _("%(organisation)s の %(day)s 時点の料金プランが設定されていません。")
+            % {"organisation": organisation.name, "day": on.isoformat()}
+        )
+    return plan
+
+
+def invoices_with_amount_paid() -> InvoiceQuerySet:
+    """Invoices annotated with ``paid_amount`` (read ``invoice.amount_paid``)."""
+    return Invoice.objects.with_amount_paid()
+
+
+def invoices_overdue(*, today: date) -> InvoiceQuerySet:
+    """Owed invoices past their due date (derived, never stored): due_on < today and not paid."""
+    return Invoice.objects.overdue(today=today).with_amount_paid()
+
+
+def invoices_due_for_run(*, run_month: date) -> InvoiceQuerySet:
+    """Drafts whose run month has come (a draft missed by an earlier run is picked up by the next)."""
+    return Invoice.objects.filter(
+        kind=InvoiceKind.INVOICE, status="draft", run_month__lte=run_month
+    ).order_by("run_month", "id")
+
+
+def invoice_for_print(*, invoice_id: int) -> Invoice:
+    return (
+        Invoice.objects.select_related("project__office", "credited_invoice")
+        .prefetch_related("lines")
+        .get(pk=invoice_id)
+    )

@@ -1,0 +1,181 @@
+"""The billing run (請求処理): issue every due draft, then the print bundle and the mailing list.
+
+Each invoice is issued in a transaction of its own that locks the invoice row, takes the next
+number from the counter (row-locked until commit, numbering.py), records the issue, renders and
+keeps the PDF and writes the audit event. So:
+
+* numbers are gap-free: a failure rolls the number back with everything else;
+* overlapping runs (a double click, the command and the desk button) never issue one draft twice:
+  the second finds it locked or no longer a draft and counts it as skipped;
+* the desk's progress bar reads ``BillingRun.done`` / ``total``, committed after every invoice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext_noop
+
+from calsreg.billing.due_dates import arrival_for_posting, due_date_for_arrival, month_start
+from calsreg.billing.mailing import mailing_csv_bytes
+from calsreg.billing.models import (
+    BillingRun,
+    BillingRunStatus,
+    DocumentKind,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Issuer,
+)
+from calsreg.billing.numbering import invoice_number_next
+from calsreg.billing.pdf.document import invoice_print_from
+from calsreg.billing.pdf.render import bundle_pdf_bytes
+from calsreg.billing.selectors import invoice_for_print, invoices_due_for_run, issuer_active
+from calsreg.billing.services.documents import invoice_document_store, sha256_hex
+from calsreg.core import clock
+from calsreg.records.services import Actor, audit_record
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def invoice_issue_prepared(
+    *, invoice: Invoice, issuer: Issuer, issue_date: date, actor: Actor, now: datetime
+) -> None:
+    """Give a locked draft its number, issuer snapshot and printed due date; keep its PDF; audit.
+
+    The caller holds the invoice's row lock inside the transaction (credit notes use it too).
+    The printed due date assumes posting on the issue date; posting later can only move the real
+    due date later (posting.py), never before what the contractor reads on the invoice.
+    """
+    invoice.transition_to(InvoiceStatus.ISSUED)
+    invoice.number = invoice_number_next(kind=invoice.kind, year=issue_date.year)
+    invoice.issue_date = issue_date
+    invoice.issued_at = now
+    invoice.issuer = issuer
+    invoice.issuer_snapshot = issuer.snapshot()
+    if invoice.kind == InvoiceKind.INVOICE:
+        invoice.printed_due_on = due_date_for_arrival(arrival_on=arrival_for_posting(posted_on=issue_date))
+    invoice.save()
+    invoice_document_store(invoice=invoice, kind=DocumentKind.ORIGINAL, actor=actor, now=now)
+    audit_record(
+        actor=actor,
+        action="invoice.issued",
+        subject=invoice,
+        summary=gettext_noop("請求書 %(number)s を発行しました（合計 %(total)s円）"),
+        summary_params={"number": invoice.number, "total": f"{invoice.total:,}"},
+        data={"number": invoice.number, "total": invoice.total, "billing_run_id": invoice.billing_run_id},
+        at=now,
+    )
+
+
+def _issue_one(*, invoice_id: int, run: BillingRun, issuer: Issuer, issue_date: date, actor: Actor) -> bool:
+    """Issue one draft in its own transaction; False when another run has it or already issued it."""
+    with transaction.atomic():
+        # skip_locked: a draft another run is issuing right now is left to it (PostgreSQL; SQLite
+        # serialises write transactions anyway).
+        locked = (
+            Invoice.objects.select_for_update(skip_locked=True)
+            .filter(pk=invoice_id, status=InvoiceStatus.DRAFT)
+            .values_list("pk", flat=True)
+        )
+        if not list(locked):
+            return False
+        invoice = invoice_for_print(invoice_id=invoice_id)
+        invoice.billing_run = run
+        invoice_issue_prepared(
+            invoice=invoice, issuer=issuer, issue_date=issue_date, actor=actor, now=clock.now()
+        )
+    return True
+
+
+def billing_run(*, run_month: date, actor: Actor, progress: Progress | None = None) -> BillingRun:
+    """Issue every draft due by ``run_month`` (any day of the month), then make the run's files.
+
+    Returns the finished ``BillingRun`` (status ``failed`` if some invoice could not be issued: the
+    others are issued, the failed ones stay drafts for the next run, ``error`` says which).
+    Raises BillingNotConfigured before doing anything when no issuer is active.
+    """
+    run_month = month_start(run_month)
+    issuer = issuer_active()
+    now = clock.now()
+    issue_date = clock.today()
+    with transaction.atomic():
+        run = BillingRun.objects.create(
+            run_month=run_month, started_by_label=actor.label[:200], started_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="billing_run.started",
+            subject=run,
+            summary=gettext_noop("%(month)s分の請求処理を開始しました"),
+            summary_params={"month": f"{run_month:%Y-%m}"},
+            at=now,
+        )
+    due_ids = list(invoices_due_for_run(run_month=run_month).values_list("pk", flat=True))
+    BillingRun.objects.filter(pk=run.pk).update(total=len(due_ids))
+    errors: list[str] = []
+    for done, invoice_id in enumerate(due_ids, start=1):
+        issued = failed = False
+        try:
+            issued = _issue_one(
+                invoice_id=invoice_id, run=run, issuer=issuer, issue_date=issue_date, actor=actor
+            )
+        except Exception as exc:  # one bad invoice must not stop the batch; it stays a draft
+            logger.exception("billing run %s: invoice %s failed", run.pk, invoice_id)
+            errors.append(f"invoice {invoice_id}: {type(exc).__name__}: {exc}")
+            failed = True
+        BillingRun.objects.filter(pk=run.pk).update(
+            done=F("done") + 1,
+            issued_count=F("issued_count") + int(issued),
+            skipped_count=F("skipped_count") + int(not issued and not failed),
+        )
+        if progress is not None:
+            progress(done, len(due_ids))
+    return _run_finish(run_id=run.pk, actor=actor, errors=errors)
+
+
+@transaction.atomic
+def _run_finish(*, run_id: int, actor: Actor, errors: list[str]) -> BillingRun:
+    run = BillingRun.objects.select_for_update().get(pk=run_id)
+    issued = list(
+        Invoice.objects.filter(billing_run=run)
+        .select_related("project__office", "credited_invoice")
+        .prefetch_related("lines")
+        .order_by("number")
+    )
+    stamp = f"{run.run_month:%Y-%m}-run{run.pk}"
+    if issued:
+        bundle = bundle_pdf_bytes(
+            (invoice_print_from(invoice) for invoice in issued),
+            title=f"請求書 {run.run_month:%Y年%m月}分 一括印刷",
+        )
+        run.bundle_sha256 = sha256_hex(bundle)
+        run.bundle_pdf.save(f"invoices-{stamp}.pdf", ContentFile(bundle), save=False)
+        mailing = mailing_csv_bytes(issued)
+        run.mailing_sha256 = sha256_hex(mailing)
+        run.mailing_csv.save(f"mailing-{stamp}.csv", ContentFile(mailing), save=False)
+    run.status = BillingRunStatus.FAILED if errors else BillingRunStatus.FINISHED
+    run.error = "\n".join(errors)
+    run.finished_at = clock.now()
+    run.save()
+    audit_record(
+        actor=actor,
+        action="billing_run.finished",
+        subject=run,
+        summary=gettext_noop("%(month)s分の請求処理が終わりました（発行 %(issued)s件、失敗 %(failed)s件）"),
+        summary_params={"month": f"{run.run_month:%Y-%m}", "issued": run.issued_count, "failed": len(errors)},
+        data={
+            "issued": run.issued_count,
+            "skipped": run.skipped_count,
+            "failed": len(errors),
+            "total": run.total,
+        },
+    )
+    return run

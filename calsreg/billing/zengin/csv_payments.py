@@ -1,0 +1,247 @@
+"""Reader of payments CSV files: a bank's CSV statement re-saved, or a spreadsheet typed by the agent.
+
+Format (also shown to the agent on the import page):
+
+* UTF-8 (with or without BOM) or Shift_JIS (what Excel in Japan saves as "CSV"); comma-separated;
+* the first row names the columns, in any order; blank rows are skipped;
+
+  ============================  ==========================  =========================================
+  column (Japanese / English)   required                    content
+  ============================  ==========================  =========================================
+  入金日 / date                  yes                         2026-11-30 or 2026/11/30, not in the future
+  金額 / amount                  yes                         yen, digits (12,345 and 円 tolerated), > 0
+  振込依頼人名 / payer_kana       yes                         the payer's name in kana (half- or full-width)
+  依頼人コード・EDI / payer_code  no                          customer code / invoice number / EDI text
+  照会番号 / reference           no                          the bank's reference; unique in the file
+  ============================  ==========================  =========================================
+
+Every problem is reported with its line (the header is line 1) and column, and the file is refused
+whole, as for Zengin files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from calsreg.billing.zengin.problems import CsvFileRefused, RecordProblem
+from calsreg.core.errors import UploadRefused
+from calsreg.core.width import to_full_width_kana
+
+MAX_AMOUNT_YEN = 9_999_999_999  # the Zengin amount field's capacity (N(10))
+EARLIEST_DATE = date(2000, 1, 1)
+MAX_CODE_LENGTH = 40
+MAX_REFERENCE_LENGTH = 20
+MAX_NAME_LENGTH = 48  # the Zengin 振込依頼人名 width
+
+COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # code name: (label, accepted header names, compared after NFKC + lower case)
+    "date": ("入金日", ("入金日", "勘定日", "date")),
+    "amount": ("金額", ("金額", "入金額", "amount")),
+    "payer_kana": ("振込依頼人名", ("振込依頼人名", "依頼人名", "payer_kana", "payer")),
+    "payer_code": (
+        "依頼人コード・EDI",
+        ("依頼人コード・edi", "依頼人コード", "edi", "edi情報", "payer_code"),
+    ),
+    "reference": ("照会番号", ("照会番号", "reference")),
+}
+REQUIRED = ("date", "amount", "payer_kana")
+_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+# After NFKC: katakana (with the long-vowel mark and middle dot), ASCII letters, digits, space and the
+# few symbols bank names use.
+_PAYER_RE = re.compile(r"^[\u30a0-\u30ff A-Za-z0-9().,\-/]+$")
+
+
+@dataclass(frozen=True)
+class CsvPayment:
+    line: int
+    received_on: date
+    amount: int
+    payer_name: str  # as typed, NFKC-normalised (half-width kana become full-width)
+    payer_code: str  # the code/EDI column, half-width
+    reference: str
+
+
+def parse_payments_csv(content: bytes, *, today: date) -> list[CsvPayment]:
+    """Read a whole file. Raises ``UploadRefused`` (unreadable) or ``CsvFileRefused`` (every problem)."""
+    text = _decode(content)
+    rows = csv.reader(io.StringIO(text, newline=""))
+    problems: list[RecordProblem] = []
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise UploadRefused(_("CSVファイルが空です。")) from None
+    columns = _columns(header, problems)
+    payments: list[CsvPayment] = []
+    references: dict[str, int] = {}
+    if problems:
+        raise CsvFileRefused(problems)
+    try:
+        for row in rows:
+            line = rows.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            payment = _row(line, row, columns, today=today, problems=problems)
+            if payment is None:
+                continue
+            if payment.reference:
+                if payment.reference in references:
+                    _problem(
+                        problems,
+                        line,
+                        "reference",
+                        _("照会番号「%(value)s」が%(other)d行目と重複しています。")
+                        % {"value": payment.reference, "other": references[payment.reference]},
+                    )
+                    continue
+                references[payment.reference] = line
+            payments.append(payment)
+    except csv.Error as error:
+        raise UploadRefused(
+            _("CSVとして読めません（%(line)d行目: %(error)s）。") % {"line": rows.line_num, "error": error}
+        ) from None
+    if problems:
+        raise CsvFileRefused(problems)
+    if not payments:
+        raise UploadRefused(_("CSVファイルに入金の行がありません。"))
+    return payments
+
+
+def _decode(content: bytes) -> str:
+    if not content.strip():
+        raise UploadRefused(_("CSVファイルが空です。"))
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UploadRefused(_("文字コードが読めません。UTF-8 または Shift_JIS のCSVで保存してください。"))
+
+
+def _columns(header: list[str], problems: list[RecordProblem]) -> dict[str, int]:
+    wanted = {
+        alias: name for name, (_label, aliases) in COLUMNS.items() for alias in aliases
+    }  # alias → code name
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = wanted.get(unicodedata.normalize("NFKC", cell).strip().lower())
+        if name is not None and name not in columns:
+            columns[name] = index
+    for name in REQUIRED:
+        if name not in columns:
+            label = COLUMNS[name][0]
+            problems.append(
+                RecordProblem(
+                    line=1,
+                    field=name,
+                    label=label,
+                    message=_("1行目（見出し）に「%(label)s」の列がありません。") % {"label": label},
+                )
+            )
+    return columns
+
+
+def _problem(problems: list[RecordProblem], line: int, name: str, message: str) -> None:
+    problems.append(RecordProblem(line=line, field=name, label=COLUMNS[name][0], message=message))
+
+
+def _row(
+    line: int, row: list[str], columns: dict[str, int], *, today: date, problems: list[RecordProblem]
+) -> CsvPayment | None:
+    def cell(name: str) -> str:
+        index = columns.get(name)
+        if index is None or index >= len(row):
+            return ""
+        return unicodedata.normalize("NFKC", row[index]).strip()
+
+    before = len(problems)
+    received_on = _date(cell("date"), line, today=today, problems=problems)
+    amount = _amount(cell("amount"), line, problems=problems)
+    payer_name = to_full_width_kana(cell("payer_kana"))
+    if not payer_name:
+        _problem(problems, line, "payer_kana", _("振込依頼人名が空です。"))
+    elif len(payer_name) > MAX_NAME_LENGTH or not _PAYER_RE.match(payer_name):
+        _problem(
+            problems,
+            line,
+            "payer_kana",
+            _("振込依頼人名「%(value)s」はカナ・英数字で%(max)d文字以内にしてください。")
+            % {"value": payer_name, "max": MAX_NAME_LENGTH},
+        )
+    payer_code = cell("payer_code")
+    if len(payer_code) > MAX_CODE_LENGTH:
+        _problem(
+            problems, line, "payer_code", _("%(max)d文字以内にしてください。") % {"max": MAX_CODE_LENGTH}
+        )
+    reference = cell("reference")
+    if len(reference) > MAX_REFERENCE_LENGTH:
+        _problem(
+            problems, line, "reference", _("%(max)d文字以内にしてください。") % {"max": MAX_REFERENCE_LENGTH}
+        )
+    if len(problems) > before or received_on is None or amount is None:
+        return None
+    return CsvPayment(
+        line=line,
+        received_on=received_on,
+        amount=amount,
+        payer_name=payer_name,
+        payer_code=payer_code,
+        reference=reference,
+    )
+
+
+def _date(value: str, line: int, *, today: date, problems: list[RecordProblem]) -> date | None:
+    match = _DATE_RE.match(value)
+    parsed: date | None = None
+    if match:
+        try:
+            parsed = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        _problem(
+            problems,
+            line,
+            "date",
+            _("「%(value)s」は日付として読めません（例: 2026-11-30 または 2026/11/30）。") % {"value": value},
+        )
+        return None
+    if parsed > today or parsed < EARLIEST_DATE:
+        _problem(
+            problems,
+            line,
+            "date",
+            _("入金日%(value)sは受け付けられません（未来の日付、または2000年より前です）。")
+            % {"value": parsed.isoformat()},
+        )
+        return None
+    return parsed
+
+
+def _amount(value: str, line: int, *, problems: list[RecordProblem]) -> int | None:
+    digits = value.replace(",", "").removesuffix("円").removeprefix("¥").removeprefix("\\").strip()
+    if not digits.isascii() or not digits.isdigit():
+        _problem(
+            problems,
+            line,
+            "amount",
+            _("金額「%(value)s」は数字（円単位の整数）で入力してください。") % {"value": value},
+        )
+        return None
+    amount = int(digits)
+    if not 0 < amount <= MAX_AMOUNT_YEN:
+        _problem(
+            problems,
+            line,
+            "amount",
+            _("金額は1円以上%(max)s円以下です（「%(value)s」）。")
+            % {"max": f"{MAX_AMOUNT_YEN:,}", "value": value},
+        )
+        return None
+    return amount
