@@ -3,8 +3,10 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from calsreg.accounts.models import User
 from calsreg.demo.applications import load_demo_applications
-from calsreg.demo.staff import load_demo_staff
+from calsreg.demo.flow import DEMO_ACCOUNT_PASSWORD, load_demo_flow
+from calsreg.demo.staff import DEMO_STAFF, load_demo_staff
 from calsreg.directory.demo import load_demo_directory
 from calsreg.portal.demo import load_demo_notices
 from calsreg.records.services import Actor
@@ -19,8 +21,13 @@ class Command(BaseCommand):
             load_demo_notices()
             staff = load_demo_staff()
             made = load_demo_applications()
+            helpdesk = User.objects.get(username=DEMO_STAFF[0][0])
+            account_id = load_demo_flow(desk=Actor.staff(helpdesk))
         self.stdout.write(self.style.SUCCESS(f"demo data ready ({made} new applications)"))
         self.stdout.write("")
         self.stdout.write("Demo logins (help desk: http://127.0.0.1:8000/desk/):")
         for username, password, role in staff:
             self.stdout.write(f"  {role:<12} ID: {username:<10} password: {password}")
+        if account_id:
+            self.stdout.write("Demo account holder (my page: http://127.0.0.1:8000/mypage/login/):")
+            self.stdout.write(f"  受注者        ID: {account_id:<10} password: {DEMO_ACCOUNT_PASSWORD}")
