@@ -235,6 +235,8 @@ PAYMENT_IMPORT_MAX_BYTES = env_int("CALSREG_PAYMENT_IMPORT_MAX_BYTES", 50 * 1024
 # (holidays and the 12/29–1/3 closure excluded) unless the agent records the real date; it is due at
 # the end of the month after the arrival month (docs/billing.md).
 POSTAL_DELIVERY_BUSINESS_DAYS = env_int("CALSREG_POSTAL_DELIVERY_BUSINESS_DAYS", 2)
+# The reminder mail goes this many days before an unpaid invoice's due date (once per invoice).
+INVOICE_REMINDER_DAYS_BEFORE_DUE = env_int("CALSREG_INVOICE_REMINDER_DAYS_BEFORE_DUE", 7)
 
 LOGGING = {
     "version": 1,

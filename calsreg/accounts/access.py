@@ -75,7 +75,8 @@ def _contractor_refusal(user: User) -> str | None:
     if ProjectStatus.SUSPENDED in statuses:
         # Seed step 6: use is suspended when the fee is not paid by the end of the following month.
         return _(
-            "工事の利用が停止されています。利用料の請求書をご確認いただくか、"
-            "ヘルプデスクにお問い合わせください。"
+            "利用料のお支払いが確認できないため、工事の利用を停止しています。"
+            "郵送した請求書に記載の振込先へ、お客様番号を付けてお支払いください。"
+            "入金が確認でき次第、自動で利用を再開します。ご不明な点はヘルプデスクにお問い合わせください。"
         )
     return _("利用中の工事がないため、ログインできません。ご不明な点はヘルプデスクにお問い合わせください。")

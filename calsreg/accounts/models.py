@@ -94,6 +94,11 @@ class User(AbstractUser):
         return self.is_active and self.role in {Role.HELP_DESK, Role.ADMINISTRATOR}
 
     @property
+    def is_billing_staff(self) -> bool:
+        """May see billing data (invoices, payments): the billing agent and administrators."""
+        return self.is_active and self.role in {Role.BILLING_AGENT, Role.ADMINISTRATOR}
+
+    @property
     def is_staff_member(self) -> bool:
         return self.is_active and self.role in STAFF_ROLES
 

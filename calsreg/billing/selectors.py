@@ -6,9 +6,11 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from calsreg.accounts.models import Role, User
 from calsreg.billing.errors import BillingNotConfigured
-from calsreg.billing.models import FeePlan, Invoice, InvoiceKind, Issuer
+from calsreg.billing.models import FeePlan, Invoice, InvoiceDocument, InvoiceKind, InvoiceStatus, Issuer
 from calsreg.billing.models.invoices import InvoiceQuerySet
+from calsreg.core.errors import NotFound
 from calsreg.directory.models import OrdererOrganisation
 
 
@@ -60,3 +62,29 @@ def invoice_for_print(*, invoice_id: int) -> Invoice:
         .prefetch_related("lines")
         .get(pk=invoice_id)
     )
+
+
+def invoices_of_account(*, user: User) -> InvoiceQuerySet:
+    """Issued invoices (and credit notes) of the projects a contractor account works on — my page.
+
+    Contractors only: the invoice is addressed to the contractor, and the orderer's supervisors have
+    no business with its fee. Drafts are not shown (their figures may still change).
+    """
+    if user.role != Role.CONTRACTOR:
+        return Invoice.objects.none()
+    return (
+        Invoice.objects.filter(project__memberships__user=user, project__memberships__active=True)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .select_related("project")
+        .with_amount_paid()
+        .order_by("-issue_date", "-id")
+    )
+
+
+def invoice_document_of_account(*, user: User, invoice_id: int) -> InvoiceDocument:
+    """The latest PDF of one of ``user``'s invoices; NotFound for anyone else's (never says it exists)."""
+    invoice = invoices_of_account(user=user).filter(pk=invoice_id).first()
+    document = invoice.documents.order_by("-created_at", "-id").first() if invoice else None
+    if document is None:
+        raise NotFound(_("請求書が見つかりません。"))
+    return document

@@ -33,3 +33,19 @@ def desk_staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., 
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def billing_agent_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Billing screens: the billing agent and administrators; anonymous → login, others (help desk
+    included: it has no business with receivables) → 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not getattr(user, "is_billing_staff", False):
+            return _forbidden(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calsreg.desk import urls_verification
+from calsreg.desk import urls_billing, urls_verification
 from calsreg.desk.views import applications, auth, directory, intake, outbox, queue
 
 app_name = "desk"
@@ -22,3 +22,5 @@ urlpatterns = [
 ]
 # Confirmation, calls, decisions, registration and start of use on an application.
 urlpatterns += urls_verification.urlpatterns
+# The billing agent's screens (invoices, aging, billing runs).
+urlpatterns += urls_billing.urlpatterns

@@ -8,4 +8,9 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     ("start_scheduled_projects", "calsreg.accounts.services.projects_start_due"),
     # Confirmation requests unanswered past their business-day deadline (seed step 3).
     ("confirmation_sweep", "calsreg.verification.services.confirmations_overdue_sweep"),
+    # Invoice drafts for started projects that have none (seed step 6; accounts cannot call billing).
+    ("invoice_drafts", "calsreg.billing.services.invoice_drafts_create_missing"),
+    # Reminder mails before the due date, then suspension the day after an unpaid one (seed step 6).
+    ("invoice_reminders", "calsreg.billing.services.invoice_reminders_send"),
+    ("suspension_sweep", "calsreg.billing.services.billing_suspension_sweep"),
 )

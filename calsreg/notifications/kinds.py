@@ -16,6 +16,9 @@ KIND_LABELS = {
     "account_password_notice": _("パスワード通知メール"),
     "start_of_use": _("利用開始のお知らせ"),
     "account_password_reset": _("パスワード再設定メール"),
+    "invoice_reminder": _("利用料お支払いのお願い（支払期限前）"),
+    "project_suspended": _("利用停止のお知らせ"),
+    "project_reinstated": _("利用再開のお知らせ"),
 }
 
 

@@ -25,7 +25,9 @@ ACCOUNT_ID = "tanaka.kqz"
 WRONG = "IDまたはパスワードが正しくありません。続けて間違えると、しばらくログインできなくなります。"
 NOT_YET = "このアカウントはまだ利用できません。「利用開始のお知らせ」メールが届いてからログインしてください。"
 SUSPENDED = (
-    "工事の利用が停止されています。利用料の請求書をご確認いただくか、ヘルプデスクにお問い合わせください。"
+    "利用料のお支払いが確認できないため、工事の利用を停止しています。"
+    "郵送した請求書に記載の振込先へ、お客様番号を付けてお支払いください。"
+    "入金が確認でき次第、自動で利用を再開します。ご不明な点はヘルプデスクにお問い合わせください。"
 )
 CLOSED = "このアカウントは利用を終了しています。ご不明な点はヘルプデスクにお問い合わせください。"
 STAFF = "職員の方は、ヘルプデスク業務画面からログインしてください。"
@@ -212,7 +214,9 @@ def test_repeated_failures_lock_the_id_with_a_page_saying_what_to_do(client, set
     assert f"パスワードを{settings.AXES_FAILURE_LIMIT}回続けて間違えたため" in html
     assert "30分ほど待ってから、もう一度ログインしてください。" in html
     assert "ヘルプデスク（受注者・監督員の方）に連絡してください。" in html
-    assert "利用申込・登録ポータル" in html and "このIDでのログインを一時的に停止しました。" in html  # portal layout
+    assert (
+        "利用申込・登録ポータル" in html and "このIDでのログインを一時的に停止しました。" in html
+    )  # portal layout
     assert not _signed_in(client)
 
 

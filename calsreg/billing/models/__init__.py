@@ -1,6 +1,7 @@
 """The billing models: configuration and invoices (``config.py``, ``invoices.py``) and payments (``payments.py``)."""
 
 from calsreg.billing.models.config import AccountType, FeePlan, FeePlanKind, Issuer, TaxRate
+from calsreg.billing.models.dunning import InvoiceDeferral
 from calsreg.billing.models.invoices import (
     INVOICE_TRANSITIONS,
     OPEN_STATUSES,
@@ -29,6 +30,7 @@ __all__ = [
     "Honorific",
     "Invoice",
     "InvoiceCounter",
+    "InvoiceDeferral",
     "InvoiceDocument",
     "InvoiceKind",
     "InvoiceLine",

@@ -1,14 +1,25 @@
 """Writes of the billing app (invoices side). Import from here: ``from calsreg.billing.services import …``."""
 
 from calsreg.billing.services.corrections import invoice_reissue, invoice_void
-from calsreg.billing.services.drafts import invoice_draft_for_project
+from calsreg.billing.services.drafts import invoice_draft_for_project, invoice_drafts_create_missing
+from calsreg.billing.services.dunning import (
+    billing_suspension_sweep,
+    invoice_deferral_grant,
+    invoice_paid,
+    invoice_reminders_send,
+)
 from calsreg.billing.services.posting import invoice_set_arrival, invoices_mark_posted
 from calsreg.billing.services.runs import billing_run
 
 __all__ = [
     "billing_run",
+    "billing_suspension_sweep",
+    "invoice_deferral_grant",
     "invoice_draft_for_project",
+    "invoice_drafts_create_missing",
+    "invoice_paid",
     "invoice_reissue",
+    "invoice_reminders_send",
     "invoice_set_arrival",
     "invoice_void",
     "invoices_mark_posted",

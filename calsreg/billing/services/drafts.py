@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import date
+
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from calsreg.accounts.models import Project
+from calsreg.accounts.models import Project, ProjectStatus
 from calsreg.billing.due_dates import run_month_for_start
+from calsreg.billing.errors import BillingNotConfigured
 from calsreg.billing.fees import FeeInputs, fee_lines
 from calsreg.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from calsreg.billing.numbering import customer_code_for
@@ -15,6 +20,8 @@ from calsreg.billing.selectors import fee_plan_for
 from calsreg.billing.tax import tax_rate_on, totals_for
 from calsreg.core import clock
 from calsreg.records.services import Actor, audit_record
+
+logger = logging.getLogger(__name__)
 
 
 def _live_invoice(project: Project) -> Invoice | None:
@@ -29,7 +36,8 @@ def _live_invoice(project: Project) -> Invoice | None:
 def invoice_draft_for_project(*, project: Project, actor: Actor) -> Invoice:
     """Create the project's invoice draft, or return the one that exists (idempotent).
 
-    Called by the start-of-use flow (``accounts`` ``project_start_use``) in its transaction. The
+    Called by the desk right after a start of use, by ``invoice_drafts_create_missing`` (daily
+    and before each billing run) — accounts sits below billing and cannot call it. The
     billing address is copied from the application (請求書送付先) and frozen; the lines come from the
     organisation's fee plan in force on the start-of-use day, each with its explanation; the draft
     waits for the run month given by the plan's cut-off day. A voided invoice does not count, so a
@@ -118,3 +126,37 @@ def invoice_draft_for_project(*, project: Project, actor: Actor) -> Invoice:
         data={"project_id": project.pk, "plan_id": plan.pk, "subtotal": invoice.subtotal, "tax": invoice.tax},
     )
     return invoice
+
+
+def invoice_drafts_create_missing(*, actor: Actor | None = None, today: date | None = None) -> int:
+    """Draft an invoice for every started project that has no live one; return how many were made.
+
+    Accounts sits below billing in the import layers, so the start-of-use service cannot draft the
+    invoice itself; this sweep (a daily job, and the first step of every billing run) is what
+    guarantees no started project goes unbilled. Idempotent: a project with a live invoice is
+    skipped. A project whose organisation has no fee plan yet is logged and left for a later day
+    (the administrator completes the configuration) rather than stopping the others.
+    """
+    actor = actor or Actor.system("invoice_drafts_create_missing")
+    today = today or clock.today()
+    live = Invoice.objects.filter(project=OuterRef("pk"), kind=InvoiceKind.INVOICE).exclude(
+        status=InvoiceStatus.VOID
+    )
+    candidates = (
+        Project.objects.filter(
+            started_at__isnull=False,
+            started_at__date__lte=today,
+            status__in=[ProjectStatus.ACTIVE, ProjectStatus.SUSPENDED],
+        )
+        .exclude(Exists(live))
+        .order_by("pk")
+    )
+    created = 0
+    for project in candidates:
+        try:
+            invoice_draft_for_project(project=project, actor=actor)
+        except BillingNotConfigured:
+            logger.warning("no invoice draft for project %s: billing not configured", project.pk)
+            continue
+        created += 1
+    return created

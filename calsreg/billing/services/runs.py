@@ -37,6 +37,7 @@ from calsreg.billing.pdf.document import invoice_print_from
 from calsreg.billing.pdf.render import bundle_pdf_bytes
 from calsreg.billing.selectors import invoice_for_print, invoices_due_for_run, issuer_active
 from calsreg.billing.services.documents import invoice_document_store, sha256_hex
+from calsreg.billing.services.drafts import invoice_drafts_create_missing
 from calsreg.core import clock
 from calsreg.records.services import Actor, audit_record
 
@@ -104,6 +105,9 @@ def billing_run(*, run_month: date, actor: Actor, progress: Progress | None = No
     """
     run_month = month_start(run_month)
     issuer = issuer_active()
+    # A project started without a draft (accounts cannot call billing) is drafted now, so the run
+    # never misses one that is due.
+    invoice_drafts_create_missing(actor=actor)
     now = clock.now()
     issue_date = clock.today()
     with transaction.atomic():

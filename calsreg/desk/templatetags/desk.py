@@ -16,6 +16,15 @@ NAV_SECTIONS: dict[str, frozenset[str]] = {
     "directory": frozenset({"directory", "directory_import", "directory_import_confirm"}),
     "outbox": frozenset({"outbox", "outbox_detail"}),
     "attention": frozenset({"confirmations_attention"}),
+    "billing": frozenset(
+        {
+            "billing_invoices",
+            "billing_invoices_csv",
+            "billing_invoice_detail",
+            "billing_aging",
+            "billing_run_detail",
+        }
+    ),
 }
 
 
@@ -36,4 +45,3 @@ def minutes(value: timedelta | None) -> int:
         return 0
     seconds = int(value.total_seconds())
     return -(-seconds // 60)
-

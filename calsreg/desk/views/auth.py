@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import reverse
 
+from calsreg.accounts.models import Role
 from calsreg.desk.forms import DeskAuthenticationForm
 
 
@@ -14,6 +15,9 @@ class DeskLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
+        # A billing agent may not open the application queue (role separation): send it to billing.
+        if getattr(self.request.user, "role", None) == Role.BILLING_AGENT:
+            return reverse("desk:billing_invoices")
         return reverse("desk:queue")
 
 

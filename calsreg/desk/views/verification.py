@@ -21,6 +21,8 @@ from calsreg.accounts.models import Project
 from calsreg.accounts.services import project_register, project_start_use
 from calsreg.applications.models import Application
 from calsreg.applications.services import application_reject, application_return
+from calsreg.billing.errors import BillingNotConfigured
+from calsreg.billing.services import invoice_draft_for_project
 from calsreg.core.errors import DomainError, ValidationFailed
 from calsreg.desk.forms_verification import (
     CallRecordForm,
@@ -220,18 +222,35 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(application)
-    return _run(
+    actor = Actor.staff(request.user)
+    response = _run(
         request,
         application,
-        lambda: project_start_use(
-            project=project, actor=Actor.staff(request.user), starts_on=form.cleaned_data["starts_on"]
-        ),
+        lambda: project_start_use(project=project, actor=actor, starts_on=form.cleaned_data["starts_on"]),
         lambda started: (
             _("利用を開始しました。関係者に利用開始のお知らせを送ります。")
             if started.started_at
             else _("利用開始日を予約しました。当日に利用開始のお知らせを送ります。")
         ),
     )
+    project.refresh_from_db(fields=["started_at"])
+    if project.started_at is not None:
+        _invoice_draft(request, project, actor)
+    return response
+
+
+def _invoice_draft(request: HttpRequest, project: Project, actor: Actor) -> None:
+    """Draft the invoice once use has started (seed step 6). Accounts sits below billing and cannot
+    do it itself; a missing billing configuration must not undo the start of use, so it becomes a
+    warning (the daily draft job catches up once the administrator completes the configuration)."""
+    try:
+        invoice_draft_for_project(project=project, actor=actor)
+    except BillingNotConfigured as refusal:
+        messages.warning(
+            request,
+            _("請求書の下書きを作成できませんでした（%(reason)s）。設定後に自動で作成されます。")
+            % {"reason": refusal.message},
+        )
 
 
 @require_GET

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -35,7 +35,9 @@ from calsreg.accounts.services import (
     account_password_reset_complete,
     account_password_reset_request,
 )
-from calsreg.core.errors import DomainError, ValidationFailed
+from calsreg.billing.selectors import invoice_document_of_account, invoices_of_account
+from calsreg.core import clock
+from calsreg.core.errors import DomainError, NotFound, ValidationFailed
 from calsreg.portal.forms_account import (
     PasswordChangeForm,
     PasswordResetRequestForm,
@@ -114,7 +116,27 @@ def mypage(request: HttpRequest) -> HttpResponse:
         (project, roles.get(getattr(project, "member_role", ""), ""))
         for project in account_projects(user=user)
     ]
-    return render(request, "portal/mypage/home.html", {"projects": projects, "account": user})
+    invoices = list(invoices_of_account(user=user))
+    return render(
+        request,
+        "portal/mypage/home.html",
+        {"projects": projects, "account": user, "invoices": invoices, "today": clock.today()},
+    )
+
+
+@require_GET
+@account_holder_required()
+def invoice_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The PDF of one of the holder's own invoices; any other invoice is 404, as if it did not exist."""
+    try:
+        document = invoice_document_of_account(user=_account(request), invoice_id=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    return FileResponse(
+        document.file.open("rb"),
+        content_type="application/pdf",
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")

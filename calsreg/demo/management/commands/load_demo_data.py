@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from calsreg.accounts.models import User
+from calsreg.billing.demo import load_demo_billing
 from calsreg.demo.applications import load_demo_applications
 from calsreg.demo.flow import DEMO_ACCOUNT_PASSWORD, load_demo_flow
 from calsreg.demo.staff import DEMO_STAFF, load_demo_staff
@@ -18,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             load_demo_directory(actor=Actor.system("demo"))
+            load_demo_billing()  # the fee plan names the directory's organisation
             load_demo_notices()
             staff = load_demo_staff()
             made = load_demo_applications()

@@ -1,0 +1,102 @@
+"""Reads for the billing agent's screens and API: the filtered invoice list and receivables aging.
+
+Both read a bounded number of queries whatever the number of invoices (the list pages them; aging
+reads one row per owed invoice)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from calsreg.billing.models import Invoice, InvoiceDeferral, InvoiceKind
+from calsreg.billing.models.invoices import OPEN_STATUSES, InvoiceQuerySet
+from calsreg.billing.payments_selectors import allocations_of_invoice
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    status: str = ""
+    overdue: bool = False
+    office_id: int | None = None
+    run_month: date | None = None  # any day of the month
+
+
+def invoices_for_agent(*, filters: InvoiceFilters, today: date) -> InvoiceQuerySet:
+    """Invoices and credit notes with ``paid_amount``, newest run month first."""
+    invoices = Invoice.objects.select_related("project__office").with_amount_paid()
+    if filters.status:
+        invoices = invoices.filter(status=filters.status)
+    if filters.overdue:
+        invoices = invoices.overdue(today=today)
+    if filters.office_id:
+        invoices = invoices.filter(project__office_id=filters.office_id)
+    if filters.run_month:
+        invoices = invoices.filter(run_month=filters.run_month.replace(day=1))
+    return invoices.order_by("-run_month", "number", "id")
+
+
+def invoice_for_agent(*, invoice_id: int) -> Invoice:
+    """One invoice with everything its detail page shows; Invoice.DoesNotExist when there is none."""
+    return (
+        Invoice.objects.select_related("project__office", "project__application", "credited_invoice")
+        .prefetch_related(
+            "lines",
+            "documents",
+            Prefetch("deferrals", queryset=InvoiceDeferral.objects.order_by("-until", "-id")),
+        )
+        .with_amount_paid()
+        .get(pk=invoice_id)
+    )
+
+
+def invoice_allocations(*, invoice: Invoice):
+    return allocations_of_invoice(invoice_id=invoice.pk)
+
+
+# (key, label, lowest days overdue, highest days overdue or None)
+AGING_BUCKETS: tuple[tuple[str, object, int | None, int | None], ...] = (
+    ("not_due", _("期限前"), None, 0),
+    ("d1_30", _("1〜30日超過"), 1, 30),
+    ("d31_60", _("31〜60日超過"), 31, 60),
+    ("d61_90", _("61〜90日超過"), 61, 90),
+    ("d90_plus", _("90日超"), 91, None),
+)
+
+
+@dataclass
+class AgingBucket:
+    key: str
+    label: object
+    count: int = 0
+    amount: int = 0  # yen still owed (total minus allocations)
+
+
+def receivables_aging(*, today: date) -> tuple[list[AgingBucket], AgingBucket]:
+    """Owed invoices by days past their due date; an invoice not yet posted (no due date) is not due.
+
+    Returns the buckets in order and their total."""
+    buckets = [AgingBucket(key=key, label=label) for key, label, _low, _high in AGING_BUCKETS]
+    rows = (
+        Invoice.objects.filter(kind=InvoiceKind.INVOICE, status__in=OPEN_STATUSES)
+        .with_amount_paid()
+        .values_list("due_on", "total", "paid_amount")
+    )
+    for due_on, total, paid in rows:
+        balance = total - (paid or 0)
+        if balance <= 0:
+            continue
+        days = (today - due_on).days if due_on else 0
+        bucket = next(
+            b
+            for b, (_k, _l, _low, high) in zip(buckets, AGING_BUCKETS, strict=True)
+            if high is None or days <= high
+        )
+        bucket.count += 1
+        bucket.amount += balance
+    total = AgingBucket(key="total", label=_("合計"))
+    total.count = sum(b.count for b in buckets)
+    total.amount = sum(b.amount for b in buckets)
+    return buckets, total

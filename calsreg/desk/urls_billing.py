@@ -1,0 +1,25 @@
+"""The billing agent's screens (billing agent and administrator only)."""
+
+from django.urls import path
+
+from calsreg.desk.views import billing
+
+urlpatterns = [
+    path("billing/", billing.invoices, name="billing_invoices"),
+    path("billing/invoices.csv", billing.invoices_csv, name="billing_invoices_csv"),
+    path("billing/aging/", billing.aging, name="billing_aging"),
+    path("billing/runs/", billing.run_start, name="billing_run_start"),
+    path("billing/runs/<int:pk>/", billing.run_detail, name="billing_run_detail"),
+    path("billing/runs/<int:pk>/<str:which>/", billing.run_file, name="billing_run_file"),
+    path("billing/invoices/<int:pk>/", billing.invoice_detail, name="billing_invoice_detail"),
+    path("billing/invoices/<int:pk>/posted/", billing.invoice_mark_posted, name="billing_invoice_posted"),
+    path("billing/invoices/<int:pk>/arrival/", billing.invoice_arrival, name="billing_invoice_arrival"),
+    path("billing/invoices/<int:pk>/void/", billing.invoice_void_view, name="billing_invoice_void"),
+    path("billing/invoices/<int:pk>/reissue/", billing.invoice_reissue_view, name="billing_invoice_reissue"),
+    path("billing/invoices/<int:pk>/deferral/", billing.invoice_deferral, name="billing_invoice_deferral"),
+    path(
+        "billing/invoices/<int:pk>/documents/<int:document_pk>/",
+        billing.invoice_document,
+        name="billing_invoice_document",
+    ),
+]

@@ -1,0 +1,288 @@
+"""The billing agent's screens: invoices (filters, CSV), receivables aging, billing runs, and the
+actions on one invoice. Each view parses, calls one selector or service, and renders or redirects;
+a refusal (DomainError) becomes the page message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from calsreg.billing.agent_selectors import (
+    invoice_allocations,
+    invoice_for_agent,
+    invoices_for_agent,
+    receivables_aging,
+)
+from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument
+from calsreg.billing.services import (
+    billing_run,
+    invoice_deferral_grant,
+    invoice_reissue,
+    invoice_set_arrival,
+    invoice_void,
+    invoices_mark_posted,
+)
+from calsreg.core import clock
+from calsreg.core.errors import DomainError, ValidationFailed
+from calsreg.desk.forms_billing import (
+    ArrivalForm,
+    BillingRunForm,
+    DeferralForm,
+    InvoiceFilterForm,
+    PostedForm,
+    ReasonForm,
+)
+from calsreg.desk.permissions import billing_agent_required
+from calsreg.records.services import Actor
+
+INVOICE_PAGE_SIZE = 50
+
+
+@require_GET
+@billing_agent_required
+def invoices(request: HttpRequest) -> HttpResponse:
+    form = InvoiceFilterForm(request.GET)
+    today = clock.today()
+    rows = invoices_for_agent(filters=form.filters(), today=today)
+    page = Paginator(rows, INVOICE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "desk/billing/invoices.html",
+        {"form": form, "page": page, "today": today, "run_form": BillingRunForm(), "runs": _recent_runs()},
+    )
+
+
+def _recent_runs() -> list[BillingRun]:
+    return list(BillingRun.objects.order_by("-started_at", "-id")[:5])
+
+
+CSV_HEADER = [
+    "請求書番号",
+    "種類",
+    "状態",
+    "宛名",
+    "工事番号",
+    "発注事務所",
+    "請求月",
+    "発行日",
+    "支払期限",
+    "合計（円）",
+    "入金済み（円）",
+    "残額（円）",
+]
+
+
+@require_GET
+@billing_agent_required
+def invoices_csv(request: HttpRequest) -> HttpResponse:
+    """The filtered list as CSV (UTF-8 with BOM, so Excel opens it as Japanese text)."""
+    rows = invoices_for_agent(filters=InvoiceFilterForm(request.GET).filters(), today=clock.today())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for invoice in rows.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                invoice.number or "",
+                invoice.get_kind_display(),
+                invoice.get_status_display(),
+                invoice.billing_addressee,
+                invoice.project.project_number,
+                invoice.project.office.name,
+                f"{invoice.run_month:%Y-%m}",
+                invoice.issue_date.isoformat() if invoice.issue_date else "",
+                invoice.due_on.isoformat() if invoice.due_on else "",
+                invoice.total,
+                invoice.amount_paid,
+                invoice.balance,
+            ]
+        )
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
+    return response
+
+
+@require_GET
+@billing_agent_required
+def aging(request: HttpRequest) -> HttpResponse:
+    today = clock.today()
+    buckets, total = receivables_aging(today=today)
+    return render(request, "desk/billing/aging.html", {"buckets": buckets, "total": total, "today": today})
+
+
+@require_POST
+@billing_agent_required
+def run_start(request: HttpRequest) -> HttpResponse:
+    """Run the billing run now (in this request) and show its page; the page polls while a run
+    started elsewhere (the command, another agent) is still going."""
+    form = BillingRunForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("desk:billing_invoices")
+    try:
+        run = billing_run(run_month=form.cleaned_data["run_month"], actor=Actor.staff(request.user))
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("desk:billing_invoices")
+    messages.success(request, _("請求処理が終わりました。"))
+    return redirect("desk:billing_run_detail", pk=run.pk)
+
+
+@require_GET
+@billing_agent_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(BillingRun, pk=pk)
+    # htmx asks for the progress fragment only, every 2 s while the run is going.
+    template = (
+        "desk/billing/run_progress.html" if request.headers.get("HX-Request") else "desk/billing/run.html"
+    )
+    return render(request, template, {"run": run})
+
+
+@require_GET
+@billing_agent_required
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        invoice = invoice_for_agent(invoice_id=pk)
+    except Invoice.DoesNotExist as missing:
+        raise Http404(_("請求書が見つかりません。")) from missing
+    return render(
+        request,
+        "desk/billing/invoice.html",
+        {
+            "invoice": invoice,
+            "allocations": list(invoice_allocations(invoice=invoice)),
+            "overdue": invoice.is_overdue(today=clock.today()),
+            "posted_form": PostedForm(initial={"posted_on": clock.today()}),
+            "arrival_form": ArrivalForm(),
+            "reason_form": ReasonForm(),
+            "deferral_form": DeferralForm(),
+        },
+    )
+
+
+def _invoice_action(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    action: Callable[[Invoice, dict, Actor], Any],
+    done: str,
+) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, pk=pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            action(invoice, form.cleaned_data, Actor.staff(request.user))
+        except ValidationFailed as refusal:
+            for error in refusal.errors:
+                messages.error(request, f"{error.label}: {error.message}" if error.label else error.message)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, done)
+    return redirect(reverse("desk:billing_invoice_detail", args=[pk]))
+
+
+@require_POST
+@billing_agent_required
+def invoice_mark_posted(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        pk,
+        PostedForm,
+        lambda i, d, a: invoices_mark_posted(invoices=[i], posted_on=d["posted_on"], actor=a),
+        _("郵送日を記録しました。"),
+    )
+
+
+@require_POST
+@billing_agent_required
+def invoice_arrival(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        pk,
+        ArrivalForm,
+        lambda i, d, a: invoice_set_arrival(invoice=i, arrival_on=d["arrival_on"], actor=a),
+        _("到着日を変更しました。"),
+    )
+
+
+@require_POST
+@billing_agent_required
+def invoice_void_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        pk,
+        ReasonForm,
+        lambda i, d, a: invoice_void(invoice=i, reason=d["reason"], actor=a),
+        _("請求書を取り消しました。"),
+    )
+
+
+@require_POST
+@billing_agent_required
+def invoice_reissue_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        pk,
+        ReasonForm,
+        lambda i, d, a: invoice_reissue(invoice=i, reason=d["reason"], actor=a),
+        _("再発行の請求書を作成しました。"),
+    )
+
+
+@require_POST
+@billing_agent_required
+def invoice_deferral(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invoice_action(
+        request,
+        pk,
+        DeferralForm,
+        lambda i, d, a: invoice_deferral_grant(invoice=i, until=d["until"], reason=d["reason"], actor=a),
+        _("支払猶予を設定しました。"),
+    )
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for message in errors:
+            messages.error(request, f"{label}: {message}" if label else str(message))
+
+
+@require_GET
+@billing_agent_required
+def run_file(request: HttpRequest, pk: int, which: str) -> FileResponse:
+    """The run's print bundle (PDF) or mailing list (CSV); kept out of public media on purpose."""
+    run = get_object_or_404(BillingRun, pk=pk)
+    file = {"bundle": run.bundle_pdf, "mailing": run.mailing_csv}.get(which)
+    if not file:
+        raise Http404(_("ファイルがありません。"))
+    return FileResponse(file.open("rb"), as_attachment=True, filename=file.name.rsplit("/", 1)[-1])
+
+
+@require_GET
+@billing_agent_required
+def invoice_document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+    document = get_object_or_404(InvoiceDocument, pk=document_pk, invoice_id=pk)
+    return FileResponse(
+        document.file.open("rb"),
+        content_type="application/pdf",
+        filename=document.file.name.rsplit("/", 1)[-1],
+    )
