@@ -1,18 +1,24 @@
-"""``python -m bench [queue] [--sizes 1000,100000] [--repeat 20] [--sqlite]`` (see bench/README.md)."""
+"""``python -m bench [queue] [--sizes 1000,100000] [--repeat 20] [--sqlite]`` and
+``python -m bench registration [--count 50] [--sqlite]`` and ``python -m bench billing [--invoices 10000]
+[--zengin-records 100000] [--sweep-invoices 100000] [--sqlite]`` (see bench/README.md)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 
-from bench.database import bench_database
+from bench.database import BenchDatabase, bench_database
 
-BENCHMARKS = ("queue",)
+BENCHMARKS = ("queue", "registration", "billing")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,9 +26,18 @@ def main(argv: list[str] | None = None) -> int:
     # A plain `kill` should clean up like Ctrl-C does: stop the cluster, remove the temporary files.
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        with bench_database(sqlite=args.sqlite) as database:
+        with ExitStack() as stack:
+            database = stack.enter_context(bench_database(sqlite=args.sqlite))
+            if args.benchmark in ("registration", "billing"):
+                stack.enter_context(_scratch_media())
             _say(f"database: {database.description}")
             _django_setup()
+            if args.benchmark == "registration":
+                return _run_registration(args, database=database)
+            if args.benchmark == "billing":
+                from bench.billing import billing_main
+
+                return billing_main(args, external=database.external, say=_say)
             return _run_queue(args, external=database.external)
     except KeyboardInterrupt:
         _say("interrupted; the temporary database has been removed")
@@ -60,6 +75,77 @@ def _run_queue(args: argparse.Namespace, *, external: bool) -> int:
     return 0
 
 
+def _run_registration(args: argparse.Namespace, *, database: BenchDatabase) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.registration import registration_benchmark, results_text, smtp_sink
+    from bench.report import cpu_model, results_write
+
+    if database.external:
+        # It registers projects and accounts, which cannot be removed again cleanly (PROTECT keys).
+        _say(
+            "refused: the registration benchmark needs a throwaway database (unset DATABASE_URL, or --sqlite)"
+        )
+        return 2
+    call_command("migrate", interactive=False, verbosity=0)
+    # The sink is aiosmtpd, which logs every SMTP command at INFO.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    with smtp_sink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = False
+        _say(f"mail: SMTP to an aiosmtpd sink on {sink.host}:{sink.port}")
+        results = registration_benchmark(count=args.count, sink=sink, progress=_say)
+    vendor = f"{connection.vendor} {_server_version()}"
+    print()
+    print(results_text(results, database=f"{vendor}, {os.cpu_count()} cores, {cpu_model()}"))
+    recorded_at = datetime.now().astimezone()
+    document = {
+        "benchmark": "registration",
+        "recorded_at": recorded_at.isoformat(timespec="seconds"),
+        "database": vendor,
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
+        "count": args.count,
+        "journey": results.journey.as_dict(),
+        "throughput": results.throughput.as_dict(),
+        "password_hash_ms": round(results.password_hash_ms, 1),
+    }
+    path = results_write(document, recorded_at=recorded_at)
+    print(f"\nwritten: {path.relative_to(path.parent.parent.parent)}")
+    return 0
+
+
+def _server_version() -> str:
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return str(cursor.fetchone()[0])
+    return sqlite3.sqlite_version
+
+
+@contextmanager
+def _scratch_media() -> Iterator[None]:
+    """Evidence files (each submission's original) go to a temporary folder, never to var/media."""
+    directory = tempfile.mkdtemp(prefix="calsreg-bench-media-")
+    previous = os.environ.get("CALSREG_MEDIA_ROOT")
+    os.environ["CALSREG_MEDIA_ROOT"] = directory
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+        if previous is None:
+            os.environ.pop("CALSREG_MEDIA_ROOT", None)
+        else:
+            os.environ["CALSREG_MEDIA_ROOT"] = previous
+
+
 def _external_tidy() -> None:
     from bench.population import population_reset
     from bench.queue import bench_views_forget
@@ -89,10 +175,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("benchmark", nargs="?", default="queue", choices=BENCHMARKS, help="default: queue")
     parser.add_argument(
+        "--count",
+        type=_positive,
+        default=50,
+        help="registration: timed journeys, and applications registered for the throughput (default 50)",
+    )
+    parser.add_argument(
         "--sizes", type=_sizes, default=[1_000, 100_000], help="comma-separated, e.g. 1000,100000"
     )
     parser.add_argument(
         "--repeat", type=_positive, default=20, help="timed requests per page (after one warm-up)"
+    )
+    parser.add_argument("--invoices", type=_positive, default=10_000, help="billing: drafts in the run")
+    parser.add_argument(
+        "--zengin-records", type=_positive, default=100_000, help="billing: records of the Zengin file"
+    )
+    parser.add_argument(
+        "--sweep-invoices", type=_positive, default=100_000, help="billing: issued invoices for the sweep"
     )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
     parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")

@@ -29,3 +29,18 @@ class DeskStaffToken(HttpBearer):
         if not user.is_desk_staff:
             raise PermissionDenied(_("このAPIトークンの利用者には、申込を閲覧する権限がありません。"))
         return user
+
+
+class BillingStaffToken(HttpBearer):
+    """A token of a billing-agent or administrator user; ``request.auth`` is that user. The help desk
+    is refused (403): it has no business with receivables."""
+
+    openapi_description = "請求代行（または管理者）のAPIトークン。manage.py create_api_token で発行します。"
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = api_token_authenticate(secret=token)
+        if user is None:
+            return None
+        if not user.is_billing_staff:
+            raise PermissionDenied(_("このAPIトークンの利用者には、請求・入金を扱う権限がありません。"))
+        return user

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from calsreg.billing.models import Invoice, InvoiceDeferral, InvoiceKind
 from calsreg.billing.models.invoices import OPEN_STATUSES, InvoiceQuerySet
 from calsreg.billing.payments_selectors import allocations_of_invoice
+from calsreg.core.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def receivables_aging(*, today: date) -> tuple[list[AgingBucket], AgingBucket]:
     rows = (
         Invoice.objects.filter(kind=InvoiceKind.INVOICE, status__in=OPEN_STATUSES)
         .with_amount_paid()
-        .values_list("due_on", "total", "paid_amount")
+        .values_list("due_on", "total", "paid_amount")  # type: ignore[misc]  # annotated by with_amount_paid()
     )
     for due_on, total, paid in rows:
         balance = total - (paid or 0)
@@ -100,3 +101,15 @@ def receivables_aging(*, today: date) -> tuple[list[AgingBucket], AgingBucket]:
     total.count = sum(b.count for b in buckets)
     total.amount = sum(b.amount for b in buckets)
     return buckets, total
+
+
+def invoice_by_number(*, number: str) -> Invoice:
+    """The invoice or credit note numbered ``number`` (2026-000123; the hyphen may be left out), with
+    ``paid_amount``; raises ``NotFound``."""
+    text = number.strip()
+    if len(text) == 10 and text.isdigit():
+        text = f"{text[:4]}-{text[4:]}"
+    invoice = Invoice.objects.select_related("project__office").with_amount_paid().filter(number=text).first()
+    if invoice is None:
+        raise NotFound(_("請求書番号 %(number)s の請求書はありません。") % {"number": number.strip()})
+    return invoice

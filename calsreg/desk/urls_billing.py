@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from calsreg.desk.views import billing
+from calsreg.desk.views import billing, payments
 
 urlpatterns = [
     path("billing/", billing.invoices, name="billing_invoices"),
@@ -22,4 +22,20 @@ urlpatterns = [
         billing.invoice_document,
         name="billing_invoice_document",
     ),
+]
+
+urlpatterns += [
+    path("billing/payments/", payments.unmatched, name="billing_payments_unmatched"),
+    path("billing/payments/import/", payments.payment_import, name="billing_payment_import"),
+    path("billing/payments/imports/", payments.payment_imports, name="billing_payment_imports"),
+    path(
+        "billing/payments/imports/<int:pk>/",
+        payments.payment_import_detail,
+        name="billing_payment_import_detail",
+    ),
+    path("billing/payments/manual/", payments.payment_manual, name="billing_payment_manual"),
+    path(
+        "billing/payments/<int:pk>/allocate/", payments.payment_allocate_view, name="billing_payment_allocate"
+    ),
+    path("billing/payments/<int:pk>/ignore/", payments.payment_ignore_view, name="billing_payment_ignore"),
 ]

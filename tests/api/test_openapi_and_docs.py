@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 
 from calsreg.applications.schema import FIELDS, USER_FIELDS
+from tests.api.test_desk_actions_auth_openapi import NEW_OPERATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,16 @@ OPERATIONS = {
     ("get", "/api/staff/applications/{receipt_number}"): "application_get",
 }
 STAFF = {key for key in OPERATIONS if key[1].startswith("/api/staff/")}
+# The billing agent's operations (issue 4); the desk actions' are listed in test_desk_actions_auth_openapi.
+BILLING_OPERATIONS = {
+    ("get", "/api/billing/invoices"): "billing_invoices_list",
+    ("get", "/api/billing/invoices/{number}"): "billing_invoice_get",
+    ("post", "/api/billing/invoices/{number}/posted"): "billing_invoice_posted",
+    ("post", "/api/billing/payments"): "billing_payment_create",
+    ("post", "/api/billing/payments/imports"): "billing_payment_import",
+    ("get", "/api/billing/payments/unmatched"): "billing_payments_unmatched",
+    ("post", "/api/billing/payments/{payment_id}/allocations"): "billing_payment_allocate",
+}
 
 
 @pytest.fixture
@@ -38,7 +49,7 @@ def test_the_document_lists_exactly_the_operations_with_their_ids(document):
         for method, op in item.items()
     }
 
-    assert found == OPERATIONS
+    assert found == {**OPERATIONS, **NEW_OPERATIONS, **BILLING_OPERATIONS}
     assert document["info"]["title"] == "calsreg API"
 
 

@@ -80,7 +80,7 @@ def _remind(*, invoice: Invoice) -> int:
         action="invoice.reminder_sent",
         subject=invoice,
         summary=gettext_noop("請求書 %(number)s の支払期限（%(due_on)s）前のお知らせを送りました。"),
-        summary_params={"number": invoice.number, "due_on": invoice.due_on.isoformat()},
+        summary_params={"number": invoice.number, "due_on": str(invoice.due_on)},
         data={"to": application.applicant_email},
     )
     return 1
@@ -118,8 +118,8 @@ def _suspend_if_due(*, project_id: int, today: date) -> int:
         summary=gettext_noop(
             "請求書 %(number)s が支払期限（%(due_on)s）を過ぎて未入金のため、利用を停止しました。"
         ),
-        summary_params={"number": invoice.number, "due_on": invoice.due_on.isoformat()},
-        data={"invoice_id": invoice.pk, "due_on": invoice.due_on.isoformat()},
+        summary_params={"number": invoice.number, "due_on": str(invoice.due_on)},
+        data={"invoice_id": invoice.pk, "due_on": str(invoice.due_on)},
     )
     _notify(kind=SUSPENDED, project=project, invoice=invoice, occasion=now.isoformat())
     return 1

@@ -16,7 +16,8 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -126,13 +127,13 @@ def mypage(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @account_holder_required()
-def invoice_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF of one of the holder's own invoices; any other invoice is 404, as if it did not exist."""
     try:
         document = invoice_document_of_account(user=_account(request), invoice_id=pk)
     except NotFound as missing:
         raise Http404(missing.message) from missing
-    return FileResponse(
+    return FileResponse(  # type: ignore[return-value]  # a streaming response, served like any other
         document.file.open("rb"),
         content_type="application/pdf",
         filename=document.file.name.rsplit("/", 1)[-1],
