@@ -7,7 +7,9 @@ from calsreg.desk.views import billing, payments
 urlpatterns = [
     path("billing/", billing.invoices, name="billing_invoices"),
     path("billing/invoices.csv", billing.invoices_csv, name="billing_invoices_csv"),
+    path("billing/invoices.xlsx", billing.invoices_xlsx, name="billing_invoices_xlsx"),
     path("billing/aging/", billing.aging, name="billing_aging"),
+    path("billing/aging.xlsx", billing.aging_xlsx, name="billing_aging_xlsx"),
     path("billing/runs/", billing.run_start, name="billing_run_start"),
     path("billing/runs/<int:pk>/", billing.run_detail, name="billing_run_detail"),
     path("billing/runs/<int:pk>/<str:which>/", billing.run_file, name="billing_run_file"),

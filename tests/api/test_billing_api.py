@@ -54,6 +54,7 @@ def _requests(invoice_number: str, payment_id: int) -> list[tuple[str, str, dict
             f"{BASE}/payments/{payment_id}/allocations",
             {"invoice_number": invoice_number, "amount": 1},
         ),
+        ("post", f"{BASE}/payments/{payment_id}/ignore", {"reason": "返金"}),
     ]
 
 
@@ -266,3 +267,49 @@ def test_the_unmatched_queue_and_a_manual_allocation(client, auth):
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
     assert client.get(f"{BASE}/payments/unmatched", **auth).json()["count"] == 0
+
+
+def test_a_payment_is_ignored_with_a_reason_and_refusals_change_nothing(client, auth):
+    payment = Payment.objects.create(
+        source="manual",
+        received_on=date(2026, 11, 30),
+        amount=5_000,
+        payer_name="ﾍﾝｷﾝ",
+        payer_kana="ヘンキン",
+    )
+    url = f"{BASE}/payments/{payment.pk}/ignore"
+    help_desk_auth = bearer(staff_token(role=Role.HELP_DESK)[1])
+    before = counts()
+
+    anonymous = client.post(url, {"reason": "返金"}, content_type="application/json")
+    help_desk = client.post(
+        url,
+        {"reason": "返金"},
+        content_type="application/json",
+        **help_desk_auth,
+    )
+    blank = client.post(url, {"reason": "   "}, content_type="application/json", **auth)
+    missing = client.post(url, {}, content_type="application/json", **auth)
+    unknown_key = client.post(url, {"reason": "x", "extra": 1}, content_type="application/json", **auth)
+    no_payment = client.post(
+        f"{BASE}/payments/999999/ignore", {"reason": "返金"}, content_type="application/json", **auth
+    )
+    assert counts() == before
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.UNMATCHED
+
+    done = client.post(url, {"reason": "返金のため"}, content_type="application/json", **auth)
+    again = client.post(url, {"reason": "もう一度"}, content_type="application/json", **auth)
+
+    assert anonymous.status_code == 401 and help_desk.status_code == 403
+    assert blank.status_code == 400 and blank.json()["code"] == "domain_error"
+    assert missing.status_code == 422 and unknown_key.status_code == 422
+    assert no_payment.status_code == 404 and set(no_payment.json()) == {"code", "message", "errors"}
+    assert done.status_code == 200
+    assert done.json()["status"] == PaymentStatus.IGNORED and done.json()["id"] == payment.pk
+    payment.refresh_from_db()
+    assert (payment.status, payment.ignored_reason) == (PaymentStatus.IGNORED, "返金のため")
+    assert AuditEvent.objects.filter(action="payment.ignored").count() == 1
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    payment.refresh_from_db()
+    assert payment.ignored_reason == "返金のため"

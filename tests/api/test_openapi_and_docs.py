@@ -27,6 +27,7 @@ BILLING_OPERATIONS = {
     ("post", "/api/billing/payments/imports"): "billing_payment_import",
     ("get", "/api/billing/payments/unmatched"): "billing_payments_unmatched",
     ("post", "/api/billing/payments/{payment_id}/allocations"): "billing_payment_allocate",
+    ("post", "/api/billing/payments/{payment_id}/ignore"): "billing_payment_ignore",
 }
 
 

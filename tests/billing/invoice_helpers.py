@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from calsreg.accounts.models import Project, ProjectStatus
 from calsreg.applications.models import Application, Channel
-from calsreg.billing.models import FeePlan, FeePlanKind, Invoice, Issuer
+from calsreg.billing.models import FeePlan, FeePlanKind, Invoice, Issuer, TaxRate
 from calsreg.billing.services import invoice_draft_for_project
 from calsreg.directory.models import OrdererOffice
 from calsreg.records.services import Actor
@@ -115,7 +115,12 @@ def make_project(
 
 
 def configured(**plan_overrides: Any) -> FeePlan:
-    """An active issuer and a plan for the default test organisation (the 10 % rate is migrated)."""
+    """An active issuer and a plan for the default test organisation, and the 10 % rate.
+
+    The rate is seeded by a migration; a transactional test's flush removes it for the tests that
+    follow, so it is made again here when missing.
+    """
+    TaxRate.objects.get_or_create(valid_from=date(2019, 10, 1), defaults={"rate_percent": 10})
     if not Issuer.objects.filter(active=True).exists():
         make_issuer()
     return make_plan(**plan_overrides)

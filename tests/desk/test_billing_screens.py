@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import date, datetime
 
+import openpyxl
 import pytest
 import time_machine
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from calsreg.accounts.models import Role
-from calsreg.billing.models import BillingRun, Invoice, InvoiceDeferral, InvoiceStatus
-from calsreg.billing.services import billing_run
+from calsreg.billing.models import (
+    BillingRun,
+    BillingRunStatus,
+    Invoice,
+    InvoiceDeferral,
+    InvoiceStatus,
+    Issuer,
+)
+from calsreg.billing.services import billing_run, billing_run_enqueue
+from calsreg.core.errors import Conflict
+from calsreg.desk.views.billing import CSV_HEADER
+from calsreg.records.models import AuditEvent
 from tests.billing.invoice_helpers import ACTOR, configured, drafted, jst
 from tests.factories import OfficeFactory, UserFactory
 from tests.verification.helpers import signed_in_as
@@ -168,22 +181,144 @@ def test_the_csv_export_has_the_filtered_rows_with_a_bom(client):
     assert lines[1].endswith(",2027-01-29,17600,0,17600")
 
 
-def test_the_run_button_issues_the_due_drafts_and_shows_the_run_with_its_files(client):
+def _workbook(response):
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return openpyxl.load_workbook(io.BytesIO(response.content)).active
+
+
+def test_the_excel_export_has_the_filtered_rows_as_typed_cells(client):
     configured()
-    drafted(started_at=jst(2026, 11, 2))
+    _as_posted(drafted(), number="2026-000001", due_on=date(2027, 1, 29), total=17_600)
+    drafted()
+    _agent(client)
+
+    page = client.get(reverse("desk:billing_invoices"), {"status": "posted"}).content.decode()
+    response = client.get(reverse("desk:billing_invoices_xlsx"), {"status": "posted"})
+
+    assert reverse("desk:billing_invoices_xlsx") + "?status=posted" in page
+    assert 'filename="invoices.xlsx"' in response["Content-Disposition"]
+    sheet = _workbook(response)
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == CSV_HEADER
+    assert len(rows) == 2  # the header and the one posted invoice
+    number, kind, status, addressee, *_middle, run_month, issued, due, total, paid, balance = rows[1]
+    assert (number, kind, status, addressee) == ("2026-000001", "請求書", "郵送済み", "株式会社越後建設")
+    assert run_month == datetime(2026, 12, 1)
+    assert (issued, due) == (datetime(2026, 12, 1), datetime(2027, 1, 29))
+    assert (total, paid, balance) == (17_600, 0, 17_600)
+    assert all(isinstance(value, int) for value in (total, paid, balance))
+    cells = {sheet.cell(row=1, column=i).value: sheet.cell(row=2, column=i) for i in range(1, 13)}
+    assert cells["支払期限"].is_date and cells["発行日"].is_date
+    assert "¥" in cells["合計（円）"].number_format and "#,##0" in cells["残額（円）"].number_format
+
+
+def test_the_aging_table_exports_to_excel(client):
+    configured()
+    _as_posted(drafted(), number="2026-000001", due_on=date(2027, 4, 30), total=2_000)
+    _as_posted(drafted(), number="2026-000002", due_on=date(2027, 5, 31), total=1_000)
+
+    with time_machine.travel(jst(2027, 5, 1), tick=False):
+        _agent(client)
+        page = client.get(reverse("desk:billing_aging")).content.decode()
+        response = client.get(reverse("desk:billing_aging_xlsx"))
+
+    assert reverse("desk:billing_aging_xlsx") in page
+    assert 'filename="aging-2027-05-01.xlsx"' in response["Content-Disposition"]
+    sheet = _workbook(response)
+    rows = [row for row in sheet.iter_rows(values_only=True) if any(v is not None for v in row)]
+    assert rows[0] == ("区分", "件数", "残高（円）")
+    assert rows[-2] == ("合計", 2, 3_000)
+    assert rows[-1][:2] == ("基準日", datetime(2027, 5, 1))
+    amounts = {label: (count, amount) for label, count, amount in rows[1:-2]}
+    assert sum(count for count, _ in amounts.values()) == 2
+    assert sum(amount for _, amount in amounts.values()) == 3_000
+    assert "¥" in sheet.cell(row=2, column=3).number_format
+
+
+# transaction=True: the worker needs committed rows.
+@pytest.mark.django_db(transaction=True)
+def test_the_run_button_queues_the_run_and_the_worker_issues_the_drafts(client, run_tasks):
+    configured()
+    first = drafted(started_at=jst(2026, 11, 2))
+    second = drafted(started_at=jst(2026, 11, 3))
 
     with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
         _agent(client)  # signed in on the day (desk sessions are short)
-        response = client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"}, follow=True)
+        response = client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"})
 
-    run = BillingRun.objects.get()
-    assert (run.issued_count, run.total, run.done) == (1, 1, 1)
-    page = response.content.decode()
+        # queued, nothing issued yet; the run page polls and shows an empty progress bar
+        run = BillingRun.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("desk:billing_run_detail", args=[run.pk])
+        assert (run.status, run.total, run.done, run.issued_count) == (BillingRunStatus.QUEUED, 2, 0, 0)
+        assert run.started_by is not None and run.started_by.role == Role.BILLING_AGENT
+        assert set(Invoice.objects.values_list("status", flat=True)) == {InvoiceStatus.DRAFT}
+        queued = client.get(response["Location"]).content.decode()
+        assert 'hx-trigger="every 2s"' in queued and "<progress" in queued
+        assert 'value="0"' in queued and "0 / 2" in queued and "待機中" in queued
+        assert reverse("desk:billing_run_file", args=[run.pk, "bundle"]) not in queued
+
+        assert run_tasks() == 1
+
+        fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+        page = client.get(response["Location"]).content.decode()
+
+    run.refresh_from_db()
+    assert (run.status, run.total, run.done, run.issued_count) == (BillingRunStatus.FINISHED, 2, 2, 2)
+    for invoice in (first, second):
+        invoice.refresh_from_db()
+        assert invoice.status == InvoiceStatus.ISSUED and invoice.billing_run_id == run.pk
+    # the audit trail names the agent who pressed the button, not the worker
+    assert set(AuditEvent.objects.filter(action="invoice.issued").values_list("actor_label", flat=True)) == {
+        run.started_by_label
+    }
+    assert fragment.lstrip().startswith('<div id="run-progress"') and 'hx-trigger="every 2s"' not in fragment
+    assert 'value="2"' in fragment and "2 / 2" in fragment
     assert reverse("desk:billing_run_file", args=[run.pk, "bundle"]) in page
     assert reverse("desk:billing_run_file", args=[run.pk, "mailing"]) in page
     assert 'hx-trigger="every 2s"' not in page  # finished: no more polling
     pdf = client.get(reverse("desk:billing_run_file", args=[run.pk, "bundle"]))
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_a_second_run_of_the_month_is_refused_while_one_is_queued_or_running(client):
+    configured()
+    drafted(started_at=jst(2026, 11, 2))
+
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
+        _agent(client)
+        client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"})
+        again = client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"}, follow=True)
+        assert BillingRun.objects.count() == 1
+        BillingRun.objects.update(status=BillingRunStatus.RUNNING)
+        while_running = client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"}, follow=True)
+        other_month = client.post(reverse("desk:billing_run_start"), {"run_month": "2027-01"})
+        with pytest.raises(Conflict):
+            billing_run_enqueue(run_month=date(2026, 12, 15), actor=ACTOR)
+
+    assert again.redirect_chain[-1][0] == reverse("desk:billing_invoices")
+    assert "2026-12分の請求処理はすでに待機中です" in again.content.decode()
+    assert "2026-12分の請求処理はすでに実行中です" in while_running.content.decode()
+    assert BillingRun.objects.filter(run_month=date(2026, 12, 1)).count() == 1
+    assert other_month.status_code == 302 and BillingRun.objects.count() == 2
+    assert DBTaskResult.objects.count() == 2  # one task per accepted run, none for the refusals
+    assert set(Invoice.objects.values_list("status", flat=True)) == {InvoiceStatus.DRAFT}
+
+
+# transaction=True: the worker needs committed rows.
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_cannot_start_in_the_worker_ends_failed_with_the_reason(client, run_tasks):
+    configured()
+    drafted(started_at=jst(2026, 11, 2))
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
+        run = billing_run_enqueue(run_month=date(2026, 12, 1), actor=ACTOR)
+        Issuer.objects.update(active=False)
+        assert run_tasks() == 1
+
+    run.refresh_from_db()
+    assert run.status == BillingRunStatus.FAILED and run.error and run.finished_at is not None
+    assert set(Invoice.objects.values_list("status", flat=True)) == {InvoiceStatus.DRAFT}
 
 
 def test_a_running_run_polls_its_progress_every_two_seconds(client):

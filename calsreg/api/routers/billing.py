@@ -23,6 +23,7 @@ from calsreg.api.schemas.billing import (
     InvoiceQueryIn,
     ManualPaymentIn,
     PageIn,
+    PaymentIgnoreIn,
     PaymentImportOut,
     PaymentOut,
     PaymentPageOut,
@@ -34,6 +35,7 @@ from calsreg.billing.models import Payment, PaymentImportKind
 from calsreg.billing.payments import (
     payment_allocate,
     payment_create_manual,
+    payment_ignore,
     payments_import_csv,
     payments_import_zengin,
 )
@@ -188,3 +190,19 @@ def payment_allocation_create(request: HttpRequest, payment_id: int, body: Alloc
     invoice = invoice_by_number(number=body.invoice_number)
     payment_allocate(payment=payment, invoice=invoice, amount=body.amount, actor=_actor(request))
     return Status(201, _payment(payment.pk))
+
+
+@router.post(
+    "/payments/{payment_id}/ignore",
+    response={200: PaymentOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, **_REFUSALS},
+    operation_id="billing_payment_ignore",
+    summary="入金を対象外にする",
+)
+def payment_ignore_create(request: HttpRequest, payment_id: int, body: PaymentIgnoreIn):
+    """返金や本サービス以外の振込など、充当しない入金（またはその残り）を対象外にします。reason は必須
+    （空なら 400）。すでに対象外・充当済みの入金は 409 で、何も変更しません。答えは変更後の入金です。"""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound(_("入金が見つかりません。"))
+    payment_ignore(payment=payment, reason=body.reason, actor=_actor(request))
+    return _payment(payment.pk)

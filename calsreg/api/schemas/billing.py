@@ -53,6 +53,12 @@ class AllocationIn(StrictIn):
     amount: int = Field(description="充当額（円）")
 
 
+class PaymentIgnoreIn(StrictIn):
+    reason: str = Field(
+        max_length=200, description="対象外にする理由（返金・本サービス以外の振込など。必須）"
+    )
+
+
 class OfficeRefOut(Schema):
     code: str = Field(description="事務所コード")
     name: str = Field(description="事務所名")

@@ -3,6 +3,7 @@
 from calsreg.billing.models.config import AccountType, FeePlan, FeePlanKind, Issuer, TaxRate
 from calsreg.billing.models.dunning import InvoiceDeferral
 from calsreg.billing.models.invoices import (
+    IN_PROGRESS_RUN_STATUSES,
     INVOICE_TRANSITIONS,
     OPEN_STATUSES,
     BillingRun,
@@ -20,6 +21,7 @@ from calsreg.billing.models.payments import *  # noqa: F403  (the payments side'
 
 __all__ = [
     "INVOICE_TRANSITIONS",
+    "IN_PROGRESS_RUN_STATUSES",
     "OPEN_STATUSES",
     "AccountType",
     "BillingRun",

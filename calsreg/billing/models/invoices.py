@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -303,9 +304,13 @@ class InvoiceCounter(models.Model):
 
 
 class BillingRunStatus(models.TextChoices):
+    QUEUED = "queued", _("待機中")
     RUNNING = "running", _("実行中")
     FINISHED = "finished", _("完了")
     FAILED = "failed", _("失敗")
+
+
+IN_PROGRESS_RUN_STATUSES = (BillingRunStatus.QUEUED, BillingRunStatus.RUNNING)
 
 
 class BillingRun(TimeStampedModel):
@@ -316,6 +321,15 @@ class BillingRun(TimeStampedModel):
         _("状態"), max_length=12, choices=BillingRunStatus.choices, default=BillingRunStatus.RUNNING
     )
     started_by_label = models.CharField(_("実行者"), max_length=200)
+    # The staff user who pressed the desk's button: the background task acts (and audits) as them.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("実行したユーザー"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     started_at = models.DateTimeField(_("開始日時"))
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
     total = models.PositiveIntegerField(_("対象件数"), default=0)
@@ -336,6 +350,11 @@ class BillingRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.run_month:%Y-%m} {self.get_status_display()} {self.done}/{self.total}"
+
+    @property
+    def in_progress(self) -> bool:
+        """Queued or running: the desk keeps polling and a second run of the month is refused."""
+        return self.status in IN_PROGRESS_RUN_STATUSES
 
     @property
     def progress_percent(self) -> int:

@@ -9,10 +9,11 @@ from calsreg.billing.services.dunning import (
     invoice_reminders_send,
 )
 from calsreg.billing.services.posting import invoice_set_arrival, invoices_mark_posted
-from calsreg.billing.services.runs import billing_run
+from calsreg.billing.services.runs import billing_run, billing_run_enqueue
 
 __all__ = [
     "billing_run",
+    "billing_run_enqueue",
     "billing_suspension_sweep",
     "invoice_deferral_grant",
     "invoice_draft_for_project",

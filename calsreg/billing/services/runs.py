@@ -19,7 +19,9 @@ from datetime import date, datetime
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_tasks_db import DatabaseBackend
 
 from calsreg.billing.due_dates import arrival_for_posting, due_date_for_arrival, month_start
 from calsreg.billing.mailing import mailing_csv_bytes
@@ -39,6 +41,8 @@ from calsreg.billing.selectors import invoice_for_print, invoices_due_for_run, i
 from calsreg.billing.services.documents import invoice_document_store, sha256_hex
 from calsreg.billing.services.drafts import invoice_drafts_create_missing
 from calsreg.core import clock
+from calsreg.core.errors import Conflict, DomainError
+from calsreg.records.models import ActorType
 from calsreg.records.services import Actor, audit_record
 
 logger = logging.getLogger(__name__)
@@ -99,30 +103,126 @@ def _issue_one(*, invoice_id: int, run: BillingRun, issuer: Issuer, issue_date: 
 def billing_run(*, run_month: date, actor: Actor, progress: Progress | None = None) -> BillingRun:
     """Issue every draft due by ``run_month`` (any day of the month), then make the run's files.
 
-    Returns the finished ``BillingRun`` (status ``failed`` if some invoice could not be issued: the
-    others are issued, the failed ones stay drafts for the next run, ``error`` says which).
-    Raises BillingNotConfigured before doing anything when no issuer is active.
+    Runs in the caller's process (the ``billing_run`` command); the desk queues the same work with
+    ``billing_run_enqueue``. Returns the finished ``BillingRun`` (status ``failed`` if some invoice
+    could not be issued: the others are issued, the failed ones stay drafts for the next run,
+    ``error`` says which). Raises BillingNotConfigured before doing anything when no issuer is active.
     """
     run_month = month_start(run_month)
     issuer = issuer_active()
     # A project started without a draft (accounts cannot call billing) is drafted now, so the run
     # never misses one that is due.
     invoice_drafts_create_missing(actor=actor)
-    now = clock.now()
-    issue_date = clock.today()
     with transaction.atomic():
-        run = BillingRun.objects.create(
-            run_month=run_month, started_by_label=actor.label[:200], started_at=now
-        )
-        audit_record(
+        run = _run_create(run_month=run_month, actor=actor, status=BillingRunStatus.RUNNING)
+    return _run_issue(run=run, issuer=issuer, actor=actor, progress=progress)
+
+
+def billing_run_enqueue(*, run_month: date, actor: Actor) -> BillingRun:
+    """Record a queued run of ``run_month`` and queue ``billing_run_task`` for it, in one transaction.
+
+    ``total`` is the number of drafts due now (the worker recounts when it starts). Raises
+    BillingNotConfigured when no issuer is active, ``Conflict`` while a run of the same month is
+    queued or running.
+    """
+    run_month = month_start(run_month)
+    issuer_active()
+    invoice_drafts_create_missing(actor=actor)
+    with transaction.atomic():
+        # SQLite (IMMEDIATE transactions) serialises this check and the insert. On PostgreSQL the row
+        # lock covers existing runs only: two first clicks at the same instant could both pass; the
+        # per-invoice locks in _issue_one still keep any draft from being issued twice.
+        busy = [
+            run
+            for run in BillingRun.objects.select_for_update().filter(run_month=run_month)
+            if run.in_progress
+        ]
+        if busy:
+            raise Conflict(
+                _(
+                    "%(month)s分の請求処理はすでに%(status)sです（%(done)s / %(total)s 件）。終わるまでお待ちください。"
+                )
+                % {
+                    "month": f"{run_month:%Y-%m}",
+                    "status": busy[0].get_status_display(),
+                    "done": busy[0].done,
+                    "total": busy[0].total,
+                }
+            )
+        run = _run_create(
+            run_month=run_month,
             actor=actor,
-            action="billing_run.started",
-            subject=run,
-            summary=gettext_noop("%(month)s分の請求処理を開始しました"),
-            summary_params={"month": f"{run_month:%Y-%m}"},
-            at=now,
+            status=BillingRunStatus.QUEUED,
+            total=invoices_due_for_run(run_month=run_month).count(),
         )
-    due_ids = list(invoices_due_for_run(run_month=run_month).values_list("pk", flat=True))
+        _task_enqueue(run_id=run.pk)
+    return run
+
+
+def _task_enqueue(*, run_id: int) -> None:
+    from calsreg.billing.tasks import billing_run_task  # the task module imports this one
+
+    if isinstance(billing_run_task.get_backend(), DatabaseBackend):
+        # The task row is an INSERT in this transaction: a rolled-back run queues nothing.
+        billing_run_task.enqueue(run_id)
+    else:
+        # A backend outside the database (immediate, dummy) must not see the run before it commits.
+        transaction.on_commit(lambda: billing_run_task.enqueue(run_id))
+
+
+def billing_run_queued_execute(*, run_id: int) -> BillingRun:
+    """The worker's side of ``billing_run_enqueue``: take the queued run and fill it in.
+
+    A run that is no longer queued (a task delivered twice) is returned unchanged. A run that cannot
+    start (no issuer any more, an unexpected error) ends ``failed`` with the reason in ``error``.
+    """
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run_id)
+        if run.status != BillingRunStatus.QUEUED:
+            logger.warning("billing run %s is %s, not queued: left alone", run.pk, run.status)
+            return run
+        run.status = BillingRunStatus.RUNNING
+        run.save(update_fields=["status", "updated_at"])
+    actor = Actor.staff(run.started_by) if run.started_by else Actor.system(run.started_by_label)
+    try:
+        issuer = issuer_active()
+        invoice_drafts_create_missing(actor=actor)
+        return _run_issue(run=run, issuer=issuer, actor=actor, progress=None)
+    except Exception as exc:
+        logger.exception("billing run %s failed", run.pk)
+        message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+        BillingRun.objects.filter(pk=run.pk, status=BillingRunStatus.RUNNING).update(
+            status=BillingRunStatus.FAILED, error=str(message), finished_at=clock.now()
+        )
+        run.refresh_from_db()
+        return run
+
+
+def _run_create(*, run_month: date, actor: Actor, status: str, total: int = 0) -> BillingRun:
+    now = clock.now()
+    run = BillingRun.objects.create(
+        run_month=run_month,
+        status=status,
+        total=total,
+        started_by_label=actor.label[:200],
+        started_by=actor.user if actor.type == ActorType.STAFF else None,
+        started_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="billing_run.started",
+        subject=run,
+        summary=gettext_noop("%(month)s分の請求処理を開始しました"),
+        summary_params={"month": f"{run_month:%Y-%m}"},
+        at=now,
+    )
+    return run
+
+
+def _run_issue(*, run: BillingRun, issuer: Issuer, actor: Actor, progress: Progress | None) -> BillingRun:
+    """Issue the drafts due for ``run`` (a committed, running row), one transaction each, then finish."""
+    issue_date = clock.today()
+    due_ids = list(invoices_due_for_run(run_month=run.run_month).values_list("pk", flat=True))
     BillingRun.objects.filter(pk=run.pk).update(total=len(due_ids))
     errors: list[str] = []
     for done, invoice_id in enumerate(due_ids, start=1):

@@ -27,7 +27,7 @@ from calsreg.billing.agent_selectors import (
 )
 from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument
 from calsreg.billing.services import (
-    billing_run,
+    billing_run_enqueue,
     invoice_deferral_grant,
     invoice_reissue,
     invoice_set_arrival,
@@ -36,6 +36,7 @@ from calsreg.billing.services import (
 )
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, ValidationFailed
+from calsreg.desk.exports_billing import aging_xlsx_response, invoices_xlsx_response
 from calsreg.desk.forms_billing import (
     ArrivalForm,
     BillingRunForm,
@@ -118,6 +119,22 @@ def invoices_csv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @billing_agent_required
+def invoices_xlsx(request: HttpRequest) -> HttpResponse:
+    """The filtered list as an Excel workbook (same filters and columns as the CSV)."""
+    rows = invoices_for_agent(filters=InvoiceFilterForm(request.GET).filters(), today=clock.today())
+    return invoices_xlsx_response(rows.iterator(chunk_size=2000))
+
+
+@require_GET
+@billing_agent_required
+def aging_xlsx(request: HttpRequest) -> HttpResponse:
+    today = clock.today()
+    buckets, total = receivables_aging(today=today)
+    return aging_xlsx_response(buckets, total, today=today)
+
+
+@require_GET
+@billing_agent_required
 def aging(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     buckets, total = receivables_aging(today=today)
@@ -127,18 +144,18 @@ def aging(request: HttpRequest) -> HttpResponse:
 @require_POST
 @billing_agent_required
 def run_start(request: HttpRequest) -> HttpResponse:
-    """Run the billing run now (in this request) and show its page; the page polls while a run
-    started elsewhere (the command, another agent) is still going."""
+    """Queue the billing run of the month (the worker issues the drafts) and show its page, which
+    polls its progress; refused while a run of that month is queued or running."""
     form = BillingRunForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("desk:billing_invoices")
     try:
-        run = billing_run(run_month=form.cleaned_data["run_month"], actor=Actor.staff(request.user))
+        run = billing_run_enqueue(run_month=form.cleaned_data["run_month"], actor=Actor.staff(request.user))
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect("desk:billing_invoices")
-    messages.success(request, _("請求処理が終わりました。"))
+    messages.success(request, _("請求処理を開始しました。進み具合はこの画面に表示されます。"))
     return redirect("desk:billing_run_detail", pk=run.pk)
 
 
