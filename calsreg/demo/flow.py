@@ -42,6 +42,7 @@ def _reply_mail(*, supervisor_email: str, receipt_number: str) -> bytes:
 def confirm_and_register(*, application: Application, desk: Actor, start: bool) -> None:
     """Send the confirmation, record the supervisor's reply mail and a call, register, maybe start."""
     requests = confirmation_request_send(application=application, actor=desk)
+    deliveries_send_due()  # the supervisor receives the request before replying to it
     request = requests[0]
     confirmation_reply_record(
         request=request,
