@@ -16,8 +16,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.core.errors import InvalidTransition
 from calsreg.core.models import TimeStampedModel
+from calsreg.core.transitions import ensure_transition
 
 
 class Role(models.TextChoices):
@@ -107,11 +107,13 @@ class User(AbstractUser):
 
     def account_transition_to(self, target: str) -> None:
         """Move the account to ``target`` or raise InvalidTransition; the caller saves."""
-        if target not in ACCOUNT_TRANSITIONS[self.state]:
-            raise InvalidTransition(
-                _("「%(current)s」のアカウントを「%(target)s」にすることはできません。")
-                % {"current": AccountState(self.state).label, "target": AccountState(target).label}
-            )
+        ensure_transition(
+            table=ACCOUNT_TRANSITIONS,
+            choices=AccountState,
+            current=self.state,
+            target=target,
+            message=_("「%(current)s」のアカウントを「%(target)s」にすることはできません。"),
+        )
         self.state = target
 
 
@@ -213,11 +215,13 @@ class Project(TimeStampedModel):
         return f"{self.project_number} {self.name}"
 
     def transition_to(self, target: str) -> None:
-        if target not in PROJECT_TRANSITIONS[self.status]:
-            raise InvalidTransition(
-                _("「%(current)s」の工事を「%(target)s」にすることはできません。")
-                % {"current": ProjectStatus(self.status).label, "target": ProjectStatus(target).label}
-            )
+        ensure_transition(
+            table=PROJECT_TRANSITIONS,
+            choices=ProjectStatus,
+            current=self.status,
+            target=target,
+            message=_("「%(current)s」の工事を「%(target)s」にすることはできません。"),
+        )
         self.status = target
 
 

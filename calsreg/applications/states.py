@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.core.errors import InvalidTransition
+from calsreg.core.transitions import ensure_transition as transition_check
 
 
 class Status(models.TextChoices):
@@ -48,10 +48,10 @@ APPLICANT_STEPS: tuple[tuple[str, str], ...] = (
 
 
 def ensure_transition(current: str, target: str) -> None:
-    if target not in TRANSITIONS.get(current, frozenset()):
-        raise InvalidTransition(
-            _("「%(current)s」の申込を「%(target)s」にすることはできません。")
-            % {"current": Status(current).label, "target": Status(target).label},
-            current=current,
-            target=target,
-        )
+    transition_check(
+        table=TRANSITIONS,
+        choices=Status,
+        current=current,
+        target=target,
+        message=_("「%(current)s」の申込を「%(target)s」にすることはできません。"),
+    )

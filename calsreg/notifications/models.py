@@ -11,8 +11,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.core.errors import InvalidTransition
 from calsreg.core.models import TimeStampedModel
+from calsreg.core.transitions import ensure_transition
 from calsreg.notifications.kinds import kind_label
 
 
@@ -100,13 +100,13 @@ class Delivery(TimeStampedModel):
 
     def transition_to(self, target: str) -> None:
         """Set ``status`` or raise InvalidTransition; the caller saves."""
-        if target not in TRANSITIONS.get(self.status, frozenset()):
-            raise InvalidTransition(
-                _("「%(current)s」のメールを「%(target)s」にすることはできません。")
-                % {"current": DeliveryStatus(self.status).label, "target": DeliveryStatus(target).label},
-                current=self.status,
-                target=target,
-            )
+        ensure_transition(
+            table=TRANSITIONS,
+            choices=DeliveryStatus,
+            current=self.status,
+            target=target,
+            message=_("「%(current)s」のメールを「%(target)s」にすることはできません。"),
+        )
         self.status = target
 
 

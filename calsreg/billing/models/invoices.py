@@ -17,8 +17,8 @@ from django.db.models import Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.core.errors import InvalidTransition
 from calsreg.core.models import TimeStampedModel
+from calsreg.core.transitions import ensure_transition
 
 
 class InvoiceKind(models.TextChoices):
@@ -197,11 +197,13 @@ class Invoice(TimeStampedModel):
         return f"{self.number or _('（下書き）')} {self.billing_addressee}"
 
     def transition_to(self, target: str) -> None:
-        if target not in INVOICE_TRANSITIONS[self.status]:
-            raise InvalidTransition(
-                _("「%(current)s」の請求書を「%(target)s」にすることはできません。")
-                % {"current": InvoiceStatus(self.status).label, "target": InvoiceStatus(target).label}
-            )
+        ensure_transition(
+            table=INVOICE_TRANSITIONS,
+            choices=InvoiceStatus,
+            current=self.status,
+            target=target,
+            message=_("「%(current)s」の請求書を「%(target)s」にすることはできません。"),
+        )
         self.status = target
 
     @property
