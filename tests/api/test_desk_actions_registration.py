@@ -262,3 +262,21 @@ def test_register_of_an_unknown_receipt_number_is_404(client, desk):
 
     assert response.status_code == 404
     assert api_state() == before
+
+
+def test_start_use_through_the_api_drafts_the_invoice_like_the_desk(client, desk):
+    # given: billing configured for the orderer organisation (seed step 6 follows step 5)
+    from calsreg.billing.models import Invoice
+    from tests.billing.invoice_helpers import configured
+
+    configured()
+    desk_user, headers = desk
+    application = confirmed(desk_user)
+    client.post(url(application, "register"), {}, content_type="application/json", **headers)
+
+    response = client.post(url(application, "start-use"), {}, content_type="application/json", **headers)
+    client.post(url(application, "start-use"), {}, content_type="application/json", **headers)
+
+    assert response.status_code == 200
+    project = Project.objects.get(application=application)
+    assert list(Invoice.objects.filter(project=project).values_list("status", flat=True)) == ["draft"]

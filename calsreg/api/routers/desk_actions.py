@@ -19,7 +19,7 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from calsreg.accounts.selectors import project_for_application
-from calsreg.accounts.services import project_register, project_start_use
+from calsreg.accounts.services import project_register
 from calsreg.api.auth import DeskStaffToken
 from calsreg.api.schemas.desk_actions_in import (
     CallRecordIn,
@@ -42,6 +42,7 @@ from calsreg.api.schemas.errors import ErrorOut
 from calsreg.applications.models import Application
 from calsreg.applications.services import application_reject, application_return
 from calsreg.applications.states import Status as ApplicationStatus
+from calsreg.billing.services import project_start_use_billed
 from calsreg.core.errors import FieldError, InvalidTransition, NotFound, UploadRefused, ValidationFailed
 from calsreg.directory.models import Supervisor
 from calsreg.records.services import Actor
@@ -267,7 +268,8 @@ def project_register_create(request: HttpRequest, receipt_number: str, payload: 
 def project_start_use_create(request: HttpRequest, receipt_number: str, payload: StartUseIn):
     """利用者・申込者・監督員に利用開始のお知らせを送り、アカウントをその時から使えるようにします。
     starts_on が後の日なら、その日に開始するよう予約します。開始済みの工事で再び呼ぶと、
-    同じ工事をそのまま返し、何も送りません。"""
+    同じ工事をそのまま返し、何も送りません。利用開始と同時に請求書の下書きを作ります
+    （請求の設定がない場合も利用開始は行い、下書きは毎日の処理で設定後に作られます）。"""
     application = _application(receipt_number)
     project = project_for_application(application=application)
     if project is None:
@@ -276,6 +278,7 @@ def project_start_use_create(request: HttpRequest, receipt_number: str, payload:
             current=application.status,
             target=ApplicationStatus.IN_SERVICE,
         )
-    return project_start_use(
+    started = project_start_use_billed(
         project=project, actor=_actor(request), starts_on=payload.starts_on, language=_language()
     )
+    return started.project

@@ -10,8 +10,10 @@ from calsreg.billing.services.dunning import (
 )
 from calsreg.billing.services.posting import invoice_set_arrival, invoices_mark_posted
 from calsreg.billing.services.runs import billing_run, billing_run_enqueue
+from calsreg.billing.services.start_of_use import StartOfUse, project_start_use_billed
 
 __all__ = [
+    "StartOfUse",
     "billing_run",
     "billing_run_enqueue",
     "billing_suspension_sweep",
@@ -24,4 +26,5 @@ __all__ = [
     "invoice_set_arrival",
     "invoice_void",
     "invoices_mark_posted",
+    "project_start_use_billed",
 ]

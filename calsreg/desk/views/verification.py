@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from calsreg.accounts.models import Project
-from calsreg.accounts.services import project_register, project_start_use
+from calsreg.accounts.services import project_register
 from calsreg.applications.models import Application
 from calsreg.applications.services import application_reject, application_return
-from calsreg.billing.errors import BillingNotConfigured
-from calsreg.billing.services import invoice_draft_for_project
+from calsreg.billing.services import StartOfUse, project_start_use_billed
 from calsreg.core.errors import DomainError, ValidationFailed
 from calsreg.desk.forms_verification import (
     CallRecordForm,
@@ -222,35 +221,33 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(application)
-    actor = Actor.staff(request.user)
+    outcome: list[StartOfUse] = []
+
+    def start() -> StartOfUse:
+        started = project_start_use_billed(
+            project=project, actor=Actor.staff(request.user), starts_on=form.cleaned_data["starts_on"]
+        )
+        outcome.append(started)
+        return started
+
     response = _run(
         request,
         application,
-        lambda: project_start_use(project=project, actor=actor, starts_on=form.cleaned_data["starts_on"]),
+        start,
         lambda started: (
             _("利用を開始しました。関係者に利用開始のお知らせを送ります。")
-            if started.started_at
+            if started.project.started_at
             else _("利用開始日を予約しました。当日に利用開始のお知らせを送ります。")
         ),
     )
-    project.refresh_from_db(fields=["started_at"])
-    if project.started_at is not None:
-        _invoice_draft(request, project, actor)
-    return response
-
-
-def _invoice_draft(request: HttpRequest, project: Project, actor: Actor) -> None:
-    """Draft the invoice once use has started (seed step 6). Accounts sits below billing and cannot
-    do it itself; a missing billing configuration must not undo the start of use, so it becomes a
-    warning (the daily draft job catches up once the administrator completes the configuration)."""
-    try:
-        invoice_draft_for_project(project=project, actor=actor)
-    except BillingNotConfigured as refusal:
+    if outcome and outcome[0].billing_warning:
+        # The start of use stands; the daily draft job catches up once billing is configured.
         messages.warning(
             request,
             _("請求書の下書きを作成できませんでした（%(reason)s）。設定後に自動で作成されます。")
-            % {"reason": refusal.message},
+            % {"reason": outcome[0].billing_warning},
         )
+    return response
 
 
 @require_GET
