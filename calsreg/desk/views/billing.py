@@ -35,8 +35,9 @@ from calsreg.billing.services import (
     invoices_mark_posted,
 )
 from calsreg.core import clock
-from calsreg.core.errors import DomainError, ValidationFailed
+from calsreg.core.errors import DomainError
 from calsreg.desk.exports_billing import aging_xlsx_response, invoices_xlsx_response
+from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.forms_billing import (
     ArrivalForm,
     BillingRunForm,
@@ -148,7 +149,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     polls its progress; refused while a run of that month is queued or running."""
     form = BillingRunForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return redirect("desk:billing_invoices")
     try:
         run = billing_run_enqueue(run_month=form.cleaned_data["run_month"], actor=Actor.staff(request.user))
@@ -202,17 +203,9 @@ def _invoice_action(
     invoice = get_object_or_404(Invoice, pk=pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
     else:
-        try:
-            action(invoice, form.cleaned_data, Actor.staff(request.user))
-        except ValidationFailed as refusal:
-            for error in refusal.errors:
-                messages.error(request, f"{error.label}: {error.message}" if error.label else error.message)
-        except DomainError as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(request, done)
+        run_service(request, lambda: action(invoice, form.cleaned_data, Actor.staff(request.user)), done)
     return redirect(reverse("desk:billing_invoice_detail", args=[pk]))
 
 
@@ -274,13 +267,6 @@ def invoice_deferral(request: HttpRequest, pk: int) -> HttpResponse:
         lambda i, d, a: invoice_deferral_grant(invoice=i, until=d["until"], reason=d["reason"], actor=a),
         _("支払猶予を設定しました。"),
     )
-
-
-def _form_errors(request: HttpRequest, form: forms.Form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for message in errors:
-            messages.error(request, f"{label}: {message}" if label else str(message))
 
 
 @require_GET

@@ -27,9 +27,9 @@ from calsreg.billing.payments import (
 from calsreg.billing.payments_selectors import payment_imports_recent, payments_of_import, payments_unmatched
 from calsreg.billing.zengin import PaymentFileRefused
 from calsreg.core.errors import DomainError, ValidationFailed
+from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages
 from calsreg.desk.forms_payments import AllocationForm, IgnoreForm, ManualPaymentForm, PaymentImportForm
 from calsreg.desk.permissions import billing_agent_required
-from calsreg.desk.views.billing import _form_errors
 from calsreg.records.services import Actor
 
 QUEUE_PAGE_SIZE = 50
@@ -133,14 +133,12 @@ def unmatched(request: HttpRequest) -> HttpResponse:
 def payment_manual(request: HttpRequest) -> HttpResponse:
     form = ManualPaymentForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return redirect("desk:billing_payments_unmatched")
     try:
         payment = payment_create_manual(**form.cleaned_data, actor=Actor.staff(request.user))
-    except ValidationFailed as refusal:
-        _refusal_messages(request, refusal)
     except DomainError as refusal:
-        messages.error(request, refusal.message)
+        refusal_as_messages(request, refusal)
     else:
         messages.success(
             request,
@@ -160,7 +158,7 @@ def payment_allocate_view(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(Payment, pk=pk)
     form = AllocationForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return redirect("desk:billing_payments_unmatched")
     try:
         invoice = invoice_by_number(number=form.cleaned_data["invoice_number"])
@@ -170,10 +168,8 @@ def payment_allocate_view(request: HttpRequest, pk: int) -> HttpResponse:
             amount=form.cleaned_data["amount"],
             actor=Actor.staff(request.user),
         )
-    except ValidationFailed as refusal:
-        _refusal_messages(request, refusal)
     except DomainError as refusal:
-        messages.error(request, refusal.message)
+        refusal_as_messages(request, refusal)
     else:
         messages.success(
             request,
@@ -189,17 +185,12 @@ def payment_ignore_view(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(Payment, pk=pk)
     form = IgnoreForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return redirect("desk:billing_payments_unmatched")
     try:
         payment_ignore(payment=payment, reason=form.cleaned_data["reason"], actor=Actor.staff(request.user))
     except DomainError as refusal:
-        messages.error(request, refusal.message)
+        refusal_as_messages(request, refusal)
     else:
         messages.success(request, _("入金を対象外にしました。"))
     return redirect("desk:billing_payments_unmatched")
-
-
-def _refusal_messages(request: HttpRequest, refusal: ValidationFailed) -> None:
-    for error in refusal.errors:
-        messages.error(request, f"{error.label}: {error.message}" if error.label else error.message)

@@ -22,7 +22,7 @@ from calsreg.accounts.services import project_register
 from calsreg.applications.models import Application
 from calsreg.applications.services import application_reject, application_return
 from calsreg.billing.services import StartOfUse, project_start_use_billed
-from calsreg.core.errors import DomainError, ValidationFailed
+from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.forms_verification import (
     CallRecordForm,
     ConfirmationSendForm,
@@ -50,29 +50,13 @@ def _back(application: Application) -> HttpResponse:
     return redirect(reverse("desk:application_detail", args=[application.pk]) + "#verification")
 
 
-def _form_errors(request: HttpRequest, form: forms.Form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for message in errors:
-            messages.error(request, f"{label}: {message}" if label else str(message))
-
-
 def _run(
     request: HttpRequest,
     application: Application,
     action: Callable[[], Any],
     success: str | Callable[[Any], str],
 ) -> HttpResponse:
-    """Call the one service; its refusal becomes the page message and nothing else happens."""
-    try:
-        result = action()
-    except ValidationFailed as refusal:
-        for error in refusal.errors:
-            messages.error(request, f"{error.label}: {error.message}" if error.label else error.message)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, success(result) if callable(success) else success)
+    run_service(request, action, success)
     return _back(application)
 
 
@@ -97,7 +81,7 @@ def confirmation_send(request: HttpRequest, pk: int) -> HttpResponse:
     # Only the language and the open requests seen are read: an address in the POST is ignored.
     form = ConfirmationSendForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(application)
     return _run(
         request,
@@ -121,7 +105,7 @@ def reply_record(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse
         raise Http404(_("確認依頼が見つかりません。"))
     form = ReplyRecordForm(request.POST, request.FILES)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(application)
     upload = form.cleaned_data["eml"]
     return _run(
@@ -145,7 +129,7 @@ def call_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(pk)
     form = CallRecordForm(request.POST, supervisors=directory_supervisors(application=application))
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(application)
     return _run(
         request,
@@ -165,17 +149,11 @@ def call_record_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @desk_staff_required
 def return_for_correction(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _application(pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back(application)
-    return _run(
+    return _decision_with_reason(
         request,
-        application,
-        lambda: application_return(
-            application=application, reason=form.cleaned_data["reason"], actor=Actor.staff(request.user)
-        ),
+        pk,
+        ReasonForm,
+        application_return,
         _("申込を差し戻しました。申込者に訂正用リンクをメールで送ります。"),
     )
 
@@ -183,18 +161,35 @@ def return_for_correction(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @desk_staff_required
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision_with_reason(
+        request,
+        pk,
+        RejectForm,
+        application_reject,
+        _("申込を却下しました。申込者には理由を書かない通知を送ります。"),
+    )
+
+
+def _decision_with_reason(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    service: Callable[..., Application],
+    success: str,
+) -> HttpResponse:
+    """Return for correction or reject: a reason from the form, one service, back to the application."""
     application = _application(pk)
-    form = RejectForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(application)
     return _run(
         request,
         application,
-        lambda: application_reject(
+        lambda: service(
             application=application, reason=form.cleaned_data["reason"], actor=Actor.staff(request.user)
         ),
-        _("申込を却下しました。申込者には理由を書かない通知を送ります。"),
+        success,
     )
 
 
@@ -219,7 +214,7 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("登録された工事が見つかりません。"))
     form = StartUseForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_as_messages(request, form)
         return _back(application)
     outcome: list[StartOfUse] = []
 
