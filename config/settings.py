@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "calsreg.applications",
     "calsreg.verification",
     "calsreg.billing",
+    "calsreg.changes",
+    "calsreg.lifecycle",
     "calsreg.portal",
     "calsreg.desk",
     "calsreg.api",
@@ -237,6 +239,15 @@ PAYMENT_IMPORT_MAX_BYTES = env_int("CALSREG_PAYMENT_IMPORT_MAX_BYTES", 50 * 1024
 POSTAL_DELIVERY_BUSINESS_DAYS = env_int("CALSREG_POSTAL_DELIVERY_BUSINESS_DAYS", 2)
 # The reminder mail goes this many days before an unpaid invoice's due date (once per invoice).
 INVOICE_REMINDER_DAYS_BEFORE_DUE = env_int("CALSREG_INVOICE_REMINDER_DAYS_BEFORE_DUE", 7)
+
+# End of use and retention (issue 5): personal data of a closed project (and of an application
+# that never became one) is erased this many days after closing; invoices and their PDFs are
+# kept INVOICE_RETENTION_YEARS (法人税法: 帳簿書類 7 years) from the end of their fiscal year.
+PERSONAL_DATA_RETENTION_DAYS = env_int("CALSREG_PERSONAL_DATA_RETENTION_DAYS", 365)
+INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
+# The help desk's business hours (Japan time) on business days, for the per-step timers.
+DESK_HOURS_START = env_int("CALSREG_DESK_HOURS_START", 9)
+DESK_HOURS_END = env_int("CALSREG_DESK_HOURS_END", 17)
 
 LOGGING = {
     "version": 1,

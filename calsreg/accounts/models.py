@@ -12,6 +12,8 @@ active, or — for orderer supervisors — the person is still in the directory.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -202,6 +204,10 @@ class Project(TimeStampedModel):
     started_at = models.DateTimeField(_("利用開始日時"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("利用停止日時"), null=True, blank=True)
     closed_at = models.DateTimeField(_("利用終了日時"), null=True, blank=True)
+    # The last day of use: the end of the construction period unless an early end was applied
+    # (a change request). The project closes the day after (lifecycle daily job).
+    ends_on = models.DateField(_("利用終了予定日"), null=True, blank=True)
+    closed_reason = models.CharField(_("利用終了の理由"), max_length=200, blank=True)
     # The language the desk chose for this project's notices; a scheduled start-of-use notice is
     # sent days after the desk's action, so the choice is kept here.
     notice_language = models.CharField(_("お知らせの言語"), max_length=8, default="ja")
@@ -213,6 +219,11 @@ class Project(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.project_number} {self.name}"
+
+    @property
+    def last_day_of_use(self) -> date:
+        """The day after which the project closes: an early end, else the end of the period."""
+        return self.ends_on or self.period_end
 
     def transition_to(self, target: str) -> None:
         ensure_transition(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +104,24 @@ class Application(TimeStampedModel):
     # What was normalised on input (e.g. full-width ID → half-width), shown back to user and desk.
     notices = models.JSONField(_("入力の自動補正"), default=list, blank=True)
 
+    # The desk operator in charge (assignment for "my work"); None = unassigned.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_applications",
+        verbose_name=_("担当者"),
+    )
+    # When each step of seed steps 2–5 was reached, for the business-hour timers and the dashboard
+    # (received = submitted_at → confirmed → registered → in service). Denormalised on purpose:
+    # the dashboard reads them from this one table in a constant number of queries.
+    confirmed_at = models.DateTimeField(_("確認完了日時"), null=True, blank=True)
+    registered_at = models.DateTimeField(_("登録日時"), null=True, blank=True)
+    in_service_at = models.DateTimeField(_("利用開始日時"), null=True, blank=True)
+    # Set when the retention period passed and the personal data on it was erased (lifecycle app).
+    personal_data_purged_at = models.DateTimeField(_("個人データ消去日時"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("利用申込")
         verbose_name_plural = _("利用申込")
@@ -112,6 +131,7 @@ class Application(TimeStampedModel):
             models.Index(fields=["status", "submitted_at"]),
             # The desk sorts the queue by project name (bench/README.md: 74 ms → 0.4 ms at 100,000).
             models.Index(fields=["project_name", "id"]),
+            models.Index(fields=["assigned_to", "status"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -68,7 +68,8 @@ def project_register(*, application: Application, actor: Actor, language: str = 
         Membership.objects.create(project=project, user=user, role=supervisor.title)
         (issued if created else reused).append(user)
     application.transition_to(Status.REGISTERED)
-    application.save(update_fields=["status", "updated_at"])
+    application.registered_at = now
+    application.save(update_fields=["status", "registered_at", "updated_at"])
     _audit(actor=actor, application=application, project=project, issued=issued, reused=reused, now=now)
     for user in issued:
         credentials_enqueue(user=user, project=project, language=language)

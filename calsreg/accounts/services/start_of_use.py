@@ -108,7 +108,8 @@ def _start(*, project: Project, actor: Actor, now: datetime) -> Project:
     activated = _accounts_activate(project=project, now=now)
     application = Application.objects.select_for_update().get(pk=project.application_id)
     application.transition_to(Status.IN_SERVICE)
-    application.save(update_fields=["status", "updated_at"])
+    application.in_service_at = now
+    application.save(update_fields=["status", "in_service_at", "updated_at"])
     recipients = _recipients(project=project, application=application)
     audit_record(
         actor=actor,

@@ -48,7 +48,8 @@ def confirmation_decide(*, application: Application, actor: Actor, now: datetime
         )
     if state.positive_answer and state.positive_call:
         application.transition_to(Status.CONFIRMED)
-        application.save(update_fields=["status", "updated_at"])
+        application.confirmed_at = now
+        application.save(update_fields=["status", "confirmed_at", "updated_at"])
         audit_record(
             actor=actor,
             action="application.confirmed",
