@@ -395,3 +395,18 @@ def _is_accepted(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return _text(value).lower() in ACCEPTED_TERMS_VALUES
+
+
+# --- Single values, for change requests (changes app): the same cleaners and messages. ---
+
+FieldCollector = _Collector
+
+
+def clean_value(spec: FieldSpec, value: Any, *, path: str, label: str, out: FieldCollector) -> Any:
+    """Clean one value as the application form would; problems go to ``out``."""
+    return _clean_value(spec, value, path=path, label=label, out=out)
+
+
+def check_period(values: dict[str, Any], out: FieldCollector) -> None:
+    """The period and contract-date rules of the application form, for a merged set of values."""
+    _check_dates(values, out)

@@ -1,0 +1,155 @@
+"""Reads of the changes app: the desk's queue and diff, my page's lists, the fee impact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from calsreg.accounts.models import Membership, Project, ProjectStatus, Role, User
+from calsreg.billing.services import FeeImpact, fee_impact
+from calsreg.changes.catalog import APPLICANT, FEE_FIELDS, ITEMS
+from calsreg.changes.models import ChangeItem, ChangeRequest, ChangeStatus
+from calsreg.changes.registration import registered_value
+
+
+def change_requests_for_desk(
+    *, status: str = "", assigned_to: User | None = None, text: str = ""
+) -> QuerySet[ChangeRequest]:
+    """The desk's list: newest first, with the project and the item count in the same query."""
+    requests = ChangeRequest.objects.select_related("project", "assigned_to").annotate(
+        item_count=Count("items")
+    )
+    if status:
+        requests = requests.filter(status=status)
+    if assigned_to is not None:
+        requests = requests.filter(assigned_to=assigned_to)
+    if text:
+        requests = requests.filter(
+            Q(number__icontains=text)
+            | Q(project__project_number__icontains=text)
+            | Q(project__name__icontains=text)
+            | Q(requester_name__icontains=text)
+        )
+    return requests.order_by("-submitted_at", "-id")
+
+
+def change_status_counts() -> dict[str, int]:
+    counts = dict(
+        ChangeRequest.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in ChangeStatus.values}
+
+
+def change_request_for_desk(*, pk: int) -> ChangeRequest:
+    return (
+        ChangeRequest.objects.select_related(
+            "project__application", "project__office", "filed_by", "assigned_to", "form_evidence"
+        )
+        .prefetch_related("items", "call_backs__called_by", "call_backs__evidence")
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    item: ChangeItem
+    label: str
+    target: str
+    before: Any  # the registered value when the request was filed
+    current: Any  # the registered value now (differs from before if something else changed it)
+    after: Any
+
+
+def diff_rows(request: ChangeRequest) -> list[DiffRow]:
+    """The field-by-field diff of a request against the current registration."""
+    rows = []
+    for item in request.items.all():
+        spec = ITEMS[item.field]
+        rows.append(
+            DiffRow(
+                item=item,
+                label=str(spec.label),
+                target=item.target,
+                before=item.before,
+                current=registered_value(project=request.project, item=spec, target=item.target)
+                if item.applied_at is None
+                else item.after,
+                after=item.after,
+            )
+        )
+    return rows
+
+
+def request_fee_impact(request: ChangeRequest) -> FeeImpact | None:
+    """The fee impact of the request's period and amount items, or None when it has none."""
+    items = {item.field: item.after for item in request.items.all() if item.field in FEE_FIELDS}
+    if not items:
+        return None
+    return project_fee_impact(project=request.project, changes=items)
+
+
+def project_fee_impact(*, project: Project, changes: dict[str, Any]) -> FeeImpact:
+    def day(key: str, default: date) -> date:
+        return date.fromisoformat(str(changes[key])) if changes.get(key) else default
+
+    amount = changes.get("contract_amount")
+    return fee_impact(
+        project=project,
+        period_start=day("period_start", project.period_start),
+        period_end=day("period_end", project.period_end),
+        contract_amount=int(amount) if amount else None,
+    )
+
+
+def projects_for_filing(*, user: User) -> QuerySet[Project]:
+    """The projects an account holder may file a change for from my page: theirs and not closed."""
+    return (
+        Project.objects.filter(memberships__user=user, memberships__active=True)
+        .exclude(status=ProjectStatus.CLOSED)
+        .select_related("office")
+        .distinct()
+        .order_by("-created_at")
+    )
+
+
+def change_requests_of_account(*, user: User) -> QuerySet[ChangeRequest]:
+    """Requests about the account holder's projects (what they filed and what others filed)."""
+    projects = Membership.objects.filter(user=user).values("project_id")
+    return (
+        ChangeRequest.objects.filter(Q(filed_by=user) | Q(project_id__in=projects))
+        .select_related("project")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def project_by_reference(*, reference: str) -> Project | None:
+    """A project by its application's receipt number or its project number (portal filing).
+
+    Only contractor-facing identifiers; the caller never shows the registration back to an
+    anonymous filer (the call-back decides whether the request is genuine).
+    """
+    reference = reference.strip()
+    if not reference:
+        return None
+    found = (
+        Project.objects.filter(Q(application__receipt_number__iexact=reference) | Q(project_number=reference))
+        .exclude(status=ProjectStatus.CLOSED)
+        .order_by("-created_at")
+    )
+    return found.first()
+
+
+def person_choices(project: Project) -> list[tuple[str, str]]:
+    """Targets for personal-data items: the 申込担当者 and the project's contractor users."""
+    users = (
+        Membership.objects.filter(project=project, active=True, user__role=Role.CONTRACTOR)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [(APPLICANT, _("申込担当者"))] + [
+        (m.user.username, f"{m.user.username} {m.user.display_name}") for m in users
+    ]

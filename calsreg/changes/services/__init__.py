@@ -1,0 +1,24 @@
+"""Writes of the changes app (seed steps 7–9). Every change: one atomic function, audit and notices inside.
+
+- ``intake``: file a change request (any channel) and assign it to an operator.
+- ``callbacks``: the call-back to a number on file and the per-item confirmation (identity verification).
+- ``apply``: apply the confirmed items of a verified request; reject a request.
+- ``disclosure``: personal-data disclosure and deletion.
+"""
+
+from calsreg.changes.services.apply import change_request_apply, change_request_reject
+from calsreg.changes.services.callbacks import callback_record
+from calsreg.changes.services.disclosure import personal_data_disclose, personal_data_erase, personal_data_of
+from calsreg.changes.services.intake import ChangeForm, change_request_assign, change_request_submit
+
+__all__ = [
+    "ChangeForm",
+    "callback_record",
+    "change_request_apply",
+    "change_request_assign",
+    "change_request_reject",
+    "change_request_submit",
+    "personal_data_disclose",
+    "personal_data_erase",
+    "personal_data_of",
+]

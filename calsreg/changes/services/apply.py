@@ -1,0 +1,278 @@
+"""Applying a verified change request (seed step 9), in one transaction.
+
+Only items the caller confirmed on the call-back are applied (invariant 2; the database refuses an
+applied item that was not confirmed). Each item runs in a savepoint: an item that a business rule
+refuses (say, the supervisor left the directory meanwhile) is reported as not applied while the others
+go through. The audit log keeps the before/after of every field; the applicant is told, at the
+addresses on file, what was applied and what was not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from calsreg.accounts.models import Project, User
+from calsreg.accounts.services import (
+    account_contact_correct,
+    project_end_schedule,
+    project_supervisor_add,
+    project_supervisor_remove,
+    project_user_add,
+    project_user_remove,
+)
+from calsreg.applications.models import Application
+from calsreg.billing.services import billing_address_change_settle, fee_change_settle
+from calsreg.changes.catalog import FEE_FIELDS, ITEMS, Store
+from calsreg.changes.models import ChangeItem, ChangeKind, ChangeRequest, ChangeStatus, ItemDecision
+from calsreg.changes.registration import as_json, project_accounts
+from calsreg.changes.services.callbacks import request_rejected
+from calsreg.changes.services.disclosure import personal_data_disclose, personal_data_erase
+from calsreg.changes.services.notices import project_mail_context, recipients_on_file
+from calsreg.core import clock
+from calsreg.core.errors import DomainError, InvalidTransition
+from calsreg.directory.models import Supervisor
+from calsreg.notifications.services import notification_enqueue
+from calsreg.records.services import Actor, audit_record
+
+RESULT_KIND = "change_request_result"
+EMAIL_CHANGED_KIND = "change_email_changed"
+
+
+@transaction.atomic
+def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeRequest:
+    """Apply the confirmed items of a verified request; return it applied.
+
+    Raises InvalidTransition unless the request is verified — a request whose call-back has not
+    confirmed it cannot change anything.
+    """
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ChangeStatus.VERIFIED:
+        raise InvalidTransition(
+            _(
+                "本人確認（登録済みの電話番号への折り返し）が済んでいない変更申込は反映できません"
+                "（現在：%(status)s）。"
+            )
+            % {"status": ChangeStatus(request.status).label},
+            current=request.status,
+            target=ChangeStatus.APPLIED,
+        )
+    project = (
+        Project.objects.select_for_update().select_related("application", "office").get(pk=request.project_id)
+    )
+    now = clock.now()
+    items = list(request.items.order_by("position"))
+    applier = _Applier(request=request, project=project, actor=actor)
+    # Additions before removals, so a replacement is in place before the person it replaces leaves.
+    for item in sorted(items, key=_apply_order):
+        if item.decision != ItemDecision.CONFIRMED:
+            item.outcome = _("本人確認で確認できなかったため、反映していません。")
+            continue
+        try:
+            with transaction.atomic():
+                item.outcome = applier.apply(item)
+                item.applied_at = now
+        except DomainError as refusal:
+            item.outcome = _("反映できませんでした：%(reason)s") % {"reason": refusal.message}
+    ChangeItem.objects.bulk_update(items, ["outcome", "applied_at"])
+    applier.settle_billing()
+    request.transition_to(ChangeStatus.APPLIED)
+    request.applied_at = now
+    request.save(update_fields=["status", "applied_at", "updated_at"])
+    applied = [item for item in items if item.applied_at]
+    audit_record(
+        actor=actor,
+        action="change_request.applied",
+        subject=request,
+        at=now,
+        summary=gettext_noop("変更申込を反映しました（反映 %(applied)s / %(total)s 項目）。"),
+        summary_params={"applied": len(applied), "total": len(items)},
+        data={"applied_positions": [item.position for item in applied]},
+    )
+    _result_notify(request=request, project=project, items=items)
+    return request
+
+
+def _apply_order(item: ChangeItem) -> tuple[int, int]:
+    order = {"user.add": 0, "supervisor.add": 0, "user.replace": 1}
+    return (order.get(item.field, 2), item.position)
+
+
+class _Applier:
+    def __init__(self, *, request: ChangeRequest, project: Project, actor: Actor) -> None:
+        self.request = request
+        self.project = project
+        self.actor = actor
+        self.language = request.language
+        self.fee_changed = False
+        self.billing_changed = False
+        self.handlers: dict[str, Callable[[ChangeItem], str]] = {
+            "user.add": self._user_add,
+            "user.remove": self._user_remove,
+            "user.replace": self._user_replace,
+            "supervisor.add": self._supervisor_add,
+            "supervisor.remove": self._supervisor_remove,
+            "end_of_use": self._end_of_use,
+            "personal.disclosure": self._disclose,
+            "personal.deletion": self._erase,
+        }
+
+    def apply(self, item: ChangeItem) -> str:
+        spec = ITEMS[item.field]
+        if spec.store == Store.NONE:
+            return self.handlers[item.field](item)
+        if spec.store == Store.ACCOUNT:
+            user = self._account(item.target)
+            account_contact_correct(
+                user=user, values={spec.attribute: str(item.after)}, actor=self.actor, language=self.language
+            )
+            return _("反映しました。")
+        row: Project | Application = self.project if spec.store == Store.PROJECT else self.project.application
+        before = as_json(getattr(row, spec.attribute))
+        setattr(row, spec.attribute, _typed(row, spec.attribute, item.after))
+        row.save(update_fields=[spec.attribute, "updated_at"])
+        if item.field == "contractor_name":  # the project carries the name for lists and invoices
+            self.project.contractor_name = str(item.after)
+            self.project.save(update_fields=["contractor_name", "updated_at"])
+        if item.field == "applicant_email":
+            self._email_changed_notify(old=str(before), new=str(item.after))
+        self.fee_changed |= item.field in FEE_FIELDS
+        self.billing_changed |= item.kind == ChangeKind.BILLING_ADDRESS
+        audit_record(
+            actor=self.actor,
+            action="registration.field_changed",
+            subject=row,
+            summary=gettext_noop("%(label)sを変更しました（変更申込 %(number)s）。"),
+            summary_params={"label": str(spec.label), "number": self.request.number},
+            data={
+                "field": item.field,
+                "before": before,
+                "after": item.after,
+                "change_request": self.request.number,
+            },
+        )
+        return _("反映しました。")
+
+    def settle_billing(self) -> None:
+        reason = _("変更申込 %(number)s による") % {"number": self.request.number}
+        if self.fee_changed:
+            fee_change_settle(project=self.project, actor=self.actor, reason=reason)
+        if self.billing_changed:
+            billing_address_change_settle(project=self.project, actor=self.actor)
+
+    def _account(self, username: str) -> User:
+        user = project_accounts(self.project).get(username)
+        if user is None:
+            raise DomainError(_("利用者 %(id)s はこの工事の利用者ではなくなっています。") % {"id": username})
+        return user
+
+    def _user_add(self, item: ChangeItem) -> str:
+        user = project_user_add(
+            project=self.project, person=item.after, actor=self.actor, language=self.language
+        )
+        return _("利用者ID %(id)s を発行し、ID・パスワードをメールでお送りしました。") % {"id": user.username}
+
+    def _user_remove(self, item: ChangeItem) -> str:
+        project_user_remove(
+            project=self.project, user=self._account(item.target), actor=self.actor, language=self.language
+        )
+        return _("利用者 %(id)s の利用を終了しました。") % {"id": item.target}
+
+    def _user_replace(self, item: ChangeItem) -> str:
+        leaving = self._account(item.target)
+        added = self._user_add(item)
+        project_user_remove(project=self.project, user=leaving, actor=self.actor, language=self.language)
+        return f"{added} " + _("利用者 %(id)s の利用を終了しました。") % {"id": item.target}
+
+    def _supervisor_add(self, item: ChangeItem) -> str:
+        supervisor = Supervisor.objects.get(pk=item.after)
+        if not supervisor.active:
+            raise DomainError(_("%(name)sは名簿で無効になっています。") % {"name": supervisor.name})
+        project_supervisor_add(
+            project=self.project, supervisor=supervisor, actor=self.actor, language=self.language
+        )
+        return _("監督員 %(name)s がこの工事を利用できるようにしました。") % {"name": supervisor.name}
+
+    def _supervisor_remove(self, item: ChangeItem) -> str:
+        supervisor = Supervisor.objects.get(pk=int(item.target))
+        project_supervisor_remove(project=self.project, supervisor=supervisor, actor=self.actor)
+        return _("監督員 %(name)s のこの工事での利用を終了しました。") % {"name": supervisor.name}
+
+    def _end_of_use(self, item: ChangeItem) -> str:
+        ends_on = date.fromisoformat(str(item.after))
+        project_end_schedule(
+            project=self.project,
+            ends_on=ends_on,
+            actor=self.actor,
+            reason=_("早期終了（変更申込 %(number)s）") % {"number": self.request.number},
+        )
+        return _("利用終了日を %(date)s にしました。") % {"date": ends_on.isoformat()}
+
+    def _disclose(self, item: ChangeItem) -> str:
+        personal_data_disclose(request=self.request, target=item.target, actor=self.actor)
+        return _("保有個人データの開示資料を作成しました。ヘルプデスクから登録済みの連絡先へお送りします。")
+
+    def _erase(self, item: ChangeItem) -> str:
+        user = self._account(item.target)
+        project_user_remove(project=self.project, user=user, actor=self.actor, language=self.language)
+        personal_data_erase(user=user, actor=self.actor)
+        return _("利用者 %(id)s の利用を終了し、個人データを削除しました。") % {"id": item.target}
+
+    def _email_changed_notify(self, *, old: str, new: str) -> None:
+        context = {
+            **project_mail_context(self.project),
+            "number": self.request.number,
+            "recipient_name": self.project.application.applicant_name,
+            "old_email": old,
+            "new_email": new,
+        }
+        for address, role in ((old, "old"), (new, "new")):
+            notification_enqueue(
+                kind=EMAIL_CHANGED_KIND,
+                to=address,
+                subject=self.request,
+                idempotency_key=f"{EMAIL_CHANGED_KIND}:{self.request.pk}:{role}",
+                language=self.language,
+                context={**context, "recipient_role": role},
+            )
+
+
+def _typed(row: Project | Application, attribute: str, value: Any) -> Any:
+    """JSON value → the model field's Python type (dates are stored as ISO strings in items)."""
+    field = row._meta.get_field(attribute)
+    return field.to_python(value)
+
+
+def _result_notify(*, request: ChangeRequest, project: Project, items: list[ChangeItem]) -> None:
+    context = {
+        **project_mail_context(project),
+        "number": request.number,
+        "applied": [f"{ITEMS[item.field].label}：{item.outcome}" for item in items if item.applied_at],
+        "not_applied": [
+            f"{ITEMS[item.field].label}：{item.outcome}" for item in items if not item.applied_at
+        ],
+    }
+    for address, name in recipients_on_file(request).items():
+        notification_enqueue(
+            kind=RESULT_KIND,
+            to=address,
+            subject=request,
+            idempotency_key=f"{RESULT_KIND}:{request.pk}:{address}",
+            language=request.language,
+            context={**context, "recipient_name": name},
+        )
+
+
+@transaction.atomic
+def change_request_reject(*, request: ChangeRequest, reason: str, actor: Actor) -> ChangeRequest:
+    """The desk ends a request without applying it (e.g. nobody on file could be reached)."""
+    if not reason.strip():
+        raise DomainError(_("不承認の理由を入力してください。"))
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    request_rejected(request=request, note=reason.strip(), actor=actor, now=clock.now(), impersonation=False)
+    return request
