@@ -16,9 +16,19 @@ KIND_LABELS = {
     "account_password_notice": _("パスワード通知メール"),
     "start_of_use": _("利用開始のお知らせ"),
     "account_password_reset": _("パスワード再設定メール"),
+    "project_access_ended": _("工事の利用者登録の削除のお知らせ"),
+    "account_email_changed_old": _("登録メールアドレス変更のお知らせ（変更前のアドレスあて）"),
+    "account_email_changed_new": _("登録メールアドレス変更のお知らせ（変更後のアドレスあて）"),
+    "account_email_change_refused": _("メールアドレス変更をお受けしなかったお知らせ"),
+    "project_closed": _("利用終了のお知らせ"),
     "invoice_reminder": _("利用料お支払いのお願い（支払期限前）"),
     "project_suspended": _("利用停止のお知らせ"),
     "project_reinstated": _("利用再開のお知らせ"),
+    "change_request_received": _("変更申込の受付確認"),
+    "change_request_rejected": _("変更申込の不承認のお知らせ"),
+    "change_request_result": _("変更申込の反映結果"),
+    "change_email_attempt": _("メールアドレス変更の申込があったことのお知らせ（旧アドレスあて）"),
+    "change_email_changed": _("登録メールアドレス変更のお知らせ"),
 }
 
 

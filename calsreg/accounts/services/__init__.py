@@ -3,6 +3,10 @@
 - ``registration``: a confirmed application becomes a project with accounts and credential mails.
 - ``start_of_use``: the project goes live (now or on a scheduled day) and everyone is told.
 - ``passwords``: the policy, the forced change at first login, "forgot password".
+- ``membership``: contractor users and supervisors added to or removed from a project.
+- ``contacts``: an account holder's contact details corrected; the e-mail change notices.
+- ``closing``: end of use — an early end, closing a project (now or by the daily job).
+- ``issuing``: how accounts are made and made usable (shared by the above).
 - ``notices``: the credential, start-of-use and reset mails and their send-time hooks.
 - ``api_tokens``: staff API tokens.
 """
@@ -13,6 +17,14 @@ from calsreg.accounts.services.api_tokens import (
     api_token_authenticate,
     api_token_issue,
     api_token_revoke,
+)
+from calsreg.accounts.services.closing import project_close, project_end_schedule, projects_close_due
+from calsreg.accounts.services.contacts import account_contact_correct, account_email_change_refused_notify
+from calsreg.accounts.services.membership import (
+    project_supervisor_add,
+    project_supervisor_remove,
+    project_user_add,
+    project_user_remove,
 )
 from calsreg.accounts.services.passwords import (
     account_actor,
@@ -28,6 +40,8 @@ from calsreg.accounts.services.start_of_use import project_start_use, projects_s
 __all__ = [
     "IssuedApiToken",
     "account_actor",
+    "account_contact_correct",
+    "account_email_change_refused_notify",
     "account_login_refusal",
     "account_password_change",
     "account_password_reset_check",
@@ -37,7 +51,14 @@ __all__ = [
     "api_token_issue",
     "api_token_revoke",
     "password_policy_errors",
+    "project_close",
+    "project_end_schedule",
     "project_register",
     "project_start_use",
+    "project_supervisor_add",
+    "project_supervisor_remove",
+    "project_user_add",
+    "project_user_remove",
+    "projects_close_due",
     "projects_start_due",
 ]

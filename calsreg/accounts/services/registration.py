@@ -2,34 +2,26 @@
 
 One atomic service. The application row is locked first, so a double click, a retried API call or
 two operators at once wait for each other and the later ones find the project already made.
-Account IDs are unique by the database's unique constraint on ``username``: an ID taken meanwhile
-(possibly by a registration racing on another machine) fails its INSERT inside a savepoint and is
-retried with a new suffix.
+Account IDs are made unique as ``services.issuing`` describes (a savepoint per INSERT, a new
+suffix on a clash).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from calsreg.accounts import credentials
-from calsreg.accounts.models import AccountState, Membership, Project, Role, User
+from calsreg.accounts.models import Membership, Project, User
+from calsreg.accounts.services.issuing import contractor_account_create, supervisor_account
 from calsreg.accounts.services.notices import credentials_enqueue
 from calsreg.applications.models import Application, ApplicationUser
 from calsreg.applications.states import Status
 from calsreg.core import clock
-from calsreg.core.errors import Conflict, InvalidTransition
-from calsreg.directory.models import Supervisor
+from calsreg.core.errors import InvalidTransition
 from calsreg.records.services import Actor, audit_record
-
-# Each attempt has ≥ 1 in 12,167 free suffixes unless a requested part is nearly exhausted.
-ID_ATTEMPTS = 20
 
 
 @transaction.atomic
@@ -64,7 +56,7 @@ def project_register(*, application: Application, actor: Actor, language: str = 
     reused: list[User] = []
     # In primary-key order, so two registrations sharing supervisors take their locks in one order.
     for supervisor in application.supervisors.order_by("pk"):
-        user, created = _supervisor_account(supervisor=supervisor, now=now)
+        user, created = supervisor_account(supervisor=supervisor, now=now)
         Membership.objects.create(project=project, user=user, role=supervisor.title)
         (issued if created else reused).append(user)
     application.transition_to(Status.REGISTERED)
@@ -91,79 +83,14 @@ def _project_create(*, application: Application, language: str) -> Project:
     )
 
 
-def _new_account_values(*, now: datetime) -> dict[str, Any]:
-    # Issued, not usable until the start-of-use notice; the password is made when its mail is sent.
-    return {
-        "state": AccountState.ISSUED,
-        "must_change_password": True,
-        "initial_password_expires_at": now + timedelta(days=settings.INITIAL_PASSWORD_DAYS),
-    }
-
-
 def _contractor_account_create(*, application_user: ApplicationUser, now: datetime) -> User:
-    values = {
-        **_new_account_values(now=now),
-        "role": Role.CONTRACTOR,
-        "display_name": application_user.name,
-        "kana": application_user.kana,
-        "email": application_user.email,
-        "phone": application_user.phone,
-    }
-    user, _created = _insert_with_fresh_id(requested=application_user.requested_id, values=values)
-    return user
-
-
-def _supervisor_account(*, supervisor: Supervisor, now: datetime) -> tuple[User, bool]:
-    """The supervisor's one account, reused across projects or created on first need."""
-    existing = User.objects.filter(supervisor=supervisor).first()
-    if existing is not None:
-        return existing, False
-    # Contacts come from the directory, never from the application (invariant 1).
-    values = {
-        **_new_account_values(now=now),
-        "role": Role.SUPERVISOR,
-        "supervisor": supervisor,
-        "display_name": supervisor.name,
-        "kana": supervisor.kana,
-        "email": supervisor.email,
-        "phone": supervisor.phone,
-    }
-    return _insert_with_fresh_id(
-        requested=credentials.requested_part_for_email(supervisor.email),
-        values=values,
-        # A registration racing on PostgreSQL may have created this person's account meanwhile.
-        taken_meanwhile=lambda: User.objects.filter(supervisor=supervisor).first(),
-    )
-
-
-def _insert_with_fresh_id(
-    *,
-    requested: str,
-    values: dict[str, Any],
-    taken_meanwhile: Callable[[], User | None] | None = None,
-) -> tuple[User, bool]:
-    """Insert an account under ``requested`` + a random suffix; (account, True) on success.
-
-    Each INSERT runs in a savepoint so a unique violation leaves the registration's transaction
-    usable. If ``taken_meanwhile`` finds the account another transaction created, that one is
-    returned as (account, False).
-    """
-    for _attempt in range(ID_ATTEMPTS):
-        username = credentials.account_id_compose(requested=requested, suffix=credentials.account_id_suffix())
-        user = User(username=username, **values)
-        user.set_unusable_password()
-        try:
-            with transaction.atomic():
-                user.save(force_insert=True)
-        except IntegrityError:
-            found = taken_meanwhile() if taken_meanwhile is not None else None
-            if found is not None:
-                return found, False
-            continue
-        return user, True
-    raise Conflict(
-        _("ID「%(requested)s」に付ける空き番号が見つかりませんでした。別のIDで申し込んでください。")
-        % {"requested": requested}
+    return contractor_account_create(
+        requested_id=application_user.requested_id,
+        name=application_user.name,
+        kana=application_user.kana,
+        email=application_user.email,
+        phone=application_user.phone,
+        now=now,
     )
 
 

@@ -8,21 +8,20 @@ starts the scheduled ones. Starting twice does nothing the second time.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import (
-    AccountState,
     Membership,
     Project,
     ProjectStatus,
     Role,
     User,
 )
+from calsreg.accounts.services.issuing import account_activate
 from calsreg.accounts.services.notices import start_of_use_enqueue
 from calsreg.applications.models import Application
 from calsreg.applications.states import Status
@@ -135,27 +134,17 @@ def _start(*, project: Project, actor: Actor, now: datetime) -> Project:
 def _accounts_activate(*, project: Project, now: datetime) -> list[str]:
     """Issued accounts of the project become active; so does a closed orderer account reused here."""
     members = Membership.objects.filter(project=project, active=True).values("user_id")
-    activated = []
-    for user in User.objects.select_for_update().filter(pk__in=members).order_by("pk"):
-        reopened = user.state == AccountState.CLOSED and user.role == Role.SUPERVISOR
-        if user.state != AccountState.ISSUED and not reopened:
-            continue
-        user.account_transition_to(AccountState.ACTIVE)
-        user.activated_at = now
-        update = ["state", "activated_at"]
-        if user.must_change_password:
-            # The initial password's days count from when it can first be used, not from the mail:
-            # a project scheduled weeks ahead must not start with expired passwords.
-            user.initial_password_expires_at = now + timedelta(days=settings.INITIAL_PASSWORD_DAYS)
-            update.append("initial_password_expires_at")
-        user.save(update_fields=update)
-        activated.append(user.username)
-    return activated
+    return [
+        user.username
+        for user in User.objects.select_for_update().filter(pk__in=members).order_by("pk")
+        if account_activate(user=user, now=now)
+    ]
 
 
 def _recipients(*, project: Project, application: Application) -> dict[str, str]:
-    """Everyone on the application, one entry per address (first name seen wins): the contractor's
-    users, the applicant, and the supervisors at their directory addresses (never the form's)."""
+    """Everyone on the project, one entry per address (first name seen wins): the contractor's users,
+    the applicant, and the project's current supervisors at their directory addresses (never the
+    form's; a change request may have replaced the ones on the application)."""
     people: list[tuple[str, str]] = [
         (user.email, user.display_name)
         for user in User.objects.filter(
@@ -163,7 +152,10 @@ def _recipients(*, project: Project, application: Application) -> dict[str, str]
         ).order_by("memberships__pk")
     ]
     people.append((application.applicant_email, application.applicant_name))
-    people.extend((s.email, s.name) for s in application.supervisors.order_by("pk"))
+    supervisors = User.objects.filter(
+        memberships__project=project, memberships__active=True, role=Role.SUPERVISOR, supervisor__isnull=False
+    ).select_related("supervisor")
+    people.extend((u.supervisor.email, u.supervisor.name) for u in supervisors.order_by("supervisor__pk"))
     recipients: dict[str, str] = {}
     seen: set[str] = set()
     for address, name in people:
