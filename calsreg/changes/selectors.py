@@ -14,6 +14,9 @@ from calsreg.billing.services import FeeImpact, fee_impact
 from calsreg.changes.catalog import APPLICANT, FEE_FIELDS, ITEMS
 from calsreg.changes.models import ChangeItem, ChangeRequest, ChangeStatus
 from calsreg.changes.registration import registered_value
+from calsreg.core.errors import NotFound
+from calsreg.directory.models import Supervisor
+from calsreg.records.models import AuditEvent
 
 
 def change_requests_for_desk(
@@ -153,3 +156,89 @@ def person_choices(project: Project) -> list[tuple[str, str]]:
     return [(APPLICANT, _("申込担当者"))] + [
         (m.user.username, f"{m.user.username} {m.user.display_name}") for m in users
     ]
+
+
+def change_request_timeline(request: ChangeRequest) -> QuerySet[AuditEvent]:
+    """The request's own audit events and the registration fields it changed (with before/after)."""
+    return AuditEvent.objects.filter(
+        Q(subject_type=ChangeRequest._meta.model_name, subject_id=request.pk)
+        | Q(action="registration.field_changed", data__change_request=request.number)
+    ).order_by("at", "id")
+
+
+# --- Filing (my page, portal, change workbook, API) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserOnFile:
+    """A contractor user of the project as registered, with their role in it."""
+
+    username: str
+    role: str
+    role_label: str
+    name: str
+    kana: str
+    email: str
+    phone: str
+
+
+def project_users_on_file(project: Project) -> list[UserOnFile]:
+    """The project's active contractor users (the targets of user items), by account ID."""
+    memberships = (
+        Membership.objects.filter(project=project, active=True, user__role=Role.CONTRACTOR)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [
+        UserOnFile(
+            username=m.user.username,
+            role=m.role,
+            role_label=str(m.get_role_display()),
+            name=m.user.display_name,
+            kana=m.user.kana,
+            email=m.user.email,
+            phone=m.user.phone,
+        )
+        for m in memberships
+    ]
+
+
+def project_supervisors_on_file(project: Project) -> list[Supervisor]:
+    """The directory supervisors on the project (the targets of ``supervisor.remove``)."""
+    ids = Membership.objects.filter(
+        project=project, active=True, user__role=Role.SUPERVISOR, user__supervisor__isnull=False
+    ).values("user__supervisor_id")
+    return list(Supervisor.objects.filter(pk__in=ids).order_by("code"))
+
+
+def supervisors_to_add(project: Project) -> list[Supervisor]:
+    """The office's active directory supervisors not yet on the project (``supervisor.add``)."""
+    on_project = Membership.objects.filter(
+        project=project, active=True, user__supervisor__isnull=False
+    ).values("user__supervisor_id")
+    return list(
+        Supervisor.objects.filter(office_id=project.office_id, active=True)
+        .exclude(pk__in=on_project)
+        .order_by("code")
+    )
+
+
+def change_request_by_number(*, number: str) -> ChangeRequest:
+    """One request with its project and items; raises NotFound."""
+    found = (
+        ChangeRequest.objects.select_related("project")
+        .prefetch_related("items")
+        .filter(number=number.strip().upper())
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("その変更受付番号の変更申込はありません。"))
+    return found
+
+
+def project_for_change(*, project_id: int) -> Project:
+    """A project by id for filing on its behalf (the API); raises NotFound."""
+    project = Project.objects.select_related("application", "office").filter(pk=project_id).first()
+    if project is None:
+        raise NotFound(_("その工事はありません。"))
+    return project

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts.services import account_email_change_refused_notify
+from calsreg.accounts.services.contacts import email_masked
 from calsreg.changes.catalog import EMAIL_FIELDS
 from calsreg.changes.models import CallBack, ChangeItem, ChangeRequest, ChangeStatus, ItemDecision
 from calsreg.changes.registration import contact_on_file, project_accounts
@@ -163,6 +164,9 @@ def _decide_items(
 
 
 def _reject_denied(*, request: ChangeRequest, items: list[ChangeItem], actor: Actor, now: datetime) -> None:
+    for item in items:
+        item.decision, item.decided_at = ItemDecision.DECLINED, now
+    ChangeItem.objects.bulk_update(items, ["decision", "decided_at"])
     request_rejected(
         request=request,
         note=_("登録済みの電話番号への確認で、本人が申込を否認しました（なりすましの疑い）。"),
@@ -191,7 +195,7 @@ def _reject_denied(*, request: ChangeRequest, items: list[ChangeItem], actor: Ac
                     **project_mail_context(request.project),
                     "number": request.number,
                     "recipient_name": application.applicant_name,
-                    "requested_email": mask_email(str(item.after)),
+                    "requested_email": email_masked(str(item.after)),
                 },
             )
 
@@ -231,12 +235,6 @@ def rejection_notify(request: ChangeRequest) -> None:
             language=request.language,
             context={**context, "recipient_name": name},
         )
-
-
-def mask_email(address: str) -> str:
-    """``ta****@example.jp``: enough to recognise an address, not enough to write to it."""
-    local, _sep, domain = address.partition("@")
-    return f"{local[:2]}{'*' * max(len(local) - 2, 2)}@{domain}"
 
 
 def _call_evidence(

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.sessions.models import Session
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import AccountState, Membership, ProjectStatus, User
+from calsreg.accounts.services.closing import sessions_end
 from calsreg.changes.catalog import APPLICANT
 from calsreg.changes.models import ChangeRequest
 from calsreg.changes.registration import project_accounts
@@ -138,9 +138,7 @@ def personal_data_erase(*, user: User, actor: Actor) -> None:
     if user.state != AccountState.CLOSED:
         user.account_transition_to(AccountState.CLOSED)
     user.save()
-    for session in Session.objects.filter(expire_date__gt=clock.now()):
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
+    sessions_end(user_ids=[user.pk])
     audit_record(
         actor=actor,
         action="personal_data.erased",

@@ -6,6 +6,7 @@ from django.db import transaction
 from calsreg.accounts.models import User
 from calsreg.billing.demo import load_demo_billing
 from calsreg.demo.applications import load_demo_applications
+from calsreg.demo.changes import load_demo_changes
 from calsreg.demo.flow import DEMO_ACCOUNT_PASSWORD, load_demo_flow
 from calsreg.demo.staff import DEMO_STAFF, load_demo_staff
 from calsreg.directory.demo import load_demo_directory
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             made = load_demo_applications()
             helpdesk = User.objects.get(username=DEMO_STAFF[0][0])
             account_id = load_demo_flow(desk=Actor.staff(helpdesk))
+            load_demo_changes(desk=Actor.staff(helpdesk))
         self.stdout.write(self.style.SUCCESS(f"demo data ready ({made} new applications)"))
         self.stdout.write("")
         self.stdout.write("Demo logins (help desk: http://127.0.0.1:8000/desk/):")
