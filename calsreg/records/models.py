@@ -39,6 +39,9 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.CharField(_("備考"), max_length=255, blank=True)
+    # Set when the retention period passed and the file (it held personal data) was deleted; the row
+    # and its checksum stay as the record that the original existed (calsreg.lifecycle).
+    purged_at = models.DateTimeField(_("ファイル消去日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("証跡ファイル")

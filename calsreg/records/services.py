@@ -87,9 +87,19 @@ class VerificationResult:
     ok: bool
     reason: str = ""
 
+    @property
+    def purged(self) -> bool:
+        return self.reason == "purged"
+
 
 def evidence_verify(*, evidence: Evidence) -> VerificationResult:
-    """Re-read the stored bytes and compare with the checksum recorded at receipt."""
+    """Re-read the stored bytes and compare with the checksum recorded at receipt.
+
+    A file deleted at the end of its retention period (``purged_at`` set) is not a failure: the
+    result is ok with reason "purged".
+    """
+    if evidence.purged_at is not None:
+        return VerificationResult(evidence=evidence, ok=True, reason="purged")
     try:
         with evidence.file.open("rb") as handle:
             digest = hashlib.sha256()
@@ -100,6 +110,24 @@ def evidence_verify(*, evidence: Evidence) -> VerificationResult:
     if digest.hexdigest() != evidence.sha256:
         return VerificationResult(evidence=evidence, ok=False, reason="checksum_mismatch")
     return VerificationResult(evidence=evidence, ok=True)
+
+
+def evidence_purge(*, evidence: Evidence, at: datetime) -> bool:
+    """Delete the stored file of an original whose retention period is over; False if done already.
+
+    The row stays, with its checksum and size, as the record that the original existed; its file
+    name is cleared and ``purged_at`` set. Call inside the caller's transaction: the file is deleted
+    at once, so if that transaction rolls back the row is unmarked and the next run deletes again
+    (deleting a file that is gone is harmless).
+    """
+    if evidence.purged_at is not None:
+        return False
+    if evidence.file.name:
+        evidence.file.storage.delete(evidence.file.name)
+    evidence.file.name = ""
+    evidence.purged_at = at
+    evidence.save(update_fields=["file", "purged_at"])
+    return True
 
 
 def audit_record(

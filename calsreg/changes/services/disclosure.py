@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import AccountState, Membership, ProjectStatus, User
+from calsreg.accounts.services.anonymise import account_anonymise
 from calsreg.accounts.services.closing import sessions_end
 from calsreg.changes.catalog import APPLICANT
 from calsreg.changes.models import ChangeRequest
@@ -24,8 +25,6 @@ from calsreg.core.errors import DomainError
 from calsreg.notifications.models import Delivery
 from calsreg.records.models import AuditEvent, Evidence, EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
-
-ERASED = "（削除済み）"
 
 
 def personal_data_of(*, request: ChangeRequest, target: str) -> dict[str, Any]:
@@ -131,18 +130,14 @@ def personal_data_erase(*, user: User, actor: Actor) -> None:
         raise DomainError(
             _("他の工事で利用中のため、個人データを削除できません。先にその工事の利用を終了してください。")
         )
-    user.display_name = ERASED
-    user.first_name = user.last_name = user.kana = user.phone = ""
-    user.email = ""
-    user.set_unusable_password()
     if user.state != AccountState.CLOSED:
         user.account_transition_to(AccountState.CLOSED)
-    user.save()
+    new_id = account_anonymise(user=user)
     sessions_end(user_ids=[user.pk])
     audit_record(
         actor=actor,
         action="personal_data.erased",
         subject=user,
-        summary=gettext_noop("削除の求めにより、利用者 %(id)s の個人データを削除しました。"),
-        summary_params={"id": user.username},
+        summary=gettext_noop("削除の求めにより、利用者の個人データを削除しました（匿名化後のID %(id)s）。"),
+        summary_params={"id": new_id},
     )

@@ -1,0 +1,67 @@
+"""Anonymising an account holder: used by a deletion request (changes) and by the retention purge
+(lifecycle). The row stays — memberships, audit references and invoices point to it — with an ID of
+the seed's shape that no longer carries the chosen name, an unusable password, and no name or contact.
+"""
+
+from __future__ import annotations
+
+import re
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.db import IntegrityError, transaction
+
+from calsreg.accounts import credentials
+from calsreg.accounts.models import PasswordHistory, User
+
+ERASED = "（消去済み）"  # stored data, not translated: the same marker wherever a value was erased
+ANONYMOUS_ID_PREFIX = "del"  # 削除: an anonymised account's ID is "del" + its number in base 36
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_ID_ATTEMPTS = 20
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = _BASE36[rest] + digits
+        if number == 0:
+            return digits
+
+
+def anonymous_requested_part(pk: int) -> str:
+    """``del`` + the row's number in base 36: 3–10 characters of [a-z0-9] below 36**7 rows."""
+    return f"{ANONYMOUS_ID_PREFIX}{_base36(pk)}"
+
+
+def account_anonymise(*, user: User) -> str:
+    """Anonymise ``user`` (the caller holds its row lock); return the new ID.
+
+    The random suffix is kept unless the new ID is taken (then a new one is drawn). Login records
+    name the account by its ID: the lockout counters go, the logs take the new ID.
+    """
+    old = user.username
+    suffix = old.rpartition(".")[2]
+    if not re.fullmatch(r"[a-z]{3}", suffix):
+        suffix = credentials.account_id_suffix()
+    user.display_name = ERASED
+    user.first_name = user.last_name = user.kana = user.email = user.phone = ""
+    user.is_active = False
+    user.set_unusable_password()
+    for _attempt in range(_ID_ATTEMPTS):
+        user.username = credentials.account_id_compose(
+            requested=anonymous_requested_part(user.pk), suffix=suffix
+        )
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            suffix = credentials.account_id_suffix()
+            continue
+        break
+    else:  # pragma: no cover — 20 clashes in a row on an ID nobody chooses
+        raise RuntimeError(f"no free anonymous ID for account {user.pk}")
+    PasswordHistory.objects.filter(user=user).delete()
+    AccessAttempt.objects.filter(username=old).delete()
+    AccessLog.objects.filter(username=old).update(username=user.username)
+    AccessFailureLog.objects.filter(username=old).update(username=user.username)
+    return user.username
