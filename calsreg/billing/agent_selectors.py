@@ -11,8 +11,8 @@ from datetime import date
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.billing.models import Invoice, InvoiceDeferral, InvoiceKind
-from calsreg.billing.models.invoices import OPEN_STATUSES, InvoiceQuerySet
+from calsreg.billing.models import Invoice, InvoiceDeferral
+from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS, InvoiceQuerySet
 from calsreg.billing.payments_selectors import allocations_of_invoice
 from calsreg.core.errors import NotFound
 
@@ -42,7 +42,9 @@ def invoices_for_agent(*, filters: InvoiceFilters, today: date) -> InvoiceQueryS
 def invoice_for_agent(*, invoice_id: int) -> Invoice:
     """One invoice with everything its detail page shows; Invoice.DoesNotExist when there is none."""
     return (
-        Invoice.objects.select_related("project__office", "project__application", "credited_invoice")
+        Invoice.objects.select_related(
+            "project__office", "project__application", "credited_invoice", "adjusted_invoice"
+        )
         .prefetch_related(
             "lines",
             "documents",
@@ -81,7 +83,7 @@ def receivables_aging(*, today: date) -> tuple[list[AgingBucket], AgingBucket]:
     Returns the buckets in order and their total."""
     buckets = [AgingBucket(key=key, label=label) for key, label, _low, _high in AGING_BUCKETS]
     rows = (
-        Invoice.objects.filter(kind=InvoiceKind.INVOICE, status__in=OPEN_STATUSES)
+        Invoice.objects.filter(kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES)
         .with_amount_paid()
         .values_list("due_on", "total", "paid_amount")  # type: ignore[misc]  # annotated by with_amount_paid()
     )

@@ -7,6 +7,7 @@ comes back. Each line's ``explanation`` names the rule and every input, so the d
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -141,4 +142,73 @@ def _initial_plus_monthly(plan: FeePlan, inputs: FeeInputs, base: dict[str, Any]
                 },
             )
         )
+    return lines
+
+
+# --- a change of the construction period after the fee was billed (services/adjustments.py) ---------
+
+MONTHLY_PART = "monthly"
+
+
+def fee_part(explanation: Mapping[str, Any]) -> str:
+    """Which part of a fee a line charges — ``initial``, ``monthly`` or ``tiered`` — read from its
+    explanation, so what was billed can be compared with a new calculation part by part."""
+    part = explanation.get("part")
+    if part:
+        return str(part)
+    rule = str(explanation.get("rule", ""))
+    return MONTHLY_PART if rule == FeePlanKind.FLAT_MONTHLY else rule
+
+
+def amounts_by_part(lines: Iterable[tuple[Mapping[str, Any], int]]) -> dict[str, int]:
+    """Σ amount per fee part of ``(explanation, amount)`` pairs (negative amounts give back)."""
+    amounts: dict[str, int] = {}
+    for explanation, amount in lines:
+        part = fee_part(explanation)
+        amounts[part] = amounts.get(part, 0) + amount
+    return amounts
+
+
+def fee_change_lines(
+    *,
+    new_lines: Sequence[FeeLine],
+    billed: Mapping[str, int],
+    monthly_fee: int,
+    explanation: Mapping[str, Any],
+) -> list[FeeLine]:
+    """The lines that take ``billed`` (yen per part) to ``new_lines``: per part, the difference — in
+    whole months at ``monthly_fee`` where it divides (the usual case: the plan is the one billed),
+    else one 式 line. Lines for less carry a negative unit price (a fee credit's lines)."""
+    new = amounts_by_part((line.explanation, line.amount) for line in new_lines)
+    parts = list(new) + [part for part in billed if part not in new]
+    lines = []
+    for part in parts:
+        delta = new.get(part, 0) - billed.get(part, 0)
+        if not delta:
+            continue
+        unit_price = monthly_fee
+        detail = {**explanation, "rule": "fee_change", "part": part, "billed": billed.get(part, 0)}
+        if part == MONTHLY_PART and unit_price > 0 and delta % unit_price == 0:
+            more = delta > 0
+            lines.append(
+                FeeLine(
+                    description=_("CALSシステム利用料 工期変更による追加（月額）")
+                    if more
+                    else _("CALSシステム利用料 工期変更による減額（月額）"),
+                    quantity=abs(delta) // unit_price,
+                    unit=_("か月"),
+                    unit_price=unit_price if more else -unit_price,
+                    explanation={**detail, "monthly_fee": unit_price, "months": abs(delta) // unit_price},
+                )
+            )
+        else:
+            lines.append(
+                FeeLine(
+                    description=_("CALSシステム利用料 工期変更による調整"),
+                    quantity=1,
+                    unit=_("式"),
+                    unit_price=delta,
+                    explanation=detail,
+                )
+            )
     return lines

@@ -1,7 +1,8 @@
 """Invoice numbers (請求書番号) and customer codes (お客様番号).
 
 Invoice numbers are sequential per year without gaps (domain.md: "Invoice numbers are sequential
-without gaps"): 2026-000001, 2026-000002, … and credit notes their own series CN2026-000001.
+without gaps"): 2026-000001, 2026-000002, … (additional invoices included) and credit notes — voids' and fee
+credits' — their own series CN2026-000001.
 The counter row is incremented with ``UPDATE … SET last = last + 1``, which takes the row lock and
 holds it until the surrounding transaction ends. The caller assigns the number in the same
 transaction that issues the invoice, so:
@@ -15,7 +16,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from calsreg.billing.models.invoices import InvoiceCounter, InvoiceKind
+from calsreg.billing.models.invoices import CREDIT_KINDS, InvoiceCounter
 
 CUSTOMER_CODE_PREFIX = "C"
 CUSTOMER_CODE_DIGITS = 8
@@ -25,7 +26,8 @@ def invoice_number_next(*, kind: str, year: int) -> str:
     """The next number of ``kind``'s series for ``year``; call inside the issuing transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice numbers must be taken inside the issuing transaction")
-    prefix = "CN" if kind == InvoiceKind.CREDIT_NOTE else ""
+    # Fee credits are credit notes (CN…); additional invoices are invoices (the invoice series).
+    prefix = "CN" if kind in CREDIT_KINDS else ""
     series = f"{prefix}{year}"
     for _attempt in range(3):
         if InvoiceCounter.objects.filter(series=series).update(last=F("last") + 1):

@@ -37,8 +37,8 @@ from django.utils.translation import gettext_noop
 
 from calsreg.billing.models import (
     OPEN_STATUSES,
+    PAYABLE_KINDS,
     Invoice,
-    InvoiceKind,
     InvoiceStatus,
     MatchRule,
     Payment,
@@ -340,7 +340,7 @@ def payment_allocate(*, payment: Payment, invoice: Invoice, amount: int, actor: 
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if payment.status == PaymentStatus.IGNORED or payment.is_cancellation:
         raise DomainError(_("この入金（対象外または取消通知）は充当できません。"))
-    if invoice.kind != InvoiceKind.INVOICE or invoice.status not in OPEN_STATUSES:
+    if invoice.kind not in PAYABLE_KINDS or invoice.status not in OPEN_STATUSES:
         raise Conflict(
             _("請求書 %(number)s は「%(status)s」のため充当できません。")
             % {"number": invoice.number or "-", "status": invoice.get_status_display()}
@@ -550,7 +550,7 @@ class _OpenBook:
 
     def __init__(self) -> None:
         invoices = (
-            Invoice.objects.filter(kind=InvoiceKind.INVOICE, status__in=OPEN_STATUSES)
+            Invoice.objects.filter(kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES)
             .select_related("project__application")
             .with_amount_paid()
         )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from calsreg.accounts.models import Role, User
 from calsreg.billing.errors import BillingNotConfigured
-from calsreg.billing.models import FeePlan, Invoice, InvoiceDocument, InvoiceKind, InvoiceStatus, Issuer
+from calsreg.billing.models import PAYABLE_KINDS, FeePlan, Invoice, InvoiceDocument, InvoiceStatus, Issuer
 from calsreg.billing.models.invoices import InvoiceQuerySet
 from calsreg.core.errors import NotFound
 from calsreg.directory.models import OrdererOrganisation
@@ -50,15 +50,16 @@ def invoices_overdue(*, today: date) -> InvoiceQuerySet:
 
 
 def invoices_due_for_run(*, run_month: date) -> InvoiceQuerySet:
-    """Drafts whose run month has come (a draft missed by an earlier run is picked up by the next)."""
-    return Invoice.objects.filter(
-        kind=InvoiceKind.INVOICE, status="draft", run_month__lte=run_month
-    ).order_by("run_month", "id")
+    """Drafts — invoices and additional invoices — whose run month has come (a draft missed by an
+    earlier run is picked up by the next)."""
+    return Invoice.objects.filter(kind__in=PAYABLE_KINDS, status="draft", run_month__lte=run_month).order_by(
+        "run_month", "id"
+    )
 
 
 def invoice_for_print(*, invoice_id: int) -> Invoice:
     return (
-        Invoice.objects.select_related("project__office", "credited_invoice")
+        Invoice.objects.select_related("project__office", "credited_invoice", "adjusted_invoice")
         .prefetch_related("lines")
         .get(pk=invoice_id)
     )

@@ -66,7 +66,7 @@ class OfficeRefOut(Schema):
 
 class InvoiceOut(Schema):
     number: str | None = Field(description="請求書番号（下書きは null）")
-    kind: str = Field(description="種類（invoice / credit_note）")
+    kind: str = Field(description="種類（invoice / additional / credit_note / fee_credit）")
     status: str = Field(description="状態（コード）")
     status_label: str = Field(validation_alias="get_status_display", description="状態")
     billing_addressee: str = Field(description="宛名")

@@ -3,9 +3,11 @@
 from calsreg.billing.models.config import AccountType, FeePlan, FeePlanKind, Issuer, TaxRate
 from calsreg.billing.models.dunning import InvoiceDeferral
 from calsreg.billing.models.invoices import (
+    CREDIT_KINDS,
     IN_PROGRESS_RUN_STATUSES,
     INVOICE_TRANSITIONS,
     OPEN_STATUSES,
+    PAYABLE_KINDS,
     BillingRun,
     BillingRunStatus,
     DocumentKind,
@@ -20,9 +22,11 @@ from calsreg.billing.models.invoices import (
 from calsreg.billing.models.payments import *  # noqa: F403  (the payments side's models)
 
 __all__ = [
+    "CREDIT_KINDS",
     "INVOICE_TRANSITIONS",
     "IN_PROGRESS_RUN_STATUSES",
     "OPEN_STATUSES",
+    "PAYABLE_KINDS",
     "AccountType",
     "BillingRun",
     "BillingRunStatus",

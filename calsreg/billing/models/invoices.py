@@ -4,16 +4,20 @@ An invoice is a draft from the start-of-use notice until a billing run issues it
 the billing agent then posts it (posted → arrival → due date). ``paid`` is set by the payments side
 once allocations cover the total; ``overdue`` is never stored: it is due_on < today while unpaid.
 A void invoice is cancelled by a credit note — an ``Invoice`` of kind ``credit_note`` with negative
-amounts that points at it — so what was issued is never altered.
+amounts that points at it — so what was issued is never altered. A change of the construction period
+after issue is settled by an adjustment that points at the invoice it adjusts: an ``additional``
+invoice for more (issued by the next billing run, owed and dunned like the invoice) or a
+``fee_credit`` for less (a 適格返還請求書 issued at once); see services/adjustments/.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum, Value
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +28,14 @@ from calsreg.core.transitions import ensure_transition
 class InvoiceKind(models.TextChoices):
     INVOICE = "invoice", _("請求書")
     CREDIT_NOTE = "credit_note", _("適格返還請求書（取消）")
+    ADDITIONAL = "additional", _("追加請求書")
+    FEE_CREDIT = "fee_credit", _("適格返還請求書（減額）")
+
+
+# Kinds the contractor owes: invoice-number series, a due date, payments, reminders, suspension.
+PAYABLE_KINDS = (InvoiceKind.INVOICE, InvoiceKind.ADDITIONAL)
+# Kinds that give money back: the CN number series, no due date, never dunned.
+CREDIT_KINDS = (InvoiceKind.CREDIT_NOTE, InvoiceKind.FEE_CREDIT)
 
 
 class InvoiceStatus(models.TextChoices):
@@ -52,30 +64,53 @@ class Honorific(models.TextChoices):
     SAMA = "様", _("様（個人宛）")
 
 
-def _allocation_query_name() -> str | None:
-    """The reverse query name of the payments side's ``PaymentAllocation.invoice`` (None before it exists).
-
-    Found by the related model's name so this module does not import the payments module.
-    """
+def _allocation_relation() -> tuple[type[models.Model], str] | None:
+    """The payments side's ``PaymentAllocation`` model and the name of its invoice field (None before
+    it exists). Found by the model's name so this module does not import the payments module."""
     for relation in Invoice._meta.related_objects:
         related = relation.related_model
         if not isinstance(related, str) and related._meta.model_name == "paymentallocation":
-            return relation.name
+            return related, relation.field.name
     return None
+
+
+def _sum_per_invoice(queryset: models.QuerySet[Any], *, link: str, column: str, negate: bool = False) -> Any:
+    """``Σ column`` of ``queryset``'s rows whose ``link`` is the outer invoice, 0 when none (a subquery,
+    so two sums never multiply each other's rows through a join)."""
+    total = (
+        queryset.filter(**{link: OuterRef("pk")})
+        .order_by()
+        .values(link)
+        .annotate(sum=-Sum(column) if negate else Sum(column))
+        .values("sum")
+    )
+    return Coalesce(Subquery(total), Value(0), output_field=models.BigIntegerField())
 
 
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def with_amount_paid(self) -> InvoiceQuerySet:
-        """Annotate ``paid_amount`` (yen) = the sum of payment allocations, so it is never stored twice."""
-        name = _allocation_query_name()
-        if name is None:
-            return self.annotate(paid_amount=Value(0, output_field=models.BigIntegerField()))
-        return self.annotate(
-            paid_amount=Coalesce(Sum(f"{name}__amount"), Value(0), output_field=models.BigIntegerField())
+        """Annotate what has settled each invoice (yen), so it is never stored twice:
+
+        * ``credited_amount`` — the fee credits (減額の返還請求書) issued against it: a shortened
+          construction period lowers what is owed on an invoice already issued;
+        * ``paid_amount`` — the payment allocations plus ``credited_amount``: the contractor who pays
+          the reduced amount has settled the invoice (the credit is offset, 相殺).
+        """
+        credited = _sum_per_invoice(
+            Invoice.objects.filter(kind=InvoiceKind.FEE_CREDIT).exclude(status=InvoiceStatus.VOID),
+            link="adjusted_invoice",
+            column="total",
+            negate=True,
         )
+        allocation = _allocation_relation()
+        if allocation is None:
+            return self.annotate(credited_amount=credited, paid_amount=credited)
+        model, link = allocation
+        allocated = _sum_per_invoice(model._default_manager.all(), link=link, column="amount")
+        return self.annotate(credited_amount=credited, paid_amount=allocated + credited)
 
     def overdue(self, *, today: date) -> InvoiceQuerySet:
-        return self.filter(kind=InvoiceKind.INVOICE, status__in=OPEN_STATUSES, due_on__lt=today)
+        return self.filter(kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES, due_on__lt=today)
 
     def issued(self) -> InvoiceQuerySet:
         return self.exclude(status__in=[InvoiceStatus.DRAFT])
@@ -100,6 +135,15 @@ class Invoice(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="credit_note",
         verbose_name=_("取り消した請求書"),
+    )
+    # An additional invoice or a fee credit: the project's invoice whose fee it adjusts.
+    adjusted_invoice = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        verbose_name=_("調整対象の請求書"),
     )
     fee_plan = models.ForeignKey(
         "billing.FeePlan",
@@ -187,9 +231,28 @@ class Invoice(TimeStampedModel):
                 condition=Q(total=models.F("subtotal") + models.F("tax")), name="invoice_total_adds_up"
             ),
             models.CheckConstraint(
-                condition=Q(kind="invoice", credited_invoice__isnull=True)
-                | Q(kind="credit_note", credited_invoice__isnull=False),
-                name="invoice_credit_note_references_invoice",
+                condition=Q(kind="invoice", credited_invoice__isnull=True, adjusted_invoice__isnull=True)
+                | Q(kind="credit_note", credited_invoice__isnull=False, adjusted_invoice__isnull=True)
+                | Q(
+                    kind__in=["additional", "fee_credit"],
+                    credited_invoice__isnull=True,
+                    adjusted_invoice__isnull=False,
+                ),
+                name="invoice_kind_references_its_invoice",
+            ),
+            # An additional invoice charges more, a fee credit gives back.
+            models.CheckConstraint(
+                condition=~Q(kind="additional") | Q(total__gt=0), name="invoice_additional_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="fee_credit") | Q(total__lt=0), name="invoice_fee_credit_negative"
+            ),
+            # At most one additional invoice waiting for a billing run per invoice: a further change
+            # of the period revises it instead of adding another.
+            models.UniqueConstraint(
+                fields=["adjusted_invoice"],
+                condition=Q(kind="additional", status="draft"),
+                name="invoice_one_additional_draft",
             ),
         ]
 
@@ -208,7 +271,8 @@ class Invoice(TimeStampedModel):
 
     @property
     def amount_paid(self) -> int:
-        """Yen allocated from payments: the ``with_amount_paid()`` annotation, else one query."""
+        """Yen settled — payment allocations plus fee credits against it (``with_amount_paid()``): the
+        annotation, else one query."""
         annotated = getattr(self, "paid_amount", None)
         if annotated is not None:
             return int(annotated)
@@ -219,9 +283,24 @@ class Invoice(TimeStampedModel):
     def balance(self) -> int:
         return self.total - self.amount_paid
 
+    @property
+    def is_payable(self) -> bool:
+        """An invoice or an additional invoice: owed, paid and dunned (credit notes are not)."""
+        return self.kind in PAYABLE_KINDS
+
+    @property
+    def amount_credited(self) -> int:
+        """Yen of fee credits against this invoice (part of ``amount_paid``): the annotation, else one
+        query."""
+        annotated = getattr(self, "credited_amount", None)
+        if annotated is not None:
+            return int(annotated)
+        row = type(self).objects.filter(pk=self.pk).with_amount_paid().first()
+        return int(getattr(row, "credited_amount", 0) or 0)
+
     def is_overdue(self, *, today: date) -> bool:
         return (
-            self.kind == InvoiceKind.INVOICE
+            self.kind in PAYABLE_KINDS
             and self.status in OPEN_STATUSES
             and self.due_on is not None
             and self.due_on < today

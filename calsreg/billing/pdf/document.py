@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from calsreg.billing.models.invoices import Invoice, InvoiceKind
+from calsreg.billing.models.invoices import CREDIT_KINDS, Invoice, InvoiceKind
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,25 @@ class InvoicePrint:
     due_on: date | None = None
     credited_number: str = ""
     credited_issue_date: date | None = None
+    # An additional invoice or a fee credit: the invoice whose fee it adjusts.
+    adjusted_number: str = ""
+    adjusted_issue_date: date | None = None
     reissue: bool = False
     reissued_on: date | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_credit_note(self) -> bool:
-        return self.kind == InvoiceKind.CREDIT_NOTE
+        """A credit note of a void, or a fee credit: negative figures, nothing to pay."""
+        return self.kind in CREDIT_KINDS
+
+    @property
+    def is_fee_credit(self) -> bool:
+        return self.kind == InvoiceKind.FEE_CREDIT
+
+    @property
+    def is_additional(self) -> bool:
+        return self.kind == InvoiceKind.ADDITIONAL
 
 
 def invoice_print_from(
@@ -73,6 +85,7 @@ def invoice_print_from(
         raise ValueError("only an issued invoice can be printed")
     project = invoice.project
     credited = invoice.credited_invoice
+    adjusted = invoice.adjusted_invoice
     return InvoicePrint(
         kind=invoice.kind,
         number=invoice.number,
@@ -110,6 +123,8 @@ def invoice_print_from(
         due_on=invoice.printed_due_on,
         credited_number=(credited.number or "") if credited else "",
         credited_issue_date=credited.issue_date if credited else None,
+        adjusted_number=(adjusted.number or "") if adjusted else "",
+        adjusted_issue_date=adjusted.issue_date if adjusted else None,
         reissue=reissue,
         reissued_on=reissued_on,
     )

@@ -58,8 +58,12 @@ def draw_invoice(canvas: Any, doc: InvoicePrint, *, font: str) -> None:
 
 
 def _title(doc: InvoicePrint) -> str:
+    if doc.is_fee_credit:
+        return _("適格返還請求書（工期変更による減額）")
     if doc.is_credit_note:
         return _("適格返還請求書（請求取消）")
+    if doc.is_additional:
+        return _("請求書（工期変更による追加請求）")
     return _("請　求　書")
 
 
@@ -164,8 +168,20 @@ def _place(canvas: Any, table: Table, *, x: float, top: float) -> float:
     return top - height
 
 
+def _adjusted_reference(doc: InvoicePrint) -> str:
+    if doc.adjusted_issue_date is None:
+        return doc.adjusted_number
+    # Western date only: with the era too it overflows the box.
+    return f"{doc.adjusted_number}（{_('発行日')} {format_japanese(doc.adjusted_issue_date)}）"
+
+
 def _amount_box(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
-    if doc.is_credit_note:
+    if doc.is_fee_credit:
+        rows = [
+            [_("返還額（税込）"), _("%(amount)s円") % {"amount": yen(doc.total)}],
+            [_("減額する請求書"), _adjusted_reference(doc)],
+        ]
+    elif doc.is_credit_note:
         rows = [
             [_("ご請求取消額（税込）"), _("%(amount)s円") % {"amount": yen(doc.total)}],
             [
@@ -181,6 +197,8 @@ def _amount_box(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> flo
             [_("ご請求金額（税込）"), _("￥%(amount)s－") % {"amount": yen(doc.total)}],
             [_("お支払期限"), due],
         ]
+        if doc.is_additional:
+            rows.append([_("当初の請求書"), _adjusted_reference(doc)])
     table = _box_table(
         rows,
         [42 * mm, 88 * mm],
@@ -287,6 +305,17 @@ def _totals(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
 
 def _payment(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
     issuer = doc.issuer
+    if doc.is_fee_credit:
+        canvas.setFont(font, 9)
+        notes = [
+            _("工期の変更により、上記の請求書のご請求額を減額しました（返還額は上記のとおりです）。"),
+            _(
+                "未払いの場合は、減額後の金額をお支払いください。お支払い済みの金額は、別途ご返金または相殺いたします。"
+            ),
+        ]
+        for index, text in enumerate(notes, start=1):
+            canvas.drawString(LEFT, top - index * 4.6 * mm, text)
+        return top - (len(notes) + 1) * 4.6 * mm
     if doc.is_credit_note:
         canvas.setFont(font, 9)
         canvas.drawString(

@@ -1,5 +1,12 @@
 """Writes of the billing app (invoices side). Import from here: ``from calsreg.billing.services import …``."""
 
+from calsreg.billing.services.adjustments import (
+    FeeImpact,
+    Settlement,
+    billing_address_change_settle,
+    fee_change_settle,
+    fee_impact,
+)
 from calsreg.billing.services.corrections import invoice_reissue, invoice_void
 from calsreg.billing.services.drafts import invoice_draft_for_project, invoice_drafts_create_missing
 from calsreg.billing.services.dunning import (
@@ -13,10 +20,15 @@ from calsreg.billing.services.runs import billing_run, billing_run_enqueue
 from calsreg.billing.services.start_of_use import StartOfUse, project_start_use_billed
 
 __all__ = [
+    "FeeImpact",
+    "Settlement",
     "StartOfUse",
+    "billing_address_change_settle",
     "billing_run",
     "billing_run_enqueue",
     "billing_suspension_sweep",
+    "fee_change_settle",
+    "fee_impact",
     "invoice_deferral_grant",
     "invoice_draft_for_project",
     "invoice_drafts_create_missing",

@@ -22,6 +22,7 @@ from calsreg.billing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
+from calsreg.billing.models.invoices import PAYABLE_KINDS
 from calsreg.billing.selectors import invoice_for_print, issuer_active
 from calsreg.billing.services.documents import invoice_document_store
 from calsreg.billing.services.runs import invoice_issue_prepared
@@ -32,17 +33,27 @@ from calsreg.records.services import Actor, audit_record
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, reason: str, actor: Actor) -> Invoice:
-    """Void ``invoice``; for an issued one, issue and return its credit note (a draft returns itself).
+    """Void ``invoice`` (an invoice or an additional invoice); for an issued one, issue and return its
+    credit note (a draft returns itself).
 
     Raises InvoiceNotOpen for a paid or partly paid invoice (the payment must be reallocated or
-    refunded first), a credit note, or an invoice already void; DomainError without a reason.
+    refunded first), a credit note, an invoice already void, or an invoice with adjustments for a
+    change of the construction period (an additional invoice not void, or a fee credit: a new draft
+    would charge the new period again on top of them); DomainError without a reason.
     """
     if not reason.strip():
         raise DomainError(_("取消の理由を入力してください。"))
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.kind != InvoiceKind.INVOICE or invoice.status in (InvoiceStatus.VOID, InvoiceStatus.PAID):
+    if invoice.kind not in PAYABLE_KINDS or invoice.status in (InvoiceStatus.VOID, InvoiceStatus.PAID):
         raise InvoiceNotOpen(
             _("この請求書は取り消せません（状態: %(status)s）。") % {"status": invoice.get_status_display()}
+        )
+    if invoice.adjustments.exclude(status=InvoiceStatus.VOID).exists():
+        raise InvoiceNotOpen(
+            _(
+                "工期の変更による追加請求書または返還請求書があるため、この請求書は取り消せません。"
+                "追加請求書は先に取り消してください。返還請求書がある場合は再発行で対応してください。"
+            )
         )
     if invoice.amount_paid:
         raise InvoiceNotOpen(

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import Membership, MembershipRole, Project, ProjectStatus
-from calsreg.billing.models import Invoice, InvoiceDeferral, InvoiceKind, InvoiceStatus
-from calsreg.billing.models.invoices import OPEN_STATUSES
+from calsreg.billing.models import Invoice, InvoiceDeferral, InvoiceStatus
+from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.notifications.models import Delivery
@@ -50,7 +50,7 @@ def invoice_reminders_send(*, today: date | None = None) -> int:
     horizon = today + timedelta(days=settings.INVOICE_REMINDER_DAYS_BEFORE_DUE)
     due_soon = (
         Invoice.objects.filter(
-            kind=InvoiceKind.INVOICE, status__in=OPEN_STATUSES, due_on__gte=today, due_on__lte=horizon
+            kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES, due_on__gte=today, due_on__lte=horizon
         )
         .select_related("project__application")
         .order_by("due_on", "pk")
@@ -181,7 +181,7 @@ def invoice_deferral_grant(*, invoice: Invoice, until: date, reason: str, actor:
         errors.append(("reason", _("理由"), _("理由を入力してください。")))
     if until < clock.today():
         errors.append(("until", _("猶予期限"), _("猶予期限には今日以降の日付を指定してください。")))
-    if invoice.kind != InvoiceKind.INVOICE or invoice.status not in OPEN_STATUSES:
+    if invoice.kind not in PAYABLE_KINDS or invoice.status not in OPEN_STATUSES:
         errors.append(("invoice", _("請求書"), _("未入金の請求書にだけ支払猶予を設定できます。")))
     if errors:
         raise ValidationFailed(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.billing.due_dates import arrival_for_posting, due_date_for_arrival
-from calsreg.billing.models import Invoice, InvoiceKind, InvoiceStatus
+from calsreg.billing.models import PAYABLE_KINDS, Invoice, InvoiceStatus
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
 from calsreg.records.services import Actor, audit_record
@@ -19,7 +19,7 @@ from calsreg.records.services import Actor, audit_record
 def _due_on(invoice: Invoice, arrival_on: date) -> date | None:
     """End of the month after arrival (rolled to a business day), never before the printed date:
     the contractor may rely on what the invoice says."""
-    if invoice.kind != InvoiceKind.INVOICE:
+    if invoice.kind not in PAYABLE_KINDS:  # credit notes are not due
         return None
     due_on = due_date_for_arrival(arrival_on=arrival_on)
     if invoice.printed_due_on and invoice.printed_due_on > due_on:

@@ -30,10 +30,10 @@ from calsreg.billing.models import (
     BillingRunStatus,
     DocumentKind,
     Invoice,
-    InvoiceKind,
     InvoiceStatus,
     Issuer,
 )
+from calsreg.billing.models.invoices import PAYABLE_KINDS
 from calsreg.billing.numbering import invoice_number_next
 from calsreg.billing.pdf.document import invoice_print_from
 from calsreg.billing.pdf.render import bundle_pdf_bytes
@@ -65,7 +65,7 @@ def invoice_issue_prepared(
     invoice.issued_at = now
     invoice.issuer = issuer
     invoice.issuer_snapshot = issuer.snapshot()
-    if invoice.kind == InvoiceKind.INVOICE:
+    if invoice.kind in PAYABLE_KINDS:
         invoice.printed_due_on = due_date_for_arrival(arrival_on=arrival_for_posting(posted_on=issue_date))
     invoice.save()
     invoice_document_store(invoice=invoice, kind=DocumentKind.ORIGINAL, actor=actor, now=now)
@@ -250,7 +250,7 @@ def _run_finish(*, run_id: int, actor: Actor, errors: list[str]) -> BillingRun:
     run = BillingRun.objects.select_for_update().get(pk=run_id)
     issued = list(
         Invoice.objects.filter(billing_run=run)
-        .select_related("project__office", "credited_invoice")
+        .select_related("project__office", "credited_invoice", "adjusted_invoice")
         .prefetch_related("lines")
         .order_by("number")
     )
