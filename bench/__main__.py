@@ -1,6 +1,7 @@
 """``python -m bench [queue] [--sizes 1000,100000] [--repeat 20] [--sqlite]`` and
 ``python -m bench registration [--count 50] [--sqlite]`` and ``python -m bench billing [--invoices 10000]
-[--zengin-records 100000] [--sweep-invoices 100000] [--sqlite]`` (see bench/README.md)."""
+[--zengin-records 100000] [--sweep-invoices 100000] [--sqlite]`` and ``python -m bench dashboard
+[--sizes 1000,100000] [--repeat 20] [--sqlite]`` (see bench/README.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from bench.database import BenchDatabase, bench_database
 
-BENCHMARKS = ("queue", "registration", "billing")
+BENCHMARKS = ("queue", "registration", "billing", "dashboard")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.billing import billing_main
 
                 return billing_main(args, external=database.external, say=_say)
+            if args.benchmark == "dashboard":
+                from bench.dashboard import dashboard_main
+
+                return dashboard_main(args, external=database.external, say=_say)
             return _run_queue(args, external=database.external)
     except KeyboardInterrupt:
         _say("interrupted; the temporary database has been removed")

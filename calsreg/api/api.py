@@ -6,7 +6,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.renderers import JSONRenderer
 
 from calsreg.api.errors import exception_handlers_install
-from calsreg.api.routers import billing, confirmation, desk_actions, public, staff
+from calsreg.api.routers import billing, changes, changes_desk, confirmation, desk_actions, public, staff
 
 DESCRIPTION = """\
 新潟県CALS情報共有サービスの利用申込API。
@@ -38,5 +38,7 @@ exception_handlers_install(api)
 api.add_router("/", public.router)
 api.add_router("/staff", staff.router)
 api.add_router("/staff", desk_actions.router)
+api.add_router("/staff", changes_desk.router)
 api.add_router("/", confirmation.router)
 api.add_router("/billing", billing.router)
+api.add_router("/changes", changes.router)

@@ -15,10 +15,17 @@ Raw shape (strings as typed)::
 Values are cleaned with the application form's own cleaners (same messages, same normalisation).
 Every problem is reported at once; a value equal to the registered one is refused, so a request holds
 only what changes.
+
+``registration_hidden`` (the portal, where the filer is not signed in): only checks that do not depend
+on the registration are made — how each value is written, the directory, today's date — so an error
+never tells an anonymous filer whether a guess about the registration was right (a registered value,
+a user ID on the project, the construction period). What is left is for the desk's diff and the
+call-back; applying refuses an item that does not fit the registration.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,6 +44,7 @@ from calsreg.core.width import strip_spaces
 from calsreg.directory.models import Supervisor
 
 MAX_ITEMS = 50
+ACCOUNT_ID_RE = re.compile(r"^[a-z0-9]{3,10}\.[a-z]{3}$")
 REASON_MAX = 1000
 
 
@@ -58,7 +66,7 @@ class ChangeData:
     notices: list[str] = field(default_factory=list)
 
 
-def validate_change(*, project: Project, raw: dict[str, Any]) -> ChangeData:
+def validate_change(*, project: Project, raw: dict[str, Any], registration_hidden: bool = False) -> ChangeData:
     """Validate a raw change request against ``project``'s registration; raise ValidationFailed."""
     out = FieldCollector()
     requester = _requester(raw, out)
@@ -77,7 +85,7 @@ def validate_change(*, project: Project, raw: dict[str, Any]) -> ChangeData:
     if len(rows) > MAX_ITEMS:
         out.error("items", _("変更する項目"), _("変更する項目は%(max)s件までです。") % {"max": MAX_ITEMS})
         raise ValidationFailed(errors=out.errors)
-    checker = _ItemChecker(project=project, out=out)
+    checker = _ItemChecker(project=project, out=out, hidden=registration_hidden)
     items = [item for index, row in enumerate(rows, start=1) if (item := checker.item(index, row))]
     checker.check_whole(items)
     if out.errors:
@@ -120,9 +128,10 @@ def _optional(spec: Any, value: Any, path: str, label: str, out: FieldCollector)
 
 
 class _ItemChecker:
-    def __init__(self, *, project: Project, out: FieldCollector) -> None:
+    def __init__(self, *, project: Project, out: FieldCollector, hidden: bool) -> None:
         self.project = project
         self.out = out
+        self.hidden = hidden
         self.accounts = project_accounts(project)
         self.seen: dict[tuple[str, str], int] = {}
 
@@ -158,7 +167,7 @@ class _ItemChecker:
         if after is _INVALID:
             return None
         before = registered_value(project=self.project, item=spec, target=target)
-        if spec.spec is not None and before == after:
+        if spec.spec is not None and before == after and not self.hidden:
             self.error(
                 index,
                 "value",
@@ -172,6 +181,11 @@ class _ItemChecker:
     def _target(self, index: int, spec: ItemSpec, target: str, label: str) -> str | None:
         if spec.target == Target.NONE:
             return ""
+        if self.hidden and spec.target in {Target.ACCOUNT, Target.PERSON}:
+            if (target == APPLICANT and spec.target == Target.PERSON) or ACCOUNT_ID_RE.match(target.lower()):
+                return target if target == APPLICANT else target.lower()
+            self.error(index, "target", label, _("対象の利用者IDを「tanaka.kqz」の形で入力してください。"))
+            return None
         if spec.target == Target.ACCOUNT:
             if target.lower() in self.accounts:
                 return target.lower()
@@ -188,6 +202,11 @@ class _ItemChecker:
             self.error(
                 index, "target", label, _("対象者を、申込担当者またはこの工事の利用者から選んでください。")
             )
+            return None
+        if self.hidden:  # the directory is public; who supervises this project is not
+            if Supervisor.objects.filter(pk=_int(target), office_id=self.project.office_id).exists():
+                return str(_int(target))
+            self.error(index, "target", label, _("削除する監督員を名簿から選んでください。"))
             return None
         # A supervisor on this project (by directory id).
         members = Membership.objects.filter(
@@ -248,7 +267,8 @@ class _ItemChecker:
                 index, "value", label, _("追加する監督員は、この工事の発注事務所の名簿から選んでください。")
             )
             return _INVALID
-        if Membership.objects.filter(project=self.project, active=True, user__supervisor=supervisor).exists():
+        already = Membership.objects.filter(project=self.project, active=True, user__supervisor=supervisor)
+        if not self.hidden and already.exists():
             self.error(
                 index, "value", label, _("%(name)sはすでにこの工事の監督員です。") % {"name": supervisor.name}
             )
@@ -258,6 +278,10 @@ class _ItemChecker:
     def check_whole(self, items: list[ValidItem]) -> None:
         """Rules across items: the period as changed, the early end within it, IDs and site agents."""
         fields = {item.spec.field: item for item in items}
+        if self.hidden:
+            self._check_hidden(fields)
+            self._check_requested_ids(items)
+            return
         if FEE_FIELDS & fields.keys():
             merged = {
                 "period_start": _date(fields.get("period_start"), self.project.period_start),
@@ -266,14 +290,7 @@ class _ItemChecker:
             }
             before = len(self.out.errors)
             check_period(merged, self.out)
-            # check_period names the application's fields; point them at the request's items.
-            for position in range(before, len(self.out.errors)):
-                error = self.out.errors[position]
-                item_index = self.seen.get((error.field, ""), 0)
-                if item_index:
-                    self.out.errors[position] = type(error)(
-                        field=f"items[{item_index}].value", label=error.label, message=error.message
-                    )
+            self._errors_to_items(before)
         end = fields.get("end_of_use")
         if end is not None:
             start = _date(fields.get("period_start"), self.project.period_start)
@@ -290,10 +307,36 @@ class _ItemChecker:
                 )
         self._check_people(items)
 
-    def _check_people(self, items: list[ValidItem]) -> None:
-        added = [item for item in items if item.spec.field in {"user.add", "user.replace"}]
+    def _check_hidden(self, fields: dict[str, ValidItem]) -> None:
+        """The rules that do not reveal the registration: a period given whole, an end not past."""
+        if "period_start" in fields and "period_end" in fields:
+            before = len(self.out.errors)
+            check_period(
+                {"period_start": _date(fields["period_start"], date.min), "period_end": _date(fields["period_end"], date.min)},
+                self.out,
+            )
+            self._errors_to_items(before)
+        end = fields.get("end_of_use")
+        if end is not None and date.fromisoformat(end.after) < clock.today():
+            self.error(
+                self.seen[("end_of_use", "")], "value", _("利用終了日"), _("利用終了日は今日以降の日付にしてください。")
+            )
+
+    def _errors_to_items(self, first: int) -> None:
+        """check_period names the application's fields; point its errors at the request's items."""
+        for position in range(first, len(self.out.errors)):
+            error = self.out.errors[position]
+            item_index = self.seen.get((error.field, ""), 0)
+            if item_index:
+                self.out.errors[position] = type(error)(
+                    field=f"items[{item_index}].value", label=error.label, message=error.message
+                )
+
+    def _check_requested_ids(self, items: list[ValidItem]) -> None:
         ids: dict[str, int] = {}
-        for item in added:
+        for item in items:
+            if item.spec.field not in {"user.add", "user.replace"}:
+                continue
             requested = item.after["requested_id"]
             index = self.seen[(item.spec.field, item.target)]
             if requested in ids:
@@ -305,6 +348,10 @@ class _ItemChecker:
                     % {"id": requested, "other": ids[requested]},
                 )
             ids[requested] = index
+
+    def _check_people(self, items: list[ValidItem]) -> None:
+        self._check_requested_ids(items)
+        added = [item for item in items if item.spec.field in {"user.add", "user.replace"}]
         leaving = {
             item.target
             for item in items

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calsreg.desk import urls_billing, urls_verification
+from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.views import applications, auth, directory, intake, outbox, queue
 
 app_name = "desk"
@@ -24,3 +24,7 @@ urlpatterns = [
 urlpatterns += urls_verification.urlpatterns
 # The billing agent's screens (invoices, aging, billing runs).
 urlpatterns += urls_billing.urlpatterns
+# The dashboard, "my work" and assignment.
+urlpatterns += urls_dashboard.urlpatterns
+# Change (correction) requests: queue, detail, call-back verification, apply, reject.
+urlpatterns += urls_changes.urlpatterns

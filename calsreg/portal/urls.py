@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calsreg.portal import urls_confirm, urls_correct, urls_mypage
+from calsreg.portal import urls_change, urls_confirm, urls_correct, urls_mypage
 from calsreg.portal.views import apply, pages, status, upload
 
 app_name = "portal"
@@ -21,3 +21,5 @@ urlpatterns = [
 ]
 # The supervisor's confirmation page, the applicant's correction page, the account holders' my page.
 urlpatterns += urls_confirm.urlpatterns + urls_correct.urlpatterns + urls_mypage.urlpatterns
+# Change (correction) requests on my page and on the portal.
+urlpatterns += urls_change.urlpatterns

@@ -5,9 +5,15 @@ from html.parser import HTMLParser
 import pytest
 
 from calsreg.applications.schema import FIELDS, USER_FIELDS
+from tests.api.test_changes_desk import CHANGE_DESK_OPERATIONS
 from tests.api.test_desk_actions_auth_openapi import NEW_OPERATIONS
 
 pytestmark = pytest.mark.django_db
+
+CHANGE_OPERATIONS = {
+    ("post", "/api/changes"): "change_request_create",
+    ("get", "/api/changes/{number}"): "change_request_status",
+}
 
 OPERATIONS = {
     ("get", "/api/offices"): "offices_list",
@@ -50,7 +56,13 @@ def test_the_document_lists_exactly_the_operations_with_their_ids(document):
         for method, op in item.items()
     }
 
-    assert found == {**OPERATIONS, **NEW_OPERATIONS, **BILLING_OPERATIONS}
+    assert found == {
+        **OPERATIONS,
+        **NEW_OPERATIONS,
+        **BILLING_OPERATIONS,
+        **CHANGE_OPERATIONS,
+        **CHANGE_DESK_OPERATIONS,
+    }
     assert document["info"]["title"] == "calsreg API"
 
 

@@ -2,8 +2,10 @@
 
 - ``intake``: submission from every channel, supervisor matching, audited staff views.
 - ``decisions``: return for correction and resubmission, rejection, withdrawal.
+- ``assignment``: the help-desk operator in charge.
 """
 
+from calsreg.applications.services.assignment import application_assign
 from calsreg.applications.services.decisions import (
     application_reject,
     application_resubmit,
@@ -23,6 +25,7 @@ from calsreg.applications.services.intake import (
 __all__ = [
     "EVIDENCE_KIND_BY_CHANNEL",
     "ReceivedFile",
+    "application_assign",
     "application_match_supervisors",
     "application_reject",
     "application_resubmit",

@@ -8,26 +8,18 @@ application workbook (``applications.excel.styles`` and ``validations``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
 from io import BytesIO
-from typing import Any
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from calsreg.accounts.models import Project, User
 from calsreg.applications.excel import styles
-from calsreg.applications.excel.validations import LIST_NAMES, hint_text, validation_for
+from calsreg.applications.excel.validations import LIST_NAMES, hint_text
 from calsreg.applications.models import UserRole
 from calsreg.applications.schema import (
     FIELDS_BY_KEY,
@@ -39,6 +31,7 @@ from calsreg.applications.schema import (
 )
 from calsreg.changes.catalog import ITEMS, ItemSpec
 from calsreg.changes.excel import cells
+from calsreg.changes.excel.sheet import Sheet, define
 from calsreg.changes.models import ChangeKind
 from calsreg.changes.registration import registered_value
 from calsreg.changes.selectors import (
@@ -81,113 +74,6 @@ def change_workbook_build(*, project: Project, requester: User | None = None) ->
     return buffer.getvalue()
 
 
-@dataclass
-class _Sheet:
-    """Writes one sheet top to bottom; ``row`` is the next free row."""
-
-    workbook: Workbook
-    sheet: Worksheet
-    last_column: int
-    row: int = 1
-    validations: list[DataValidation] = field(default_factory=list)
-
-    def widths(self, widths: Mapping[str, float]) -> None:
-        for letter, width in widths.items():
-            self.sheet.column_dimensions[letter].width = width
-        self.sheet.sheet_view.showGridLines = False
-
-    def merged(
-        self, first: int, last: int, value: Any, font: Font, alignment: Alignment = styles.LEFT
-    ) -> Cell:
-        if last > first:
-            self.sheet.merge_cells(start_row=self.row, start_column=first, end_row=self.row, end_column=last)
-        cell = self.sheet.cell(row=self.row, column=first, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # a name starting with "=" stays text
-        cell.font, cell.alignment = font, alignment
-        return cell
-
-    def title(self, text: str, note: str) -> None:
-        self.merged(1, self.last_column, text, styles.TITLE_FONT, styles.CENTER)
-        self.sheet.row_dimensions[1].height = 32
-        self.row = 2
-        self.note(note)
-
-    def banner(self, text: str) -> None:
-        self.row += 1
-        self.merged(1, self.last_column, text, styles.SECTION_FONT)
-        for column in range(1, self.last_column + 1):
-            self.sheet.cell(row=self.row, column=column).fill = styles.SECTION_FILL
-        self.sheet.row_dimensions[self.row].height = 20
-        self.row += 1
-
-    def note(self, text: str) -> None:
-        self.merged(1, self.last_column, text, styles.NOTE_FONT, styles.TOP_LEFT)
-        self.sheet.row_dimensions[self.row].height = 30
-        self.row += 1
-
-    def label(self, column: int, text: str, alignment: Alignment = styles.LEFT, *, last: int = 0) -> None:
-        if last > column:
-            self.sheet.merge_cells(start_row=self.row, start_column=column, end_row=self.row, end_column=last)
-        cell = self.sheet.cell(row=self.row, column=column, value=text)
-        cell.data_type = "s"
-        cell.font, cell.fill, cell.border, cell.alignment = (
-            styles.LABEL_FONT,
-            styles.LABEL_FILL,
-            styles.BOX,
-            alignment,
-        )
-
-    def header(self, start: int, labels: list[str]) -> None:
-        for offset, text in enumerate(labels):
-            self.label(start + offset, text, styles.CENTER)
-        self.sheet.row_dimensions[self.row].height = 20
-
-    def current(self, column: int, value: Any, kind: Kind = Kind.TEXT) -> Cell:
-        """A registered value: shown, boxed and locked (the sheet is protected without a password)."""
-        value = _display(value, kind)
-        cell = self.sheet.cell(row=self.row, column=column, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"
-        cell.font, cell.border = styles.INPUT_FONT, styles.BOX
-        cell.number_format, cell.alignment = _format(kind)
-        return cell
-
-    def input(
-        self,
-        column: int,
-        name: str,
-        spec: FieldSpec | None,
-        *,
-        title: str,
-        rule: DataValidation | None = None,
-    ) -> Cell:
-        """A yellow, unlocked input cell named ``name``, with ``rule`` (or the spec's rule)."""
-        cell = self.sheet.cell(row=self.row, column=column)
-        cell.fill, cell.border, cell.protection = styles.INPUT_FILL, styles.BOX, styles.UNLOCKED
-        cell.font = styles.INPUT_FONT
-        cell.number_format, cell.alignment = _format(spec.kind if spec else Kind.TEXT)
-        _define(self.workbook, name, self.sheet, f"${cell.column_letter}${cell.row}")
-        validation = rule or (validation_for(spec, title=title) if spec is not None else None)
-        if validation is not None:
-            validation.add(cell)
-            self.validations.append(validation)
-        return cell
-
-    def finish(self, *, landscape: bool = False) -> None:
-        for validation in self.validations:
-            self.sheet.add_data_validation(validation)
-        self.sheet.print_area = f"A1:{get_column_letter(self.last_column)}{max(self.row - 1, 1)}"
-        setup = self.sheet.page_setup
-        setup.paperSize = self.sheet.PAPERSIZE_A4
-        setup.orientation = self.sheet.ORIENTATION_LANDSCAPE if landscape else self.sheet.ORIENTATION_PORTRAIT
-        setup.fitToWidth, setup.fitToHeight = 1, 0
-        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        self.sheet.oddFooter.center.text = "&P / &N"
-        # No password: protection only guards the registered values and labels against stray edits.
-        self.sheet.protection.sheet = True
-
-
 class _Builder:
     def __init__(self, *, project: Project, requester: User | None) -> None:
         self.project = project
@@ -201,9 +87,9 @@ class _Builder:
     def build(self) -> Workbook:
         main = self.workbook.active
         main.title = MAIN_SHEET
-        self._main(_Sheet(self.workbook, main, last_column=5))
-        self._users(_Sheet(self.workbook, self.workbook.create_sheet(USERS_SHEET), last_column=8))
-        self._supervisors(_Sheet(self.workbook, self.workbook.create_sheet(SUPERVISORS_SHEET), last_column=4))
+        self._main(Sheet(self.workbook, main, last_column=5))
+        self._users(Sheet(self.workbook, self.workbook.create_sheet(USERS_SHEET), last_column=8))
+        self._supervisors(Sheet(self.workbook, self.workbook.create_sheet(SUPERVISORS_SHEET), last_column=4))
         self._lists()
         self._meta()
         self.workbook.properties.title = "新潟県CALSシステム 変更（訂正）申込書"
@@ -213,7 +99,7 @@ class _Builder:
 
     # --- 変更申込書 -------------------------------------------------------------------------------
 
-    def _main(self, out: _Sheet) -> None:
+    def _main(self, out: Sheet) -> None:
         out.widths(MAIN_WIDTHS)
         out.title(
             "新潟県CALSシステム 変更（訂正）申込書",
@@ -249,7 +135,7 @@ class _Builder:
         )
         out.finish()
 
-    def _requester_row(self, out: _Sheet, key: str, label: str) -> None:
+    def _requester_row(self, out: Sheet, key: str, label: str) -> None:
         if key == "requester_name":
             mark = out.sheet.cell(row=out.row, column=1, value="必須")
             mark.font, mark.alignment = styles.REQUIRED_FONT, styles.CENTER
@@ -269,7 +155,7 @@ class _Builder:
         out.sheet.row_dimensions[out.row].height = INPUT_ROW_HEIGHT
         out.row += 1
 
-    def _single_row(self, out: _Sheet, item: ItemSpec) -> None:
+    def _single_row(self, out: Sheet, item: ItemSpec) -> None:
         assert item.spec is not None
         out.label(2, str(item.label))
         out.current(3, registered_value(project=self.project, item=item, target=""), item.spec.kind)
@@ -278,7 +164,7 @@ class _Builder:
         out.sheet.row_dimensions[out.row].height = INPUT_ROW_HEIGHT
         out.row += 1
 
-    def _end_row(self, out: _Sheet) -> None:
+    def _end_row(self, out: Sheet) -> None:
         item = ITEMS[cells.END_OF_USE]
         out.label(2, str(item.label))
         out.current(3, self.project.last_day_of_use, Kind.DATE)
@@ -288,7 +174,7 @@ class _Builder:
         out.sheet.row_dimensions[out.row].height = INPUT_ROW_HEIGHT
         out.row += 1
 
-    def _person_row(self, out: _Sheet, item: ItemSpec) -> None:
+    def _person_row(self, out: Sheet, item: ItemSpec) -> None:
         out.label(2, str(item.label))
         out.current(3, "—")
         rule = _list_rule(PERSON_LIST, title=str(item.label), prompt="対象の方を一覧から選んでください。")
@@ -299,7 +185,7 @@ class _Builder:
 
     # --- 利用者 ---------------------------------------------------------------------------------------
 
-    def _users(self, out: _Sheet) -> None:
+    def _users(self, out: Sheet) -> None:
         out.widths(USERS_WIDTHS)
         out.title(
             "利用者の訂正・削除・追加・交代",
@@ -320,11 +206,11 @@ class _Builder:
             self._new_user_row(out, slot)
         out.finish(landscape=True)
 
-    def _user_block(self, out: _Sheet, slot: int, user: UserOnFile) -> None:
+    def _user_block(self, out: Sheet, slot: int, user: UserOnFile) -> None:
         first = out.row
         current = {"name": user.name, "kana": user.kana, "email": user.email, "phone": user.phone}
         id_cell = out.current(1, user.username)
-        _define(self.workbook, cells.account_id_name(slot), out.sheet, f"$A${first}")
+        define(self.workbook, cells.account_id_name(slot), out.sheet, f"$A${first}")
         id_cell.alignment = styles.CENTER
         out.current(2, user.role_label).alignment = styles.CENTER
         for key in cells.ACCOUNT_KEYS:
@@ -347,7 +233,7 @@ class _Builder:
                 start_row=first, start_column=column, end_row=out.row - 1, end_column=column
             )
 
-    def _new_user_row(self, out: _Sheet, slot: int) -> None:
+    def _new_user_row(self, out: Sheet, slot: int) -> None:
         out.label(1, str(slot), styles.CENTER)
         rule = (
             _list_rule(USER_ID_LIST, title="交代する利用者ID", prompt="交代の場合だけ選んでください。")
@@ -362,7 +248,7 @@ class _Builder:
 
     # --- 監督員 ---------------------------------------------------------------------------------------
 
-    def _supervisors(self, out: _Sheet) -> None:
+    def _supervisors(self, out: Sheet) -> None:
         out.widths(SUPERVISOR_WIDTHS)
         out.title(
             "監督員の追加・削除",
@@ -392,9 +278,9 @@ class _Builder:
             out.note("この発注事務所の名簿に、追加できる監督員はいません。")
         out.finish()
 
-    def _supervisor_row(self, out: _Sheet, supervisor: Supervisor, id_name: str) -> None:
+    def _supervisor_row(self, out: Sheet, supervisor: Supervisor, id_name: str) -> None:
         out.current(1, str(supervisor.pk)).alignment = styles.CENTER
-        _define(self.workbook, id_name, out.sheet, f"$A${out.row}")
+        define(self.workbook, id_name, out.sheet, f"$A${out.row}")
         out.current(2, supervisor.name)
         out.current(3, str(supervisor.get_title_display()))
         out.sheet.row_dimensions[out.row].height = INPUT_ROW_HEIGHT
@@ -416,7 +302,7 @@ class _Builder:
             for row, value in enumerate(values, start=1):
                 sheet.cell(row=row, column=column, value=value).data_type = "s"
             letter = get_column_letter(column)
-            _define(self.workbook, name, sheet, f"${letter}$1:${letter}${len(values)}")
+            define(self.workbook, name, sheet, f"${letter}$1:${letter}${len(values)}")
         sheet.sheet_state = "hidden"
         sheet.protection.sheet = True
 
@@ -435,13 +321,9 @@ class _Builder:
         for row, (name, value) in enumerate(values, start=1):
             sheet.cell(row=row, column=1, value=name)
             sheet.cell(row=row, column=2, value=value).data_type = "s"
-            _define(self.workbook, name, sheet, f"$B${row}")
+            define(self.workbook, name, sheet, f"$B${row}")
         sheet.sheet_state = "veryHidden"
         sheet.protection.sheet = True
-
-
-def _define(workbook: Workbook, name: str, sheet: Worksheet, reference: str) -> None:
-    workbook.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet.title)}!{reference}")
 
 
 def _list_rule(list_name: str, *, title: str, prompt: str) -> DataValidation:
@@ -473,22 +355,3 @@ def _prefill(requester: User | None, key: str) -> str | None:
         "requester_phone": requester.phone,
         "requester_email": requester.email,
     }.get(key) or None
-
-
-def _display(value: Any, kind: Kind) -> Any:
-    if value in (None, ""):
-        return ""
-    if kind == Kind.DATE and isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _format(kind: Kind) -> tuple[str, Alignment]:
-    if kind == Kind.DATE:
-        return styles.DATE_FORMAT, styles.INPUT_ALIGN
-    if kind == Kind.AMOUNT:
-        return styles.AMOUNT_FORMAT, styles.NUMBER_ALIGN
-    return styles.TEXT_FORMAT, styles.INPUT_ALIGN

@@ -9,7 +9,12 @@
 from calsreg.changes.services.apply import change_request_apply, change_request_reject
 from calsreg.changes.services.callbacks import callback_record
 from calsreg.changes.services.disclosure import personal_data_disclose, personal_data_erase, personal_data_of
-from calsreg.changes.services.intake import ChangeForm, change_request_assign, change_request_submit
+from calsreg.changes.services.intake import (
+    ChangeForm,
+    change_request_assign,
+    change_request_submit,
+    change_request_viewed,
+)
 
 __all__ = [
     "ChangeForm",
@@ -18,6 +23,7 @@ __all__ = [
     "change_request_assign",
     "change_request_reject",
     "change_request_submit",
+    "change_request_viewed",
     "personal_data_disclose",
     "personal_data_erase",
     "personal_data_of",

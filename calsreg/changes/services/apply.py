@@ -68,10 +68,14 @@ def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeReque
     now = clock.now()
     items = list(request.items.order_by("position"))
     applier = _Applier(request=request, project=project, actor=actor)
+    period_refusal = _period_refusal(project=project, items=items)
     # Additions before removals, so a replacement is in place before the person it replaces leaves.
     for item in sorted(items, key=_apply_order):
         if item.decision != ItemDecision.CONFIRMED:
             item.outcome = _("本人確認で確認できなかったため、反映していません。")
+            continue
+        if period_refusal and item.field in {"period_start", "period_end"}:
+            item.outcome = period_refusal
             continue
         try:
             with transaction.atomic():
@@ -96,6 +100,27 @@ def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeReque
     )
     _result_notify(request=request, project=project, items=items)
     return request
+
+
+def _period_refusal(*, project: Project, items: list[ChangeItem]) -> str:
+    """Why the confirmed period items cannot be applied together ('' when they can).
+
+    The validator checks the period against the registration, except for a portal filer who may not
+    see it; the registration may also have changed since. So the period is checked again here.
+    """
+    confirmed = {
+        item.field: date.fromisoformat(str(item.after))
+        for item in items
+        if item.decision == ItemDecision.CONFIRMED and item.field in {"period_start", "period_end"}
+    }
+    start = confirmed.get("period_start", project.period_start)
+    end = confirmed.get("period_end", project.period_end)
+    if confirmed and end < start:
+        return _("反映できませんでした：工期の終了日が開始日より前になります（%(start)s〜%(end)s）。") % {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
+    return ""
 
 
 def _apply_order(item: ChangeItem) -> tuple[int, int]:
@@ -134,6 +159,8 @@ class _Applier:
             return _("反映しました。")
         row: Project | Application = self.project if spec.store == Store.PROJECT else self.project.application
         before = as_json(getattr(row, spec.attribute))
+        if before == item.after:  # possible when the filer could not see the registration
+            return _("登録内容と同じため、変更はありませんでした。")
         setattr(row, spec.attribute, _typed(row, spec.attribute, item.after))
         row.save(update_fields=[spec.attribute, "updated_at"])
         if item.field == "contractor_name":  # the project carries the name for lists and invoices

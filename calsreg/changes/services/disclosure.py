@@ -73,13 +73,13 @@ def personal_data_of(*, request: ChangeRequest, target: str) -> dict[str, Any]:
         "person": person,
         "mails_sent": [
             {"kind": d.kind, "created_at": _iso(d.created_at), "status": d.status}
-            for d in Delivery.objects.filter(to=address).order_by("created_at", "pk")
+            for d in Delivery.objects.filter(to_address=address).order_by("created_at", "pk")
         ],
         "records": [
-            {"action": event.action, "at": _iso(event.created_at)}
+            {"action": event.action, "at": _iso(event.at)}
             for subject_type, subject_id in subjects
             for event in AuditEvent.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by(
-                "created_at", "pk"
+                "at", "pk"
             )
         ],
         "change_requests_filed": list(

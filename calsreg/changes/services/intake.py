@@ -45,17 +45,19 @@ def change_request_submit(
     filed_by: User | None = None,
     form: ChangeForm | None = None,
     language: str = "ja",
+    registration_hidden: bool = False,
 ) -> ChangeRequest:
     """Validate and file a change request for ``project``; nothing is changed on the project.
 
     Raises ValidationFailed listing every problem (nothing is stored then), DomainError for a closed
-    project. The acknowledgment goes to the addresses on file (the 申込担当者 and the filing account),
+    project. ``registration_hidden`` for a filer who may not see the registration (the portal):
+    see ``changes.validation``. The acknowledgment goes to the addresses on file (the 申込担当者 and the filing account),
     never to an address written on the form.
     """
     project = Project.objects.select_for_update().select_related("application", "office").get(pk=project.pk)
     if project.status == ProjectStatus.CLOSED:
         raise DomainError(_("利用を終了した工事の変更は受け付けられません。ヘルプデスクへご連絡ください。"))
-    data = validate_change(project=project, raw=raw)
+    data = validate_change(project=project, raw=raw, registration_hidden=registration_hidden)
     now = clock.now()
     request = ChangeRequest.objects.create(
         number=change_number_next(year=clock.today().year),
@@ -161,3 +163,13 @@ def change_request_assign(*, request: ChangeRequest, operator: User | None, acto
         summary_params={"operator": operator.get_username() if operator else ""},
     )
     return request
+
+
+def change_request_viewed(*, request: ChangeRequest, actor: Actor) -> None:
+    """Record that staff opened a change request and the personal data in it (invariant 5)."""
+    audit_record(
+        actor=actor,
+        action="change_request.viewed",
+        subject=request,
+        summary=gettext_noop("変更申込の内容（個人情報を含む）を閲覧しました。"),
+    )

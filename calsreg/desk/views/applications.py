@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 from calsreg.applications.models import Application
 from calsreg.applications.selectors import application_detail as application_detail_get
 from calsreg.applications.services import application_match_supervisors, application_viewed
+from calsreg.core import clock
 from calsreg.core.errors import NotFound, ValidationFailed
 from calsreg.desk import presenters
+from calsreg.desk.dashboard.timers import application_step_timers
 from calsreg.desk.flows import application_evidence, evidence_download, evidence_read
 from calsreg.desk.forms import SupervisorMatchForm
 from calsreg.desk.permissions import desk_staff_required
@@ -54,6 +56,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence": [evidence_verify(evidence=item) for item in evidence_for(subject=application)],
             "timeline": list(audit_timeline(subject=application)),
             "deliveries": list(deliveries_for(subject=application)),
+            "step_timers": application_step_timers(application, now=clock.now()),
         },
     )
 

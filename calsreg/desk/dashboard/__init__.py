@@ -1,0 +1,2 @@
+"""The desk's dashboard and "my work": reads (``selectors``, ``work``), server-side SVG charts
+(``charts``), the per-step timers (``timers``) and the assignment form (``forms``)."""

@@ -1,0 +1,209 @@
+"""The help desk's change-request endpoints: the same services as the desk's screens, a call-back that
+can only name a contact on file, refusals that change nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from calsreg.accounts.models import Role
+from calsreg.changes.models import CallBack, ChangeStatus
+from calsreg.records.models import AuditEvent
+from tests.accounts.helpers import started
+from tests.api.helpers import bearer, staff_token
+from tests.changes.callback_helpers import DURING_THE_WORKS, STATED_PHONE, file_change
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# The operations of this router, for the OpenAPI document's complete list (tests/api/test_openapi_and_docs.py).
+CHANGE_DESK_OPERATIONS = {
+    ("get", "/api/staff/changes"): "change_requests_list",
+    ("get", "/api/staff/changes/{number}"): "change_request_get",
+    ("post", "/api/staff/changes/{number}/callbacks"): "change_request_callback_record",
+    ("post", "/api/staff/changes/{number}/apply"): "change_request_apply",
+    ("post", "/api/staff/changes/{number}/reject"): "change_request_reject",
+    ("post", "/api/staff/changes/{number}/assign"): "change_request_assign",
+}
+
+
+@pytest.fixture(autouse=True)
+def _during_the_works(time_machine) -> None:
+    time_machine.move_to(DURING_THE_WORKS, tick=False)
+
+
+@pytest.fixture
+def desk():
+    user, secret = staff_token(role=Role.HELP_DESK)
+    return user, bearer(secret)
+
+
+@pytest.fixture
+def change():
+    project, _accounts = started()
+    return file_change(
+        project,
+        {"field": "period_end", "value": "2027-05-31"},
+        {"field": "project_name", "value": "信濃川護岸設置工事（その2）"},
+    )
+
+
+def _url(change, tail: str = "") -> str:
+    return f"/api/staff/changes/{change.number}" + (f"/{tail}" if tail else "")
+
+
+def _post(client, headers, path: str, body: dict):
+    return client.post(path, body, content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize(("role", "status"), [(None, 401), (Role.BILLING_AGENT, 403)])
+def test_only_a_help_desk_token_is_accepted(client, change, role, status):
+    headers = {} if role is None else bearer(staff_token(role=role)[1])
+
+    assert client.get("/api/staff/changes", **headers).status_code == status
+    assert client.get(_url(change), **headers).status_code == status
+    assert _post(client, headers, _url(change, "apply"), {}).status_code == status
+    assert not AuditEvent.objects.filter(action="change_request.viewed").exists()
+
+
+def test_list_filters_like_the_desk(client, desk, change):
+    desk_user, headers = desk
+    other = file_change(change.project, {"field": "project_location", "value": "新潟市中央区関屋地内"})
+    _post(client, headers, _url(other, "assign"), {"operator": desk_user.username})
+
+    everything = client.get("/api/staff/changes", **headers).json()
+    mine = client.get("/api/staff/changes?mine=true", **headers).json()
+    found = client.get(f"/api/staff/changes?q={change.number}", **headers).json()
+
+    assert [item["number"] for item in everything["items"]] == [other.number, change.number]
+    assert everything["items"][1]["kinds"] == ["project"] and everything["items"][1]["item_count"] == 2
+    assert [item["number"] for item in mine["items"]] == [other.number]
+    assert mine["items"][0]["assigned_to"] == desk_user.username
+    assert [item["number"] for item in found["items"]] == [change.number]
+    assert client.get("/api/staff/changes?status=nonsense", **headers).status_code == 422
+
+
+def test_detail_is_audited_and_offers_only_contacts_on_file(client, desk, change):
+    desk_user, headers = desk
+
+    body = client.get(_url(change), **headers).json()
+
+    assert body["requester_phone_stated"] == STATED_PHONE
+    assert {contact["key"] for contact in body["contacts_on_file"]} >= {"applicant"}
+    assert STATED_PHONE not in {contact["phone"] for contact in body["contacts_on_file"]}
+    assert [(item["position"], item["before"], item["after"]) for item in body["items"]] == [
+        (1, "2027-03-19", "2027-05-31"),
+        (2, "信濃川護岸設置工事", "信濃川護岸設置工事（その2）"),
+    ]
+    assert body["fee_impact"] is not None and body["fee_impact"]["explanation"]
+    assert body["form_evidence_sha256"] == change.form_evidence.sha256
+    viewed = AuditEvent.objects.get(action="change_request.viewed")
+    assert (viewed.actor_id, viewed.subject_id) == (desk_user.pk, change.pk)
+
+
+def test_a_phone_number_in_the_call_back_is_refused_and_nothing_is_recorded(client, desk, change):
+    _user, headers = desk
+
+    response = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {"contact": "applicant", "outcome": "no_answer", "phone_number": STATED_PHONE},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "phone_number"
+    assert not CallBack.objects.exists()
+
+
+def test_a_contact_not_on_file_and_missing_decisions_are_refused(client, desk, change):
+    _user, headers = desk
+
+    stranger = _post(
+        client, headers, _url(change, "callbacks"), {"contact": STATED_PHONE, "outcome": "no_answer"}
+    )
+    partial = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {"contact": "applicant", "outcome": "confirmed", "decisions": [{"position": 1, "confirmed": True}]},
+    )
+    unknown = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {"contact": "applicant", "outcome": "confirmed", "decisions": [{"position": 9, "confirmed": True}]},
+    )
+
+    assert stranger.status_code == 422 and stranger.json()["errors"][0]["field"] == "contact"
+    assert partial.status_code == 422
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "decisions"
+    assert not CallBack.objects.exists()
+
+
+def test_call_back_partial_then_apply(client, desk, change):
+    _user, headers = desk
+    assert _post(client, headers, _url(change, "apply"), {}).status_code == 409
+
+    called = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {
+            "contact": "applicant",
+            "outcome": "confirmed",
+            "decisions": [{"position": 1, "confirmed": False}, {"position": 2, "confirmed": True}],
+        },
+    )
+    applied = _post(client, headers, _url(change, "apply"), {})
+
+    assert called.status_code == 201
+    assert called.json()["call"]["phone_number"] == change.project.application.applicant_phone
+    assert called.json()["call"]["evidence_sha256"]
+    assert applied.status_code == 200
+    body = applied.json()
+    assert body["status"] == ChangeStatus.APPLIED
+    assert [(item["decision"], item["applied_at"] is not None) for item in body["items"]] == [
+        ("declined", False),
+        ("confirmed", True),
+    ]
+    change.project.refresh_from_db()
+    assert change.project.name == "信濃川護岸設置工事（その2）"
+    assert change.project.period_end.isoformat() == "2027-03-19"
+
+
+def test_reject_and_assign(client, desk, change):
+    desk_user, headers = desk
+    inactive = UserFactory(role=Role.HELP_DESK, username="helpdesk9", is_active=False)
+
+    assert _post(client, headers, _url(change, "assign"), {"operator": "nobody"}).status_code == 422
+    assert _post(client, headers, _url(change, "assign"), {"operator": inactive.username}).status_code == 400
+    assigned = _post(client, headers, _url(change, "assign"), {"operator": desk_user.username})
+    assert assigned.json()["assigned_to"] == desk_user.username
+    assert _post(client, headers, _url(change, "assign"), {"operator": None}).json()["assigned_to"] is None
+    assert _post(client, headers, _url(change, "reject"), {"reason": " "}).status_code == 400
+
+    rejected = _post(client, headers, _url(change, "reject"), {"reason": "申込者と連絡が取れない"})
+
+    assert rejected.status_code == 200
+    assert (rejected.json()["status"], rejected.json()["decision_note"]) == (
+        "rejected",
+        "申込者と連絡が取れない",
+    )
+    assert _post(client, headers, _url(change, "apply"), {}).status_code == 409
+    assert client.get("/api/staff/changes/H2026-99999", **headers).status_code == 404
+
+
+def test_the_operations_are_documented_and_no_body_takes_a_phone_number(client):
+    document = client.get("/api/openapi.json").json()
+    found = {
+        (method, path): op["operationId"]
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if path.startswith("/api/staff/changes")
+    }
+    assert found == CHANGE_DESK_OPERATIONS
+    schemas = document["components"]["schemas"]
+    for name in ("CallBackIn", "ItemDecisionIn", "ChangeRejectIn", "ChangeAssignIn", "ChangeApplyIn"):
+        properties = schemas[name].get("properties", {})
+        assert not [key for key in properties if "phone" in key or "number" in key], name
+        assert schemas[name].get("additionalProperties") is False
