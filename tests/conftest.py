@@ -19,3 +19,15 @@ def _isolated_media(settings, tmp_path_factory):
             "OPTIONS": {"location": str(location)},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in English (LocaleMiddleware activates the
+    language for the thread and leaves it) must not turn the next test's messages English."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)

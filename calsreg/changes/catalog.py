@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.schema import FIELDS_BY_KEY, USER_FIELDS_BY_KEY, FieldSpec
@@ -53,6 +54,12 @@ class ItemSpec:
     personal: bool = False  # personal data (corrections under the personal-information law)
 
 
+def _lazy_format(pattern: Promise, **params: Promise) -> Promise:
+    """``pattern % params`` translated when shown, not when this module is imported."""
+    formatted = lazy(lambda: str(pattern) % {key: str(value) for key, value in params.items()}, str)()
+    return cast(Promise, formatted)
+
+
 def _project(field: str, attribute: str) -> ItemSpec:
     spec = FIELDS_BY_KEY[field]
     return ItemSpec(
@@ -62,7 +69,7 @@ def _project(field: str, attribute: str) -> ItemSpec:
 
 def _registration(field: str, kind: ChangeKind, *, personal: bool, prefix: Promise) -> ItemSpec:
     spec = FIELDS_BY_KEY[field]
-    label = _("%(section)s：%(label)s") % {"section": prefix, "label": spec.label}
+    label = _lazy_format(_("%(section)s：%(label)s"), section=prefix, label=spec.label)
     return ItemSpec(
         field, kind, label, store=Store.APPLICATION, attribute=field, spec=spec, personal=personal
     )
@@ -70,7 +77,7 @@ def _registration(field: str, kind: ChangeKind, *, personal: bool, prefix: Promi
 
 def _account(field: str, attribute: str) -> ItemSpec:
     spec = USER_FIELDS_BY_KEY[field.removeprefix("user.")]
-    label = _("利用者の%(label)s") % {"label": spec.label}
+    label = _lazy_format(_("利用者の%(label)s"), label=spec.label)
     return ItemSpec(
         field,
         ChangeKind.CONTACT,

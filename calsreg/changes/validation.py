@@ -66,7 +66,9 @@ class ChangeData:
     notices: list[str] = field(default_factory=list)
 
 
-def validate_change(*, project: Project, raw: dict[str, Any], registration_hidden: bool = False) -> ChangeData:
+def validate_change(
+    *, project: Project, raw: dict[str, Any], registration_hidden: bool = False
+) -> ChangeData:
     """Validate a raw change request against ``project``'s registration; raise ValidationFailed."""
     out = FieldCollector()
     requester = _requester(raw, out)
@@ -203,19 +205,24 @@ class _ItemChecker:
                 index, "target", label, _("対象者を、申込担当者またはこの工事の利用者から選んでください。")
             )
             return None
+        supervisor_id = _int(target)
         if self.hidden:  # the directory is public; who supervises this project is not
-            if Supervisor.objects.filter(pk=_int(target), office_id=self.project.office_id).exists():
-                return str(_int(target))
+            known = Supervisor.objects.filter(pk=supervisor_id or 0, office_id=self.project.office_id)
+            if supervisor_id is not None and known.exists():
+                return str(supervisor_id)
             self.error(index, "target", label, _("削除する監督員を名簿から選んでください。"))
             return None
         # A supervisor on this project (by directory id).
         members = Membership.objects.filter(
-            project=self.project, active=True, user__role=Role.SUPERVISOR, user__supervisor_id=_int(target)
+            project=self.project,
+            active=True,
+            user__role=Role.SUPERVISOR,
+            user__supervisor_id=supervisor_id or 0,
         )
-        if _int(target) is None or not members.exists():
+        if supervisor_id is None or not members.exists():
             self.error(index, "target", label, _("削除する監督員を、この工事の監督員から選んでください。"))
             return None
-        return str(_int(target))
+        return str(supervisor_id)
 
     def _value(self, index: int, spec: ItemSpec, target: str, value: Any, label: str) -> Any:
         path = f"items[{index}].value"
@@ -312,14 +319,20 @@ class _ItemChecker:
         if "period_start" in fields and "period_end" in fields:
             before = len(self.out.errors)
             check_period(
-                {"period_start": _date(fields["period_start"], date.min), "period_end": _date(fields["period_end"], date.min)},
+                {
+                    "period_start": _date(fields["period_start"], date.min),
+                    "period_end": _date(fields["period_end"], date.min),
+                },
                 self.out,
             )
             self._errors_to_items(before)
         end = fields.get("end_of_use")
         if end is not None and date.fromisoformat(end.after) < clock.today():
             self.error(
-                self.seen[("end_of_use", "")], "value", _("利用終了日"), _("利用終了日は今日以降の日付にしてください。")
+                self.seen[("end_of_use", "")],
+                "value",
+                _("利用終了日"),
+                _("利用終了日は今日以降の日付にしてください。"),
             )
 
     def _errors_to_items(self, first: int) -> None:

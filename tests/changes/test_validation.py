@@ -79,7 +79,9 @@ def test_a_value_equal_to_the_registration_is_refused() -> None:
 def test_no_items_and_duplicate_items_are_refused() -> None:
     project, _accounts = started()
     assert "items" in errors_of(project, raw())
-    found = errors_of(project, raw({"field": "project_name", "value": "A"}, {"field": "project_name", "value": "B"}))
+    found = errors_of(
+        project, raw({"field": "project_name", "value": "A"}, {"field": "project_name", "value": "B"})
+    )
     assert "同じ項目" in found["items[2].field"]
 
 
@@ -91,7 +93,10 @@ def test_the_period_rules_apply_to_the_period_as_changed() -> None:
 
 def test_early_end_must_fall_within_the_period_and_not_in_the_past() -> None:
     project, _accounts = started()
-    assert "利用終了日" in errors_of(project, raw({"field": "end_of_use", "value": "2027-06-01"}))["items[1].value"]
+    assert (
+        "利用終了日"
+        in errors_of(project, raw({"field": "end_of_use", "value": "2027-06-01"}))["items[1].value"]
+    )
     assert "items[1].value" in errors_of(project, raw({"field": "end_of_use", "value": "2026-12-01"}))
     assert validate_change(project=project, raw=raw({"field": "end_of_use", "value": "2027-01-31"})).items
 
@@ -109,7 +114,9 @@ def test_removing_the_last_site_agent_needs_a_replacement() -> None:
         "phone": "090-3333-4444",
         "requested_id": "sato",
     }
-    data = validate_change(project=project, raw=raw({"field": "user.replace", "target": agent.username, "value": replacement}))
+    data = validate_change(
+        project=project, raw=raw({"field": "user.replace", "target": agent.username, "value": replacement})
+    )
     assert data.items[0].after["requested_id"] == "sato"
 
 
@@ -119,4 +126,6 @@ def test_a_supervisor_from_another_office_cannot_be_added() -> None:
     found = errors_of(project, raw({"field": "supervisor.add", "value": stranger.pk}))
     assert "名簿" in found["items[1].value"]
     colleague = SupervisorFactory(office=project.office)
-    assert validate_change(project=project, raw=raw({"field": "supervisor.add", "value": str(colleague.pk)})).items
+    assert validate_change(
+        project=project, raw=raw({"field": "supervisor.add", "value": str(colleague.pk)})
+    ).items

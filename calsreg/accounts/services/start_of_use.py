@@ -155,7 +155,11 @@ def _recipients(*, project: Project, application: Application) -> dict[str, str]
     supervisors = User.objects.filter(
         memberships__project=project, memberships__active=True, role=Role.SUPERVISOR, supervisor__isnull=False
     ).select_related("supervisor")
-    people.extend((u.supervisor.email, u.supervisor.name) for u in supervisors.order_by("supervisor__pk"))
+    people.extend(
+        (u.supervisor.email, u.supervisor.name)
+        for u in supervisors.order_by("supervisor__pk")
+        if u.supervisor
+    )
     recipients: dict[str, str] = {}
     seen: set[str] = set()
     for address, name in people:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -200,7 +200,7 @@ class _Applier:
 
     def _user_add(self, item: ChangeItem) -> str:
         user = project_user_add(
-            project=self.project, person=item.after, actor=self.actor, language=self.language
+            project=self.project, person=dict(item.after or {}), actor=self.actor, language=self.language
         )
         return _("利用者ID %(id)s を発行し、ID・パスワードをメールでお送りしました。") % {"id": user.username}
 
@@ -217,7 +217,7 @@ class _Applier:
         return f"{added} " + _("利用者 %(id)s の利用を終了しました。") % {"id": item.target}
 
     def _supervisor_add(self, item: ChangeItem) -> str:
-        supervisor = Supervisor.objects.get(pk=item.after)
+        supervisor = Supervisor.objects.get(pk=int(str(item.after)))
         if not supervisor.active:
             raise DomainError(_("%(name)sは名簿で無効になっています。") % {"name": supervisor.name})
         project_supervisor_add(
@@ -272,6 +272,7 @@ class _Applier:
 def _typed(row: Project | Application, attribute: str, value: Any) -> Any:
     """JSON value → the model field's Python type (dates are stored as ISO strings in items)."""
     field = row._meta.get_field(attribute)
+    assert isinstance(field, models.Field)
     return field.to_python(value)
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +20,7 @@ from calsreg.desk.dashboard.timers import application_step_timers
 from calsreg.desk.flows import application_evidence, evidence_download, evidence_read
 from calsreg.desk.forms import SupervisorMatchForm
 from calsreg.desk.permissions import desk_staff_required
+from calsreg.desk.views.evidence import evidence_served
 from calsreg.directory.selectors import supervisors_of_office
 from calsreg.notifications.selectors import deliveries_for
 from calsreg.records.selectors import audit_timeline, evidence_for
@@ -98,18 +97,16 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     except NotFound as missing:
         raise Http404(missing.message) from missing
     copy = evidence_read(evidence=evidence)
-    if copy.content is None or (not copy.intact and request.GET.get("acknowledge") != "1"):
-        status = 404 if copy.content is None else 409
-        return render(
-            request,
-            "desk/evidence_warning.html",
-            {"evidence": evidence, "application": application, "copy": copy},
-            status=status,
-        )
-    evidence_download(copy=copy, application=application, actor=Actor.staff(request.user))
-    return FileResponse(
-        io.BytesIO(copy.content),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type or "application/octet-stream",
+    detail_url = reverse("desk:application_detail", args=[application.pk])
+    return evidence_served(
+        request,
+        evidence=evidence,
+        copy=copy,
+        record=lambda: evidence_download(copy=copy, application=application, actor=Actor.staff(request.user)),
+        warning={
+            "crumbs": [(reverse("desk:queue"), _("申込一覧")), (detail_url, application.receipt_number)],
+            "back_url": detail_url,
+            "back_label": _("申込内容に戻る"),
+            "download_url": reverse("desk:evidence", args=[evidence.pk]),
+        },
     )

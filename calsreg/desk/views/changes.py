@@ -7,12 +7,11 @@ a refusal (DomainError) is shown as the message instead (``desk.feedback``).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any, cast
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,6 +44,7 @@ from calsreg.desk.flows import evidence_read
 from calsreg.desk.flows_changes import change_evidence, change_evidence_download
 from calsreg.desk.forms_changes import AssignForm, CallBackForm, ChangeQueueFilterForm, ChangeRejectForm
 from calsreg.desk.permissions import desk_staff_required
+from calsreg.desk.views.evidence import evidence_served
 from calsreg.notifications.selectors import deliveries_for
 from calsreg.records.services import Actor
 from calsreg.verification.models import CallOutcome
@@ -262,18 +262,16 @@ def change_evidence_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     except NotFound as missing:
         raise Http404(missing.message) from missing
     copy = evidence_read(evidence=evidence)
-    if copy.content is None or (not copy.intact and request.GET.get("acknowledge") != "1"):
-        status = 404 if copy.content is None else 409
-        return render(
-            request,
-            "desk/changes/evidence_warning.html",
-            {"evidence": evidence, "change": change, "copy": copy},
-            status=status,
-        )
-    change_evidence_download(copy=copy, request=change, actor=Actor.staff(request.user))
-    return FileResponse(
-        io.BytesIO(copy.content),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type or "application/octet-stream",
+    detail_url = reverse("desk:change_detail", args=[change.pk])
+    return evidence_served(
+        request,
+        evidence=evidence,
+        copy=copy,
+        record=lambda: change_evidence_download(copy=copy, request=change, actor=Actor.staff(request.user)),
+        warning={
+            "crumbs": [(reverse("desk:change_queue"), _("変更申込の一覧")), (detail_url, change.number)],
+            "back_url": detail_url,
+            "back_label": _("変更申込に戻る"),
+            "download_url": reverse("desk:change_evidence", args=[evidence.pk]),
+        },
     )
