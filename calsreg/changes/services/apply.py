@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -36,6 +37,7 @@ from calsreg.changes.services.disclosure import personal_data_disclose, personal
 from calsreg.changes.services.notices import project_mail_context, recipients_on_file
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
+from calsreg.core.templatetags.jdate import jdate
 from calsreg.directory.models import Supervisor
 from calsreg.notifications.services import notification_enqueue
 from calsreg.records.services import Actor, audit_record
@@ -68,21 +70,23 @@ def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeReque
     now = clock.now()
     items = list(request.items.order_by("position"))
     applier = _Applier(request=request, project=project, actor=actor)
-    period_refusal = _period_refusal(project=project, items=items)
-    # Additions before removals, so a replacement is in place before the person it replaces leaves.
-    for item in sorted(items, key=_apply_order):
-        if item.decision != ItemDecision.CONFIRMED:
-            item.outcome = _("本人確認で確認できなかったため、反映していません。")
-            continue
-        if period_refusal and item.field in {"period_start", "period_end"}:
-            item.outcome = period_refusal
-            continue
-        try:
-            with transaction.atomic():
-                item.outcome = applier.apply(item)
-                item.applied_at = now
-        except DomainError as refusal:
-            item.outcome = _("反映できませんでした：%(reason)s") % {"reason": refusal.message}
+    # Outcomes are told to the applicant, so they are written in the request's language.
+    with translation.override(request.language):
+        period_refusal = _period_refusal(project=project, items=items)
+        # Additions before removals, so a replacement is in place before the person it replaces leaves.
+        for item in sorted(items, key=_apply_order):
+            if item.decision != ItemDecision.CONFIRMED:
+                item.outcome = _("本人確認で確認できなかったため、反映していません。")
+                continue
+            if period_refusal and item.field in {"period_start", "period_end"}:
+                item.outcome = period_refusal
+                continue
+            try:
+                with transaction.atomic():
+                    item.outcome = applier.apply(item)
+                    item.applied_at = now
+            except DomainError as refusal:
+                item.outcome = _("反映できませんでした：%(reason)s") % {"reason": refusal.message}
     ChangeItem.objects.bulk_update(items, ["outcome", "applied_at"])
     applier.settle_billing()
     request.transition_to(ChangeStatus.APPLIED)
@@ -98,7 +102,8 @@ def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeReque
         summary_params={"applied": len(applied), "total": len(items)},
         data={"applied_positions": [item.position for item in applied]},
     )
-    _result_notify(request=request, project=project, items=items)
+    with translation.override(request.language):
+        _result_notify(request=request, project=project, items=items)
     return request
 
 
@@ -117,8 +122,8 @@ def _period_refusal(*, project: Project, items: list[ChangeItem]) -> str:
     end = confirmed.get("period_end", project.period_end)
     if confirmed and end < start:
         return _("反映できませんでした：工期の終了日が開始日より前になります（%(start)s〜%(end)s）。") % {
-            "start": start.isoformat(),
-            "end": end.isoformat(),
+            "start": jdate(start),
+            "end": jdate(end),
         }
     return ""
 
@@ -238,7 +243,7 @@ class _Applier:
             actor=self.actor,
             reason=_("早期終了（変更申込 %(number)s）") % {"number": self.request.number},
         )
-        return _("利用終了日を %(date)s にしました。") % {"date": ends_on.isoformat()}
+        return _("利用終了日を %(date)s にしました。") % {"date": jdate(ends_on)}
 
     def _disclose(self, item: ChangeItem) -> str:
         personal_data_disclose(request=self.request, target=item.target, actor=self.actor)

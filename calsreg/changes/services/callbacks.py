@@ -88,7 +88,10 @@ def callback_record(
         subject=request,
         at=now,
         summary=gettext_noop("登録済みの電話番号（%(contact)s）へ本人確認の電話をしました：%(outcome)s"),
-        summary_params={"contact": on_file.key, "outcome": str(CallOutcome(outcome).label)},
+        summary_params={
+            "contact": f"{on_file.name}（{on_file.key}）",
+            "outcome": str(CallOutcome(outcome).label),
+        },
         data={"call_id": call.pk, "outcome": outcome},
     )
     if outcome == CallOutcome.CONFIRMED:
