@@ -230,6 +230,22 @@ def test_an_end_outside_the_construction_period_is_refused(ends_on):
     assert (snapshot(), states()) == (before, kept)
 
 
+def test_an_early_end_before_a_scheduled_start_of_use_is_refused():
+    project, _accounts = registered()
+    Project.objects.filter(pk=project.pk).update(service_starts_on=dt.date(2027, 2, 1))
+    actor = desk_actor()
+    before, kept = snapshot(), states()
+
+    with pytest.raises(ValidationFailed) as refused:
+        project_end_schedule(project=project, ends_on=dt.date(2027, 1, 31), actor=actor)
+
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("ends_on", "利用終了予定日は利用開始予定日（2027-02-01）以降にしてください。")
+    ]
+    assert (snapshot(), states()) == (before, kept)
+    project_end_schedule(project=project, ends_on=dt.date(2027, 2, 1), actor=actor)  # the day itself is fine
+
+
 def test_a_closed_project_takes_no_end_date():
     project, _accounts = started()
     actor = desk_actor()

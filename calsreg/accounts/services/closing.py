@@ -88,8 +88,8 @@ def accounts_close_if_unused(*, user_ids: Collection[int], now: datetime) -> lis
 def project_end_schedule(*, project: Project, ends_on: date, actor: Actor, reason: str = "") -> Project:
     """Set an early last day of use (a change request). A day already past closes the project now.
 
-    Raises ``ValidationFailed`` for a day outside the construction period and ``DomainError`` for a
-    project already closed.
+    Raises ``ValidationFailed`` for a day outside the construction period or before a scheduled start
+    of use, and ``DomainError`` for a project already closed.
     """
     project = _locked(project.pk)
     if project.status == ProjectStatus.CLOSED:
@@ -102,6 +102,18 @@ def project_end_schedule(*, project: Project, ends_on: date, actor: Actor, reaso
                     label=_("利用終了予定日"),
                     message=_("利用終了予定日は工期（%(start)s〜%(end)s）の範囲で指定してください。")
                     % {"start": project.period_start.isoformat(), "end": project.period_end.isoformat()},
+                )
+            ]
+        )
+    starts_on = project.service_starts_on
+    if project.status == ProjectStatus.PROVISIONED and starts_on and ends_on < starts_on:
+        raise ValidationFailed(
+            errors=[
+                FieldError(
+                    field="ends_on",
+                    label=_("利用終了予定日"),
+                    message=_("利用終了予定日は利用開始予定日（%(starts_on)s）以降にしてください。")
+                    % {"starts_on": starts_on.isoformat()},
                 )
             ]
         )
