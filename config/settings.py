@@ -248,6 +248,9 @@ INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
 # The help desk's business hours (Japan time) on business days, for the per-step timers.
 DESK_HOURS_START = env_int("CALSREG_DESK_HOURS_START", 9)
 DESK_HOURS_END = env_int("CALSREG_DESK_HOURS_END", 17)
+# The desk's lunch break (not counted); set both to the same hour for none.
+DESK_LUNCH_START = env_int("CALSREG_DESK_LUNCH_START", 12)
+DESK_LUNCH_END = env_int("CALSREG_DESK_LUNCH_END", 13)
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@
 
 Only time on the help desk's business days (``core.calendar``: no weekends, national holidays or the
 12/29–1/3 closure) between ``settings.DESK_HOURS_START`` and ``settings.DESK_HOURS_END`` o'clock, Japan
-time, counts: an application received on Friday at 16:00 and confirmed on Monday at 10:00 waited two
+time, less the lunch break (``DESK_LUNCH_START``–``DESK_LUNCH_END``, when the desk does not answer), counts: an application received on Friday at 16:00 and confirmed on Monday at 10:00 waited two
 business hours, not 66 hours. Japan has no daylight saving time, so wall-clock arithmetic is exact.
 
 How: ``BusinessClock.at(t)`` is the business time from a fixed origin to ``t`` — business days
@@ -38,10 +38,19 @@ def desk_hours() -> tuple[int, int]:
     return start, end
 
 
-def business_day_length() -> timedelta:
-    """One business day's worth of desk hours (8 hours for 9–17)."""
+def desk_lunch() -> tuple[int, int]:
+    """The lunch break within the desk's hours as (start, end) hours; (h, h) when there is none."""
     opening, closing = desk_hours()
-    return timedelta(hours=closing - opening)
+    start, end = int(settings.DESK_LUNCH_START), int(settings.DESK_LUNCH_END)
+    start, end = max(start, opening), min(end, closing)
+    return (start, end) if start < end else (opening, opening)
+
+
+def business_day_length() -> timedelta:
+    """One business day's worth of desk hours (7 hours for 9–17 with a lunch hour)."""
+    opening, closing = desk_hours()
+    lunch_start, lunch_end = desk_lunch()
+    return timedelta(hours=closing - opening - (lunch_end - lunch_start))
 
 
 def business_time_between(start: datetime, end: datetime) -> timedelta:
@@ -71,9 +80,18 @@ class BusinessClock:
 
     def __init__(self) -> None:
         self.opening, self.closing = desk_hours()
+        lunch_start, lunch_end = desk_lunch()
         self._opening_us = self.opening * _HOUR_US
         self._closing_us = self.closing * _HOUR_US
-        self._day_us = self._closing_us - self._opening_us
+        self._lunch_start_us = lunch_start * _HOUR_US
+        self._lunch_end_us = lunch_end * _HOUR_US
+        self._day_us = self._closing_us - self._opening_us - (self._lunch_end_us - self._lunch_start_us)
+
+    def within_day(self, since_midnight_us: int) -> int:
+        """Business microseconds of a business day up to this time of day."""
+        worked = min(max(since_midnight_us, self._opening_us), self._closing_us) - self._opening_us
+        lunch = min(max(since_midnight_us, self._lunch_start_us), self._lunch_end_us) - self._lunch_start_us
+        return worked - lunch
 
     def at(self, moment: datetime) -> int:
         """Business microseconds from the origin to ``moment`` (aware)."""
@@ -93,7 +111,7 @@ class BusinessClock:
         """``at_timestamp`` of each (None stays None), in one loop: the dashboard reads tens of
         thousands at a time, so the day look-up is kept local and the arithmetic inlined."""
         days_cache: dict[int, tuple[int, bool]] = {}
-        opening, closing, day_us = self._opening_us, self._closing_us, self._day_us
+        day_us, within_day = self._day_us, self.within_day
         readings: list[int | None] = []
         for seconds in timestamps:
             if seconds is None:
@@ -106,8 +124,7 @@ class BusinessClock:
                 day = days_cache[days] = _day(_EPOCH_ORDINAL + days)
             total = day[0] * day_us
             if day[1]:
-                since_midnight = round((local - days * 86_400) * 1_000_000)
-                total += min(max(since_midnight, opening), closing) - opening
+                total += within_day(round((local - days * 86_400) * 1_000_000))
             readings.append(total)
         return readings
 
@@ -115,7 +132,7 @@ class BusinessClock:
         days_before, business = _day(ordinal)
         total = days_before * self._day_us
         if business:
-            total += min(max(since_midnight_us, self._opening_us), self._closing_us) - self._opening_us
+            total += self.within_day(since_midnight_us)
         return total
 
 

@@ -33,16 +33,18 @@ moments = st.datetimes(
 @pytest.mark.parametrize(
     ("start", "end", "hours"),
     [
-        (jst("2026-11-24", 9), jst("2026-11-24", 17), 8.0),  # one whole Tuesday
-        (jst("2026-11-24", 10), jst("2026-11-24", 13, 20), 3 + 20 / 60),
+        (jst("2026-11-24", 9), jst("2026-11-24", 17), 7.0),  # one whole Tuesday, less the lunch hour
+        (jst("2026-11-24", 10), jst("2026-11-24", 13, 20), 2 + 20 / 60),  # over lunch
         (jst("2026-11-24", 7), jst("2026-11-24", 8), 0.0),  # before opening
         (jst("2026-11-24", 16), jst("2026-11-24", 20), 1.0),  # past closing
         (jst("2026-11-27", 16), jst("2026-11-30", 10), 2.0),  # Friday 16:00 → Monday 10:00
         (jst("2026-11-20", 16), jst("2026-11-24", 10), 2.0),  # over 勤労感謝の日 (Monday 11/23)
-        (jst("2026-12-25", 12), jst("2027-01-05", 12), 5 + 8 + 8 + 3),  # over the 12/29–1/3 closure
+        (jst("2026-12-25", 12), jst("2027-01-05", 12), 4 + 7 + 7 + 3),  # over the 12/29–1/3 closure
         (jst("2026-11-28", 10), jst("2026-11-29", 15), 0.0),  # a weekend
         (jst("2026-11-24", 12), jst("2026-11-24", 11), 0.0),  # end before start
-        (jst("2026-11-02", 9), jst("2026-11-13", 17), 72.0),  # two weeks less 文化の日 (Tuesday 11/3)
+        (jst("2026-11-02", 9), jst("2026-11-13", 17), 63.0),  # two weeks less 文化の日 (Tuesday 11/3)
+        (jst("2026-11-24", 11, 30), jst("2026-11-24", 13, 30), 1.0),  # the lunch hour is not counted
+        (jst("2026-11-24", 12, 10), jst("2026-11-24", 12, 50), 0.0),  # within the lunch hour
     ],
 )
 def test_fixed_examples(start, end, hours):
@@ -50,14 +52,16 @@ def test_fixed_examples(start, end, hours):
 
 
 def test_moments_in_utc_are_counted_in_japan_time():
-    # 00:00–08:00 UTC is 09:00–17:00 in Japan.
+    # 00:00–08:00 UTC is 09:00–17:00 in Japan (less the lunch hour).
     start = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
-    assert business_hours_between(start, start + timedelta(hours=8)) == 8.0
+    assert business_hours_between(start, start + timedelta(hours=8)) == 7.0
 
 
 def test_desk_hours_come_from_the_settings(settings):
     settings.DESK_HOURS_START, settings.DESK_HOURS_END = 8, 18
 
+    assert business_hours_between(jst("2026-11-24", 0), jst("2026-11-25", 0)) == 9.0
+    settings.DESK_LUNCH_START = settings.DESK_LUNCH_END = 12  # no lunch break
     assert business_hours_between(jst("2026-11-24", 0), jst("2026-11-25", 0)) == 10.0
 
 
@@ -104,7 +108,7 @@ def test_zero_over_a_weekend(saturday, start_seconds, length_seconds):
 def test_a_whole_week_from_any_moment_is_at_most_five_business_days(start):
     spent = business_hours_between(start, start + timedelta(days=7))
 
-    assert 0 <= spent <= 5 * 8
+    assert 0 <= spent <= 5 * 7
 
 
 @pytest.mark.parametrize(
@@ -114,10 +118,10 @@ def test_a_whole_week_from_any_moment_is_at_most_five_business_days(start):
         (20 / 60, "20分", "20 min"),
         (3, "3時間", "3 h"),
         (3 + 20 / 60, "3時間20分", "3 h 20 min"),
-        (8, "1営業日", "1 business day"),
-        (17, "2営業日と1時間", "2 business days and 1 h"),
-        (16 + 5 / 60, "2営業日と5分", "2 business days and 5 min"),
-        (timedelta(hours=9, minutes=30), "1営業日と1時間30分", "1 business day and 1 h 30 min"),
+        (7, "1営業日", "1 business day"),  # a business day: 9–17 less the lunch hour
+        (15, "2営業日と1時間", "2 business days and 1 h"),
+        (14 + 5 / 60, "2営業日と5分", "2 business days and 5 min"),
+        (timedelta(hours=8, minutes=30), "1営業日と1時間30分", "1 business day and 1 h 30 min"),
     ],
 )
 def test_format(hours, japanese, english):

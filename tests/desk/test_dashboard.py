@@ -162,9 +162,9 @@ def test_applications_per_week_by_status_in_japan_time(client):
 
 def test_lead_times_are_median_and_90th_percentile_business_hours_of_the_last_90_days(client):
     monday = "2026-11-16"
-    for hour in (10, 11, 12, 13):  # 1, 2, 3, 4 hours
+    for hour in (10, 11, 12, 13):  # 1, 2, 3, 3 hours (12–13 is the lunch hour)
         application(status=Status.CONFIRMED, submitted_at=jst(monday, 9), confirmed_at=jst(monday, hour))
-    application(  # 10 hours: Monday 9–17 and Tuesday 9–11; registered 2 hours later, in service a day later
+    application(  # 9 hours: Monday 9–17 less lunch and Tuesday 9–11; registered 1 business hour later
         status=Status.IN_SERVICE,
         submitted_at=jst(monday, 9),
         confirmed_at=jst("2026-11-17", 11),
@@ -186,12 +186,12 @@ def test_lead_times_are_median_and_90th_percentile_business_hours_of_the_last_90
 
     steps = _cells(content, "lead-applications-table")
     assert steps["受付 → 確認完了"] == ["5", "3時間", "1営業日と2時間"]
-    assert steps["確認完了 → 登録"] == ["1", "2時間", "2時間"]
+    assert steps["確認完了 → 登録"] == ["1", "1時間", "1時間"]
     assert steps["登録 → 利用開始"] == ["1", "1営業日", "1営業日"]
-    assert steps["受付 → 利用開始（全体）"] == ["1", "2営業日と4時間", "2営業日と4時間"]
+    assert steps["受付 → 利用開始（全体）"] == ["1", "2営業日と3時間", "2営業日と3時間"]
     changes = _cells(content, "lead-changes-table")
     assert changes["受付 → 本人確認"] == ["1", "3時間", "3時間"]
-    assert changes["本人確認 → 反映"] == ["1", "6時間", "6時間"]
+    assert changes["本人確認 → 反映"] == ["1", "5時間", "5時間"]
     assert changes["受付 → 反映（全体）"] == ["1", "1営業日と1時間", "1営業日と1時間"]
     chart = content.split('aria-labelledby="lead-applications-caption"')[1].split("</figure>")[0]
     assert "<title>受付 → 確認完了 中央値: 3時間</title>" in chart

@@ -228,11 +228,11 @@ def _rows(content: str) -> list[tuple[str, str]]:
 def test_my_work_lists_my_open_cases_oldest_first_with_the_time_in_the_current_step(desk_client, desk_user):
     other = UserFactory(role=Role.HELP_DESK)
     # received Friday 16:00, still awaiting confirmation on Tuesday 15:00:
-    # Friday 1 h + Monday 11/23 (勤労感謝の日) 0 + Tuesday 9–15 6 h = 7 h
+    # Friday 1 h + Monday 11/23 (勤労感謝の日) 0 + Tuesday 9–15 less the lunch hour 5 h = 6 h
     waiting = application(
         status=Status.AWAITING_CONFIRMATION, submitted_at=jst("2026-11-20", 16), assigned_to=desk_user
     )
-    # confirmed this morning at 10:40: 4 h 20 min in "confirmed → registered"
+    # confirmed this morning at 10:40: 3 h 20 min in "confirmed → registered" (lunch not counted)
     confirmed = application(
         status=Status.CONFIRMED,
         submitted_at=jst("2026-11-10"),
@@ -260,11 +260,11 @@ def test_my_work_lists_my_open_cases_oldest_first_with_the_time_in_the_current_s
     ]
     table = content.split('<table class="data work">')[1]
     assert table.count("確認完了 → 登録") == 1
-    assert "4時間20分" in table
+    assert "3時間20分" in table
     assert "本人確認 → 反映" in table
-    assert "3営業日と6時間" in table  # verified Wed 9:00 → Tue 15:00: Wed, Thu, Fri (Mon is a holiday) + 6 h
+    assert "3営業日と5時間" in table  # verified Wed 9:00 → Tue 15:00: Wed, Thu, Fri (Mon is a holiday) + 5 h
     assert "受付 → 確認完了" in table
-    assert "7時間" in table
+    assert "6時間" in table
     assert re.search(
         r'id="unassigned-counts">担当者のいない処理中の案件: 利用申込 1件、変更申込 0件', content
     )
@@ -326,8 +326,8 @@ def test_the_detail_page_shows_each_steps_business_hours(desk_client):
     case = application(
         status=Status.REGISTERED,
         submitted_at=jst("2026-11-16", 9),  # Monday
-        confirmed_at=jst("2026-11-17", 11, 30),  # 1 business day + 2 h 30 min later
-        registered_at=jst("2026-11-17", 14),  # 2 h 30 min later
+        confirmed_at=jst("2026-11-17", 11, 30),  # 1 business day (7 h) + 2 h 30 min later
+        registered_at=jst("2026-11-17", 14),  # 1 h 30 min later (12–13 is the lunch hour)
     )
 
     content = desk_client.get(reverse("desk:application_detail", args=[case.pk])).content.decode()
@@ -336,10 +336,10 @@ def test_the_detail_page_shows_each_steps_business_hours(desk_client):
     rows = re.findall(
         r'<tr data-step="(\w+)"( aria-current="step")?>.*?<td class="num">([^<]*)</td>', timers, re.S
     )
-    # registered Tuesday 14:00 → now Tuesday 11/24 15:00: 3 h + Wed–Fri 24 h + (Monday a holiday) 6 h = 33 h
+    # registered Tuesday 14:00 → now Tuesday 11/24 15:00: 3 h + Wed–Fri 21 h + (Monday a holiday) 5 h = 29 h
     assert rows == [
         ("received_confirmed", "", "1営業日と2時間30分"),
-        ("confirmed_registered", "", "2時間30分"),
+        ("confirmed_registered", "", "1時間30分"),
         ("registered_in_service", ' aria-current="step"', "4営業日と1時間"),
     ]
     assert "進行中" in timers

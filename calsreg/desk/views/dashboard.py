@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from calsreg.core import clock
+from calsreg.core.business_hours import desk_lunch
 from calsreg.desk.dashboard.panels import billing_panel, work_panels
 
 
@@ -43,6 +44,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "work": work_panels(today=today, now=now) if getattr(user, "is_desk_staff", False) else None,
         "billing": billing_panel(today=today) if getattr(user, "is_billing_staff", False) else None,
         "now": now,
-        "desk_hours": (settings.DESK_HOURS_START, settings.DESK_HOURS_END),
+        "desk_hours": (settings.DESK_HOURS_START, settings.DESK_HOURS_END, *desk_lunch()),
     }
     return render(request, "desk/dashboard/dashboard.html", context)
