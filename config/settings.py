@@ -245,6 +245,19 @@ INVOICE_REMINDER_DAYS_BEFORE_DUE = env_int("CALSREG_INVOICE_REMINDER_DAYS_BEFORE
 # kept INVOICE_RETENTION_YEARS (法人税法: 帳簿書類 7 years) from the end of their fiscal year.
 PERSONAL_DATA_RETENTION_DAYS = env_int("CALSREG_PERSONAL_DATA_RETENTION_DAYS", 365)
 INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
+# POSTs one client address may make per hour to each anonymous portal form (status lookup, change
+# request without sign-in); past it the form answers 429 (portal/throttle.py).
+PUBLIC_FORM_POSTS_PER_HOUR = env_int("CALSREG_PUBLIC_FORM_POSTS_PER_HOUR", 30)
+# The cache holding those counters: each process's memory by default; with several web processes use a
+# shared one, e.g. CALSREG_CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache and
+# CALSREG_CACHE_LOCATION=calsreg_cache (then run `manage.py createcachetable` once).
+CACHES = {
+    "default": {
+        "BACKEND": env("CALSREG_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": env("CALSREG_CACHE_LOCATION", "calsreg"),
+    }
+}
+
 # The help desk's business hours (Japan time) on business days, for the per-step timers.
 DESK_HOURS_START = env_int("CALSREG_DESK_HOURS_START", 9)
 DESK_HOURS_END = env_int("CALSREG_DESK_HOURS_END", 17)

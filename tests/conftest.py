@@ -31,3 +31,13 @@ def _default_language():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Counters kept in the cache (the portal's per-address form limits) start at zero in each test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

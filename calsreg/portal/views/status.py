@@ -18,6 +18,7 @@ from calsreg.core.errors import DomainError
 from calsreg.core.width import to_half_width
 from calsreg.portal.progress import NOW_HAPPENING, SIDE_STATES, applicant_progress
 from calsreg.portal.receipts import receipt_email
+from calsreg.portal.throttle import public_form_limited
 from calsreg.records.services import Actor
 
 
@@ -31,6 +32,7 @@ def receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@public_form_limited("status_lookup")
 def status_lookup(request: HttpRequest) -> HttpResponse:
     # POST only: the e-mail address must not appear in URLs, browser history or access logs.
     context: dict[str, Any] = {"values": {"receipt_number": "", "email": ""}, "errors": {}}

@@ -21,6 +21,7 @@ from calsreg.core.errors import DomainError, FieldError, ValidationFailed
 from calsreg.core.width import to_half_width
 from calsreg.directory.selectors import offices_with_supervisors
 from calsreg.portal import forms_change as forms
+from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.views.change.common import (
     ADD_ROW_ACTION,
     anonymous_actor,
@@ -32,6 +33,7 @@ from calsreg.portal.views.change.common import (
 
 
 @require_http_methods(["GET", "POST"])
+@public_form_limited("change_request")
 def portal_form(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_portal(request, post=None)

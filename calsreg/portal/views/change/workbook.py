@@ -24,6 +24,7 @@ from calsreg.core.width import to_half_width
 from calsreg.portal import forms_change as forms
 from calsreg.portal.downloads import attachment_response
 from calsreg.portal.flows import XLSX_CONTENT_TYPE
+from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.views.change.common import (
     UPLOAD_FIELD,
     account_of,
@@ -113,6 +114,7 @@ def _workbook_problems(errors: list[FieldError], workbook: ChangeWorkbook) -> li
 
 
 @require_http_methods(["GET", "POST"])
+@public_form_limited("change_request")
 def portal_upload(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"max_size": settings.UPLOAD_MAX_BYTES, "portal": True}
     if request.method == "GET":
