@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from calsreg.applications.schema import (
@@ -51,6 +51,20 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError, *, api: Nin
     return response
 
 
+def _throttled(request: HttpRequest, exc: Throttled, *, api: NinjaAPI) -> HttpResponse:
+    wait = int(exc.wait or 0) + 1
+    body = error_body(
+        code="too_many_requests",
+        message=_(
+            "短い時間に何度も送信されたため、受付を一時停止しています。%(seconds)s秒後にもう一度お試しください。"
+        )
+        % {"seconds": wait},
+    )
+    response = api.create_response(request, body, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def _http_error(request: HttpRequest, exc: HttpError, *, api: NinjaAPI) -> HttpResponse:
     # ninja raises HttpError itself only for a body it cannot parse (400); its text is English.
     message = (
@@ -77,6 +91,7 @@ def exception_handlers_install(api: NinjaAPI) -> None:
     api.add_exception_handler(DomainError, partial(_domain_error, api=api))
     api.add_exception_handler(AuthenticationError, partial(_unauthenticated, api=api))
     api.add_exception_handler(HttpError, partial(_http_error, api=api))
+    api.add_exception_handler(Throttled, partial(_throttled, api=api))
     api.add_exception_handler(Http404, partial(_not_found, api=api))
     api.add_exception_handler(NinjaValidationError, partial(_invalid_input, api=api))
 

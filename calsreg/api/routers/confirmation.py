@@ -18,10 +18,11 @@ from calsreg.api.schemas.confirmation_public import (
     SupervisorAnswerIn,
 )
 from calsreg.api.schemas.errors import ErrorOut
+from calsreg.api.throttle import PublicPostThrottle
 from calsreg.verification.selectors import confirmation_link_check
 from calsreg.verification.services import confirmation_answer_by_link
 
-router = Router(tags=["内容確認（監督員）"])
+router = Router(tags=["内容確認（監督員）"], throttle=[PublicPostThrottle()])
 
 _LINK_REFUSALS = {404: ErrorOut, 409: ErrorOut, 410: ErrorOut}
 

@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 from calsreg.api.schemas.application_in import ApplicationIn, StatusQueryIn
 from calsreg.api.schemas.errors import ErrorOut
 from calsreg.api.schemas.public_out import OfficeOut, StatusOut, SubmittedOut
+from calsreg.api.throttle import PublicPostThrottle
 from calsreg.applications.excel.guards import size_text
 from calsreg.applications.excel.reader import workbook_read
 from calsreg.applications.models import Application, Channel
@@ -29,7 +30,7 @@ from calsreg.directory.selectors import offices_with_supervisors
 from calsreg.records.models import EvidenceKind
 from calsreg.records.services import Actor
 
-router = Router(tags=["申込（公開）"])
+router = Router(tags=["申込（公開）"], throttle=[PublicPostThrottle()])
 
 WORKBOOK_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
