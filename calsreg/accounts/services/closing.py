@@ -22,8 +22,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from calsreg.accounts.models import AccountState, Membership, Project, ProjectStatus, Role, User
-from calsreg.accounts.services.notices import _project_context, portal_login_url
+from calsreg.accounts.models import AccountState, Membership, Project, ProjectStatus, User
+from calsreg.accounts.services.notices import _project_context, portal_login_url, project_recipients
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, FieldError, ValidationFailed
 from calsreg.notifications.services import notification_enqueue
@@ -166,7 +166,7 @@ def project_close(*, project: Project, actor: Actor, reason: str) -> Project:
     members = Membership.objects.filter(project=project, active=True).values_list("user_id", flat=True)
     closed = accounts_close_if_unused(user_ids=list(members), now=now)
     sessions = sessions_end(user_ids=[user.pk for user in closed])
-    recipients = _closing_recipients(project)
+    recipients = project_recipients(project=project, supervisors=False)
     audit_record(
         actor=actor,
         action="project.closed",
@@ -239,21 +239,3 @@ def _locked(project_id: int) -> Project:
         .select_related("office", "application")
         .get(pk=project_id)
     )
-
-
-def _closing_recipients(project: Project) -> dict[str, str]:
-    """The contractor's users of the project and the applicant, one entry per address (first wins)."""
-    people: list[tuple[str, str]] = [
-        (user.email, user.display_name)
-        for user in User.objects.filter(
-            memberships__project=project, memberships__active=True, role=Role.CONTRACTOR
-        ).order_by("memberships__pk")
-    ]
-    people.append((project.application.applicant_email, project.application.applicant_name))
-    recipients: dict[str, str] = {}
-    seen: set[str] = set()
-    for address, name in people:
-        if address and address.lower() not in seen:
-            seen.add(address.lower())
-            recipients[address] = name
-    return recipients

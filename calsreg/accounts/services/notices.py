@@ -26,7 +26,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from calsreg.accounts import credentials
-from calsreg.accounts.models import AccountState, Project, User
+from calsreg.accounts.models import AccountState, Project, Role, User
 from calsreg.core import clock
 from calsreg.notifications.models import Delivery
 from calsreg.notifications.services import notification_enqueue
@@ -52,6 +52,39 @@ def _project_context(project: Project) -> dict[str, Any]:
         "contractor_name": project.contractor_name,
         "office_name": project.office.name,
     }
+
+
+def project_recipients(*, project: Project, supervisors: bool) -> dict[str, str]:
+    """The project's people, one entry per address (compared without case; first name seen wins):
+    its active contractor users, the applicant, and — with ``supervisors`` — its current supervisors
+    at their directory addresses (never the form's; a change request may have replaced the ones on
+    the application)."""
+    people: list[tuple[str, str]] = [
+        (user.email, user.display_name)
+        for user in User.objects.filter(
+            memberships__project=project, memberships__active=True, role=Role.CONTRACTOR
+        ).order_by("memberships__pk")
+    ]
+    people.append((project.application.applicant_email, project.application.applicant_name))
+    if supervisors:
+        members = User.objects.filter(
+            memberships__project=project,
+            memberships__active=True,
+            role=Role.SUPERVISOR,
+            supervisor__isnull=False,
+        ).select_related("supervisor")
+        people.extend(
+            (u.supervisor.email, u.supervisor.name)
+            for u in members.order_by("supervisor__pk")
+            if u.supervisor
+        )
+    recipients: dict[str, str] = {}
+    seen: set[str] = set()
+    for address, name in people:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            recipients[address] = name
+    return recipients
 
 
 def credentials_enqueue(*, user: User, project: Project, language: str) -> None:

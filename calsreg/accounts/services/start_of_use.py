@@ -18,11 +18,10 @@ from calsreg.accounts.models import (
     Membership,
     Project,
     ProjectStatus,
-    Role,
     User,
 )
 from calsreg.accounts.services.issuing import account_activate
-from calsreg.accounts.services.notices import start_of_use_enqueue
+from calsreg.accounts.services.notices import project_recipients, start_of_use_enqueue
 from calsreg.applications.models import Application
 from calsreg.applications.states import Status
 from calsreg.core import clock
@@ -109,7 +108,7 @@ def _start(*, project: Project, actor: Actor, now: datetime) -> Project:
     application.transition_to(Status.IN_SERVICE)
     application.in_service_at = now
     application.save(update_fields=["status", "in_service_at", "updated_at"])
-    recipients = _recipients(project=project, application=application)
+    recipients = project_recipients(project=project, supervisors=True)
     audit_record(
         actor=actor,
         action="project.started",
@@ -139,31 +138,3 @@ def _accounts_activate(*, project: Project, now: datetime) -> list[str]:
         for user in User.objects.select_for_update().filter(pk__in=members).order_by("pk")
         if account_activate(user=user, now=now)
     ]
-
-
-def _recipients(*, project: Project, application: Application) -> dict[str, str]:
-    """Everyone on the project, one entry per address (first name seen wins): the contractor's users,
-    the applicant, and the project's current supervisors at their directory addresses (never the
-    form's; a change request may have replaced the ones on the application)."""
-    people: list[tuple[str, str]] = [
-        (user.email, user.display_name)
-        for user in User.objects.filter(
-            memberships__project=project, memberships__active=True, role=Role.CONTRACTOR
-        ).order_by("memberships__pk")
-    ]
-    people.append((application.applicant_email, application.applicant_name))
-    supervisors = User.objects.filter(
-        memberships__project=project, memberships__active=True, role=Role.SUPERVISOR, supervisor__isnull=False
-    ).select_related("supervisor")
-    people.extend(
-        (u.supervisor.email, u.supervisor.name)
-        for u in supervisors.order_by("supervisor__pk")
-        if u.supervisor
-    )
-    recipients: dict[str, str] = {}
-    seen: set[str] = set()
-    for address, name in people:
-        if address and address.lower() not in seen:
-            seen.add(address.lower())
-            recipients[address] = name
-    return recipients
