@@ -87,27 +87,18 @@ def project_user_remove(*, project: Project, user: User, actor: Actor, language:
     project = _locked(project.pk)
     if project.status == ProjectStatus.CLOSED:
         raise DomainError(_("利用を終了した工事の利用者は変更できません。"))
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("user")
-        .filter(project=project, user_id=user.pk, active=True, user__role=Role.CONTRACTOR)
-        .first()
-    )
-    if membership is None:
-        raise DomainError(
-            _("%(account)s はこの工事の利用者として登録されていません。") % {"account": user.username}
+    membership = _membership_to_end(
+        project=project,
+        role=Role.CONTRACTOR,
+        who={"user_id": user.pk},
+        not_a_member=_("%(account)s はこの工事の利用者として登録されていません。")
+        % {"account": user.username},
+        last_one=_(
+            "%(account)s はこの工事の最後の利用者のため、削除できません。"
+            "代わりの利用者を先に追加するか、同じ申込で追加してください。"
         )
-    others = Membership.objects.filter(project=project, active=True, user__role=Role.CONTRACTOR).exclude(
-        pk=membership.pk
+        % {"account": user.username},
     )
-    if not others.exists():
-        raise DomainError(
-            _(
-                "%(account)s はこの工事の最後の利用者のため、削除できません。"
-                "代わりの利用者を先に追加するか、同じ申込で追加してください。"
-            )
-            % {"account": user.username}
-        )
     now = clock.now()
     membership.active = False
     membership.save(update_fields=["active", "updated_at"])
@@ -219,27 +210,17 @@ def project_supervisor_remove(*, project: Project, supervisor: Supervisor, actor
     project = _locked(project.pk)
     if project.status == ProjectStatus.CLOSED:
         raise DomainError(_("利用を終了した工事の監督員は変更できません。"))
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("user")
-        .filter(project=project, user__supervisor_id=supervisor.pk, active=True)
-        .first()
-    )
-    if membership is None:
-        raise DomainError(
-            _("%(name)s はこの工事の監督員として登録されていません。") % {"name": supervisor.name}
+    membership = _membership_to_end(
+        project=project,
+        role=Role.SUPERVISOR,
+        who={"user__supervisor_id": supervisor.pk},
+        not_a_member=_("%(name)s はこの工事の監督員として登録されていません。") % {"name": supervisor.name},
+        last_one=_(
+            "%(name)s はこの工事の最後の監督員のため、外せません。"
+            "新しい監督員を先に追加するか、同じ申込で追加してください。"
         )
-    others = Membership.objects.filter(project=project, active=True, user__role=Role.SUPERVISOR).exclude(
-        pk=membership.pk
+        % {"name": supervisor.name},
     )
-    if not others.exists():
-        raise DomainError(
-            _(
-                "%(name)s はこの工事の最後の監督員のため、外せません。"
-                "新しい監督員を先に追加するか、同じ申込で追加してください。"
-            )
-            % {"name": supervisor.name}
-        )
     now = clock.now()
     membership.active = False
     membership.save(update_fields=["active", "updated_at"])
@@ -259,6 +240,27 @@ def project_supervisor_remove(*, project: Project, supervisor: Supervisor, actor
             "sessions_ended": sessions,
         },
     )
+
+
+def _membership_to_end(
+    *, project: Project, role: str, who: dict[str, Any], not_a_member: str, last_one: str
+) -> Membership:
+    """The active membership of ``who`` in ``role``, locked; DomainError if there is none, or if it is
+    the project's last one in that role (the replacement must be added first, or in the same request)."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(project=project, active=True, user__role=role, **who)
+        .first()
+    )
+    if membership is None:
+        raise DomainError(not_a_member)
+    others = Membership.objects.filter(project=project, active=True, user__role=role).exclude(
+        pk=membership.pk
+    )
+    if not others.exists():
+        raise DomainError(last_one)
+    return membership
 
 
 def _locked(project_id: int) -> Project:
