@@ -13,7 +13,7 @@ from calsreg.accounts.models import Membership, Project, ProjectStatus, Role, Us
 from calsreg.billing.services import FeeImpact, fee_impact
 from calsreg.changes.catalog import APPLICANT, FEE_FIELDS, ITEMS
 from calsreg.changes.models import ChangeItem, ChangeRequest, ChangeStatus
-from calsreg.changes.registration import registered_value
+from calsreg.changes.registration import project_accounts, registered_value
 from calsreg.core.errors import NotFound
 from calsreg.directory.models import Supervisor
 from calsreg.records.models import AuditEvent
@@ -68,7 +68,9 @@ class DiffRow:
 
 
 def diff_rows(request: ChangeRequest) -> list[DiffRow]:
-    """The field-by-field diff of a request against the current registration."""
+    """The field-by-field diff of a request against the current registration (one query for the
+    project's accounts, however many items name one)."""
+    accounts = project_accounts(request.project)
     rows = []
     for item in request.items.all():
         spec = ITEMS[item.field]
@@ -78,7 +80,9 @@ def diff_rows(request: ChangeRequest) -> list[DiffRow]:
                 label=str(spec.label),
                 target=item.target,
                 before=item.before,
-                current=registered_value(project=request.project, item=spec, target=item.target)
+                current=registered_value(
+                    project=request.project, item=spec, target=item.target, accounts=accounts
+                )
                 if item.applied_at is None
                 else item.after,
                 after=item.after,

@@ -168,7 +168,7 @@ class _ItemChecker:
         after = self._value(index, spec, target, row.get("value"), label)
         if after is _INVALID:
             return None
-        before = registered_value(project=self.project, item=spec, target=target)
+        before = registered_value(project=self.project, item=spec, target=target, accounts=self.accounts)
         if spec.spec is not None and before == after and not self.hidden:
             self.error(
                 index,
