@@ -425,12 +425,20 @@ def test_a_stated_number_equal_to_nobody_on_file_cannot_be_called(time_machine):
     from calsreg.changes.services import callback_record
     from calsreg.core.errors import ValidationFailed
 
-    with pytest.raises(ValidationFailed):
+    events, files = AuditEvent.objects.count(), Evidence.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
         callback_record(
             request=change, contact=STATED_PHONE, outcome="confirmed", actor=world.desk, decisions={}
         )
     assert not CallBack.objects.exists()
     assert re.fullmatch(r"H2026-\d{5}", change.number)
+    # Refused whole: the unknown contact and the missing per-item decision are both named, and the
+    # request, its items, the audit log and the evidence are as they were.
+    assert {error.field for error in refused.value.errors} == {"contact", f"item_{change.items.get().pk}"}
+    change.refresh_from_db()
+    assert (change.status, change.verified_at) == (ChangeStatus.SUBMITTED, None)
+    assert list(change.items.values_list("decision", flat=True)) == ["pending"]
+    assert (AuditEvent.objects.count(), Evidence.objects.count()) == (events, files)
 
 
 # --- the whole journey through the staff API, a real SMTP server and the real task worker ---------------
