@@ -5,6 +5,7 @@ import pytest
 pytest_plugins = [
     "tests.plugins.smtp",
     "tests.plugins.browser",
+    "tests.plugins.hashing",
 ]
 
 
