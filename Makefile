@@ -32,7 +32,9 @@ test: install
 	$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS)
 	@if [ -n "$$DATABASE_URL_POSTGRES" ]; then \
 		echo "== PostgreSQL suite =="; \
-		DATABASE_URL="$$DATABASE_URL_POSTGRES" $(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS); \
+		DATABASE_URL="$$DATABASE_URL_POSTGRES" \
+		CALSREG_TEST_CLOCK_SHIFT_DAYS="$${CALSREG_TEST_CLOCK_SHIFT_DAYS_POSTGRES:-$$CALSREG_TEST_CLOCK_SHIFT_DAYS}" \
+			$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS); \
 	else \
 		echo "PostgreSQL suite skipped: DATABASE_URL_POSTGRES is not set (.ci/run sets it)"; \
 	fi
