@@ -1,7 +1,8 @@
 """Excel (.xlsx) exports of the billing screens: the invoice list and the receivables aging table.
 
 Real workbooks (openpyxl): Japanese headers, amounts as numbers with a yen format, dates as dates,
-so the billing agent can sum and filter in Excel without converting text.
+so the billing agent can sum and filter in Excel without converting text. Every cell is written by
+``core.exports``, so applicant-typed text (the addressee) is text, never a formula.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from calsreg.billing.agent_selectors import AgingBucket
 from calsreg.billing.models import Invoice
+from calsreg.core.exports import xlsx_append, xlsx_cell
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEN_FORMAT = '"¥"#,##0;[Red]-"¥"#,##0'
@@ -53,8 +55,7 @@ def _sheet(workbook: Workbook, *, title: str, columns: Sequence[tuple[str, int, 
     sheet = workbook.active
     assert sheet is not None  # a new workbook always has one sheet
     sheet.title = title
-    sheet.append([header for header, _width, _format in columns])
-    for cell in sheet[1]:
+    for cell in xlsx_append(sheet, [header for header, _width, _format in columns]):
         cell.font = Font(bold=True)
     for index, (_header, width, _format) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -63,8 +64,7 @@ def _sheet(workbook: Workbook, *, title: str, columns: Sequence[tuple[str, int, 
 
 
 def _append(sheet: Worksheet, values: Sequence[Any], columns: Sequence[tuple[str, int, str | None]]) -> None:
-    sheet.append(list(values))
-    for cell, (_header, _width, number_format) in zip(sheet[sheet.max_row], columns, strict=True):
+    for cell, (_header, _width, number_format) in zip(xlsx_append(sheet, values), columns, strict=True):
         if number_format and cell.value is not None:
             cell.number_format = number_format
 
@@ -113,6 +113,6 @@ def aging_xlsx_response(buckets: Sequence[AgingBucket], total: AgingBucket, *, t
         _append(sheet, [str(bucket.label), bucket.count, bucket.amount], AGING_COLUMNS)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    sheet.cell(row=sheet.max_row + 2, column=1, value="基準日")
-    sheet.cell(row=sheet.max_row, column=2, value=today).number_format = DATE_FORMAT
+    xlsx_cell(sheet, row=sheet.max_row + 2, column=1, value="基準日")
+    xlsx_cell(sheet, row=sheet.max_row, column=2, value=today).number_format = DATE_FORMAT
     return _response(workbook, filename=f"aging-{today:%Y-%m-%d}.xlsx")

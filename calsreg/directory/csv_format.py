@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from calsreg.core.exports import csv_bytes
 from calsreg.directory.models import SupervisorTitle
 
 # Column keys in file order, with the Japanese header written on export.
@@ -154,10 +155,6 @@ def parse(content: bytes) -> ParsedFile:
 
 
 def write(rows: Iterable[Mapping[str, str]]) -> bytes:
-    """Write rows keyed by column key as UTF-8 with BOM and CRLF line ends (what Excel expects)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS.values())
-    for row in rows:
-        writer.writerow([row.get(key, "") for key in COLUMNS])
-    return UTF8_BOM + buffer.getvalue().encode("utf-8")
+    """Write rows keyed by column key as UTF-8 with BOM and CRLF line ends (what Excel expects),
+    text that would read as a formula escaped (``core.exports``)."""
+    return csv_bytes(header=COLUMNS.values(), rows=([row.get(key, "") for key in COLUMNS] for row in rows))

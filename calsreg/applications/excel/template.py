@@ -50,6 +50,7 @@ from calsreg.applications.schema import (
     Kind,
     Section,
 )
+from calsreg.core.exports import cell_set
 from calsreg.directory.models import SupervisorTitle
 
 INPUT_SHEET = "申込書"
@@ -103,9 +104,7 @@ def _absolute(cell: Cell) -> str:
 
 def _text_cell(sheet: Worksheet, row: int, column: int, value: str) -> Cell:
     """A cell holding ``value`` as text even if it starts with "=" (office names come from admins)."""
-    cell = sheet.cell(row=row, column=column, value=value)
-    cell.data_type = "s"
-    return cell
+    return cell_set(sheet.cell(row=row, column=column), value)
 
 
 def _lists_fill(workbook: Workbook, *, office_names: list[str]) -> None:

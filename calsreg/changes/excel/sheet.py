@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from calsreg.applications.excel import styles
 from calsreg.applications.excel.validations import validation_for
 from calsreg.applications.schema import FieldSpec, Kind
+from calsreg.core.exports import cell_set
 
 
 @dataclass
@@ -40,9 +41,7 @@ class Sheet:
     ) -> Cell:
         if last > first:
             self.sheet.merge_cells(start_row=self.row, start_column=first, end_row=self.row, end_column=last)
-        cell = self.sheet.cell(row=self.row, column=first, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # a name starting with "=" stays text
+        cell = cell_set(self.sheet.cell(row=self.row, column=first), value)  # "=…" stays text
         cell.font, cell.alignment = font, alignment
         return cell
 
@@ -68,8 +67,7 @@ class Sheet:
     def label(self, column: int, text: str, alignment: Alignment = styles.LEFT, *, last: int = 0) -> None:
         if last > column:
             self.sheet.merge_cells(start_row=self.row, start_column=column, end_row=self.row, end_column=last)
-        cell = self.sheet.cell(row=self.row, column=column, value=text)
-        cell.data_type = "s"
+        cell = cell_set(self.sheet.cell(row=self.row, column=column), text)
         cell.font, cell.fill, cell.border, cell.alignment = (
             styles.LABEL_FONT,
             styles.LABEL_FILL,
@@ -84,10 +82,7 @@ class Sheet:
 
     def current(self, column: int, value: Any, kind: Kind = Kind.TEXT) -> Cell:
         """A registered value: shown, boxed and locked (the sheet is protected without a password)."""
-        value = _display(value, kind)
-        cell = self.sheet.cell(row=self.row, column=column, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"
+        cell = cell_set(self.sheet.cell(row=self.row, column=column), _display(value, kind))
         cell.font, cell.border = styles.INPUT_FONT, styles.BOX
         cell.number_format, cell.alignment = _format(kind)
         return cell

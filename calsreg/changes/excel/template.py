@@ -42,6 +42,7 @@ from calsreg.changes.selectors import (
     supervisors_to_add,
 )
 from calsreg.changes.validation import REASON_MAX
+from calsreg.core.exports import cell_set
 from calsreg.directory.models import Supervisor
 
 MAIN_SHEET = "変更申込書"
@@ -143,7 +144,7 @@ class _Builder:
         spec = _requester_spec(key)
         cell = out.input(3, cells.requester_name(key), spec, title=label)
         out.sheet.merge_cells(start_row=out.row, start_column=3, end_row=out.row, end_column=4)
-        cell.value = _prefill(self.requester, key)
+        cell_set(cell, _prefill(self.requester, key))  # the holder's own data, read back as typed
         hint = (
             "変更の理由を簡単に記入してください。"
             if key == "reason"
@@ -300,7 +301,7 @@ class _Builder:
             if not values:
                 continue
             for row, value in enumerate(values, start=1):
-                sheet.cell(row=row, column=column, value=value).data_type = "s"
+                cell_set(sheet.cell(row=row, column=column), value)
             letter = get_column_letter(column)
             define(self.workbook, name, sheet, f"${letter}$1:${letter}${len(values)}")
         sheet.sheet_state = "hidden"
@@ -320,7 +321,7 @@ class _Builder:
         )
         for row, (name, value) in enumerate(values, start=1):
             sheet.cell(row=row, column=1, value=name)
-            sheet.cell(row=row, column=2, value=value).data_type = "s"
+            cell_set(sheet.cell(row=row, column=2), value)
             define(self.workbook, name, sheet, f"$B${row}")
         sheet.sheet_state = "veryHidden"
         sheet.protection.sheet = True

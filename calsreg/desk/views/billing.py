@@ -5,8 +5,6 @@ a refusal (DomainError) becomes the page message.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +34,7 @@ from calsreg.billing.services import (
 )
 from calsreg.core import clock
 from calsreg.core.errors import DomainError
+from calsreg.core.exports import csv_bytes
 from calsreg.desk.exports_billing import aging_xlsx_response, invoices_xlsx_response
 from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.forms_billing import (
@@ -91,11 +90,9 @@ CSV_HEADER = [
 def invoices_csv(request: HttpRequest) -> HttpResponse:
     """The filtered list as CSV (UTF-8 with BOM, so Excel opens it as Japanese text)."""
     rows = invoices_for_agent(filters=InvoiceFilterForm(request.GET).filters(), today=clock.today())
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for invoice in rows.iterator(chunk_size=2000):
-        writer.writerow(
+    content = csv_bytes(
+        header=CSV_HEADER,
+        rows=(
             [
                 invoice.number or "",
                 invoice.get_kind_display(),
@@ -110,10 +107,10 @@ def invoices_csv(request: HttpRequest) -> HttpResponse:
                 invoice.amount_paid,
                 invoice.balance,
             ]
-        )
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+            for invoice in rows.iterator(chunk_size=2000)
+        ),
     )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
     return response
 
