@@ -82,17 +82,29 @@ def test_list_filters_like_the_desk(client, desk, change):
     assert client.get("/api/staff/changes?status=nonsense", **headers).status_code == 422
 
 
-def test_detail_is_audited_and_offers_only_contacts_on_file(client, desk, change):
+def test_detail_is_audited_and_names_each_items_person_at_their_number(client, desk, change):
     desk_user, headers = desk
 
     body = client.get(_url(change), **headers).json()
 
     assert body["requester_phone_stated"] == STATED_PHONE
-    assert {contact["key"] for contact in body["contacts_on_file"]} >= {"applicant"}
-    assert STATED_PHONE not in {contact["phone"] for contact in body["contacts_on_file"]}
-    assert [(item["position"], item["before"], item["after"]) for item in body["items"]] == [
-        (1, "2027-03-19", "2027-05-31"),
-        (2, "信濃川護岸設置工事", "信濃川護岸設置工事（その2）"),
+    assert body["people_concerned"] == [
+        {
+            "key": "applicant",
+            "label": "申込担当者",
+            "name": change.project.application.applicant_name,
+            "phone": change.project.application.applicant_phone,
+            "positions": [1, 2],
+            "unverified_positions": [1, 2],
+            "to_call": True,
+        }
+    ]
+    assert "default_contact" not in body and "contacts_on_file" not in body
+    assert [
+        (item["position"], item["before"], item["after"], item["person_concerned"]) for item in body["items"]
+    ] == [
+        (1, "2027-03-19", "2027-05-31", "applicant"),
+        (2, "信濃川護岸設置工事", "信濃川護岸設置工事（その2）", "applicant"),
     ]
     assert body["fee_impact"] is not None and body["fee_impact"]["explanation"]
     assert body["form_evidence_sha256"] == change.form_evidence.sha256
