@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from calsreg.accounts.models import Role
+from calsreg.accounts.models import Role, User
 from calsreg.changes.models import CallBack, ChangeRequest, ChangeStatus, ItemDecision
 from calsreg.records.models import AuditEvent
 from calsreg.records.services import Actor
@@ -322,6 +322,74 @@ def test_a_call_back_without_a_person_or_a_result_is_refused_with_field_errors(d
     period_change.refresh_from_db()
     item.refresh_from_db()
     assert (period_change.status, item.decision) == (ChangeStatus.SUBMITTED, ItemDecision.PENDING)
+
+
+def test_the_filers_call_confirms_only_their_own_item_and_the_panel_then_offers_the_other_person(
+    desk_client, project_and_accounts
+):
+    project, accounts = project_and_accounts
+    tanaka = next(user for user in accounts if user.username.startswith("tanaka."))
+    suzuki = next(user for user in accounts if user.username.startswith("suzuki2."))
+    change = file_change(
+        project,
+        {"field": "user.phone", "target": tanaka.username, "value": "080-1111-2222"},
+        {"field": "user.email", "target": suzuki.username, "value": "takeover@evil.example.net"},
+        channel="my_page",
+        filed_by=tanaka,
+    )
+    own, other = change.items.order_by("position")
+    url = reverse("desk:change_callback", args=[change.pk])
+
+    both = desk_client.post(
+        url,
+        {
+            "contact": tanaka.username,
+            "outcome": "confirmed",
+            f"item_{own.pk}": "confirmed",
+            f"item_{other.pk}": "confirmed",
+        },
+        follow=True,
+    )
+    assert not CallBack.objects.exists()
+    assert f"変更2: 変更2は利用者 {suzuki.username} 鈴木 次郎の情報です。" in both.content.decode()
+
+    theirs = desk_client.post(
+        url, {"contact": tanaka.username, "outcome": "confirmed", f"item_{own.pk}": "confirmed"}, follow=True
+    )
+    assert "本人の確認を記録しました。ほかの人の情報を変える項目が残っています。" in theirs.content.decode()
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.SUBMITTED
+    assert list(change.items.order_by("position").values_list("decision", flat=True)) == [
+        "confirmed",
+        "pending",
+    ]
+    panel = _panel(desk_client, change).content.decode()
+    assert re.findall(r'name="contact" value="([^"]+)"', panel) == [suzuki.username]
+    assert "変更2" in re.search(r'<p id="unverified-items">.*?</p>', panel, re.S).group(0)
+    desk_client.post(reverse("desk:change_apply", args=[change.pk]))
+    assert User.objects.get(pk=suzuki.pk).email == "suzuki@echigo-kensetsu.example.co.jp"
+
+    desk_client.post(
+        url, {"contact": suzuki.username, "outcome": "confirmed", f"item_{other.pk}": "declined"}
+    )
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.VERIFIED
+    assert [call.contact for call in CallBack.objects.order_by("pk")] == [tanaka.username, suzuki.username]
+
+
+def test_a_person_with_no_number_on_file_is_shown_and_cannot_be_chosen(desk_client, project_and_accounts):
+    project, accounts = project_and_accounts
+    suzuki = next(user for user in accounts if user.username.startswith("suzuki2."))
+    change = file_change(
+        project, {"field": "user.email", "target": suzuki.username, "value": "new@example.jp"}
+    )
+    User.objects.filter(pk=suzuki.pk).update(phone="")
+
+    content = _panel(desk_client, change).content.decode()
+
+    assert "登録済みの番号なし" in re.search(r'<tr id="person-item-1".*?</tr>', content, re.S).group(0)
+    assert 'id="unreachable-people"' in content and 'id="change-callback-form"' not in content
+    assert 'id="change-reject-form"' in content
 
 
 def test_a_call_back_records_the_number_on_file_whatever_is_posted(desk_client, desk_user, period_change):
