@@ -277,7 +277,9 @@ def test_the_api_refuses_a_decision_on_someone_elses_item_and_needs_each_person(
         {"contact": "applicant", "outcome": "confirmed", "decisions": both},
     )
     assert refused.status_code == 422
-    assert [error["label"] for error in refused.json()["errors"]] == ["変更2"]
+    assert [(error["field"], error["label"]) for error in refused.json()["errors"]] == [
+        ("decisions[2]", "変更2")
+    ]
     assert _unchanged(change, suzuki) == before
 
     first = _post(

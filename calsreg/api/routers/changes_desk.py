@@ -255,19 +255,31 @@ def change_request_callback_create(request: HttpRequest, number: str, payload: C
     called_at = payload.called_at
     if called_at is not None and timezone.is_naive(called_at):
         called_at = timezone.make_aware(called_at)
-    call = callback_record(
-        request=change,
-        contact=payload.contact,
-        outcome=outcome,
-        decisions={positions[d.position]: d.confirmed for d in payload.decisions}
-        if outcome == CallOutcome.CONFIRMED
-        else None,
-        note=payload.note,
-        called_at=called_at,
-        actor=_actor(request),
-    )
+    try:
+        call = callback_record(
+            request=change,
+            contact=payload.contact,
+            outcome=outcome,
+            decisions={positions[d.position]: d.confirmed for d in payload.decisions}
+            if outcome == CallOutcome.CONFIRMED
+            else None,
+            note=payload.note,
+            called_at=called_at,
+            actor=_actor(request),
+        )
+    except ValidationFailed as refused:
+        raise ValidationFailed(errors=_by_position(refused.errors, positions)) from refused
     call = CallBack.objects.select_related("called_by", "evidence").get(pk=call.pk)
     return Status(201, {"change": _fresh_state(change), "call": _call(call)})
+
+
+def _by_position(errors: list[FieldError], positions: dict[int, int]) -> list[FieldError]:
+    """The service names an item by its id (``item_12``); a client knows it by its position."""
+    field_of = {f"item_{pk}": f"decisions[{position}]" for position, pk in positions.items()}
+    return [
+        FieldError(field=field_of.get(error.field, error.field), label=error.label, message=error.message)
+        for error in errors
+    ]
 
 
 @router.post(
