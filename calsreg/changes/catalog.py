@@ -9,6 +9,12 @@ Where the current value lives:
 - contractor, applicant (申込担当者) and billing-address details on the project's ``Application``,
   which stays the registration record for them (the original form is kept as evidence);
 - a user's name, kana, e-mail and phone on the account (``accounts.User``).
+
+Whose data each item is (``person_concerned``) decides who must confirm it on the call-back
+(本人確認, seed step 8): a user's own contact details and personal-data requests about a user are that
+user's; everything else — the applicant's contact, the project, the contractor, billing, users and
+supervisors added or removed, an early end — is the 申込担当者's on file, who answers for the
+registration.
 """
 
 from __future__ import annotations
@@ -33,6 +39,13 @@ class Target(StrEnum):
     PERSON = "person"  # "applicant" or an account ID (personal-data requests)
 
 
+class Concerns(StrEnum):
+    """Whose data an item changes: the one person whose call-back can confirm it."""
+
+    APPLICANT = "applicant"  # the 申込担当者 on file (the registration as a whole)
+    TARGET = "target"  # the person the item's ``target`` names (an account ID, or "applicant")
+
+
 class Store(StrEnum):
     """Where the registered value is read and written."""
 
@@ -52,6 +65,7 @@ class ItemSpec:
     attribute: str = ""  # the model attribute in ``store``
     spec: FieldSpec | None = None  # the application schema's spec for a single value
     personal: bool = False  # personal data (corrections under the personal-information law)
+    concerns: Concerns = Concerns.APPLICANT
 
 
 def _lazy_format(pattern: Promise, **params: Promise) -> Promise:
@@ -87,6 +101,7 @@ def _account(field: str, attribute: str) -> ItemSpec:
         attribute=attribute,
         spec=spec,
         personal=True,
+        concerns=Concerns.TARGET,
     )
 
 
@@ -139,9 +154,15 @@ _ALL: tuple[ItemSpec, ...] = (
         _("保有個人データの開示"),
         target=Target.PERSON,
         personal=True,
+        concerns=Concerns.TARGET,
     ),
     ItemSpec(
-        "personal.deletion", ChangeKind.DELETION, _("個人データの削除"), target=Target.PERSON, personal=True
+        "personal.deletion",
+        ChangeKind.DELETION,
+        _("個人データの削除"),
+        target=Target.PERSON,
+        personal=True,
+        concerns=Concerns.TARGET,
     ),
 )
 
@@ -157,3 +178,13 @@ APPLICANT = "applicant"  # the ``target`` naming the 申込担当者 in personal
 
 def item_spec(field: str) -> ItemSpec | None:
     return ITEMS.get(field)
+
+
+def person_concerned(*, field: str, target: str) -> str:
+    """The person whose data an item changes, as a contact key: "applicant" or an account ID.
+
+    Only a positive call-back to this person, at their number on file, confirms the item; a call to
+    the filer or to anyone else confirms nothing of it.
+    """
+    # An item about someone with no target names nobody, so nobody can confirm it (never the applicant).
+    return target if ITEMS[field].concerns == Concerns.TARGET else APPLICANT

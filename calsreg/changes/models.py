@@ -2,9 +2,12 @@
 
 A request names one registered project and holds only the items to change (``ChangeItem``), each
 with the registered value when it was filed (``before``) and the value asked for (``after``). Nothing
-is applied until the help desk has called back a phone number **already on file** for the project
+is applied until the help desk has called back **the person concerned** by each item (本人: whose data
+it is, ``catalog.person_concerned``) at that person's phone number **already on file**
 (``CallBack.phone_number`` is copied from the registration, never typed and never taken from the
-form) and recorded, item by item, what the caller confirmed. Only confirmed items are applied.
+form) and recorded what they confirmed. A call confirms only the items of the person called
+(``ChangeItem.decided_by``); a request about several people needs a call to each. Only confirmed items
+are applied.
 
 States: submitted → verified → applied; submitted | verified → rejected (see ``TRANSITIONS``).
 """
@@ -165,6 +168,15 @@ class ChangeItem(models.Model):
         _("本人確認"), max_length=12, choices=ItemDecision.choices, default=ItemDecision.PENDING
     )
     decided_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    # The call-back that reached the item's person concerned and decided it (evidence of 本人確認).
+    decided_by = models.ForeignKey(
+        "CallBack",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_items",
+        verbose_name=_("確認した電話"),
+    )
     applied_at = models.DateTimeField(_("反映日時"), null=True, blank=True)
     # Why a confirmed item could not be applied, or what applying it did (shown to the applicant).
     outcome = models.CharField(_("結果"), max_length=300, blank=True)
@@ -180,6 +192,11 @@ class ChangeItem(models.Model):
                 condition=models.Q(applied_at__isnull=True) | models.Q(decision="confirmed"),
                 name="change_item_applied_only_confirmed",
             ),
+            # An item is confirmed only by a call-back (to its person concerned: the service's rule).
+            models.CheckConstraint(
+                condition=~models.Q(decision="confirmed") | models.Q(decided_by__isnull=False),
+                name="change_item_confirmed_by_a_call",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,10 +204,11 @@ class ChangeItem(models.Model):
 
 
 class CallBack(TimeStampedModel):
-    """The help desk's call to a phone number on file for the project (seed step 8).
+    """The help desk's call to a person concerned by the request, at their number on file (seed step 8).
 
-    ``contact`` says whose registered number it was (``applicant`` or an account ID) and
-    ``phone_number`` is copied from the registration when the call is recorded.
+    ``contact`` says who was called (``applicant`` or an account ID) and ``phone_number`` is that
+    person's number, copied from the registration when the call is recorded. A positive call decides
+    only the items whose person concerned is ``contact`` (``decided_items``).
     """
 
     request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="call_backs")

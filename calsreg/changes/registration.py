@@ -1,8 +1,9 @@
 """Reading the current registration of a project: the values a change is compared against, and the
-phone numbers on file that the help desk may call back (seed step 8).
+phone numbers on file that the help desk calls back (seed step 8).
 
 A number written on a change form is never among the contacts: the call-back goes to a number the
 registration already held, so a forger who writes their own number on the form is not the one called.
+And it goes to the person whose data changes (``people_concerned``), not to whoever filed it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from calsreg.accounts.models import Membership, Project, Role, User
-from calsreg.changes.catalog import APPLICANT, ItemSpec, Store
-from calsreg.changes.models import ChangeRequest
+from calsreg.changes.catalog import APPLICANT, ItemSpec, Store, person_concerned
+from calsreg.changes.models import ChangeItem, ChangeRequest, ItemDecision
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def contacts_on_file(project: Project) -> list[Contact]:
     contacts = [
         Contact(
             key=APPLICANT,
-            label=_("申込担当者"),
+            label=_contact_label(APPLICANT),
             name=application.applicant_name,
             phone=application.applicant_phone,
         )
@@ -54,7 +55,7 @@ def contacts_on_file(project: Project) -> list[Contact]:
             contacts.append(
                 Contact(
                     key=username,
-                    label=_("利用者 %(id)s") % {"id": username},
+                    label=_contact_label(username),
                     name=user.display_name,
                     phone=user.phone,
                 )
@@ -66,12 +67,52 @@ def contact_on_file(project: Project, key: str) -> Contact | None:
     return next((contact for contact in contacts_on_file(project) if contact.key == key), None)
 
 
-def default_contact_key(request: ChangeRequest) -> str:
-    """Whom to call first: the account holder who filed the request, else the 申込担当者."""
-    filer = request.filed_by
-    if filer is not None and filer.username in project_accounts(request.project):
-        return filer.username
-    return APPLICANT
+@dataclass(frozen=True)
+class PersonConcerned:
+    """Someone whose data a request changes (本人): who must be called back, at which number on file,
+    for which items. ``phone`` is empty when none is on file for the project: then nobody can confirm
+    their items."""
+
+    key: str  # "applicant" or an account ID: the ``contact`` of the call-back that confirms
+    label: str
+    name: str
+    phone: str
+    items: tuple[ChangeItem, ...]
+
+    @property
+    def pending(self) -> tuple[ChangeItem, ...]:
+        return tuple(item for item in self.items if item.decision == ItemDecision.PENDING)
+
+    @property
+    def to_call(self) -> bool:
+        """Still to be reached: items not yet decided, and a number on file to call."""
+        return bool(self.phone) and bool(self.pending)
+
+
+def people_concerned(request: ChangeRequest) -> list[PersonConcerned]:
+    """The people whose data ``request`` changes, in the order of their first item, each with the
+    number on file for them (one query for the project's accounts; the items may be prefetched)."""
+    contacts = {contact.key: contact for contact in contacts_on_file(request.project)}
+    by_person: dict[str, list[ChangeItem]] = {}
+    for item in sorted(request.items.all(), key=lambda item: item.position):
+        by_person.setdefault(person_concerned(field=item.field, target=item.target), []).append(item)
+    people = []
+    for key, items in by_person.items():
+        contact = contacts.get(key)
+        people.append(
+            PersonConcerned(
+                key=key,
+                label=contact.label if contact else _contact_label(key),
+                name=contact.name if contact else "",
+                phone=contact.phone if contact else "",
+                items=tuple(items),
+            )
+        )
+    return people
+
+
+def _contact_label(key: str) -> str:
+    return _("申込担当者") if key == APPLICANT else _("利用者 %(id)s") % {"id": key}
 
 
 def registered_value(

@@ -1,12 +1,15 @@
 """Demo: change requests in each state on the first project in use, made through the real services —
-one waiting for its call-back (its form states a number that is not on file), one applied after a
-call-back, one rejected when the person on file denied it (an e-mail takeover attempt)."""
+one waiting for its call-backs (filed from my page by one user, it changes the period, which the
+applicant confirms, and a co-member's phone, which only that member can: two people to call, neither
+of them the filer; its form states a number that is not on file), one applied after a call-back, one
+rejected when the person concerned denied it (an e-mail takeover attempt)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from calsreg.accounts.models import Project, ProjectStatus
+from calsreg.accounts.services import account_actor
 from calsreg.changes.catalog import APPLICANT
 from calsreg.changes.models import ChangeChannel, ChangeRequest
 from calsreg.changes.registration import project_accounts
@@ -34,7 +37,9 @@ def load_demo_changes(*, desk: Actor) -> int:
     if project is None:
         return 0
     application = project.application
-    agent = next(iter(project_accounts(project)))
+    accounts = project_accounts(project)
+    agent = next(iter(accounts))
+    co_members = [username for username in accounts if username != agent]
     requester = {"requester_name": application.applicant_name, "requester_email": application.applicant_email}
 
     applied = change_request_submit(
@@ -79,16 +84,24 @@ def load_demo_changes(*, desk: Actor) -> int:
         actor=desk,
     )
 
+    filer = accounts[agent]
+    items: list[dict[str, object]] = [
+        {"field": "period_end", "value": _two_months_later(project.period_end).isoformat()}
+    ]
+    if co_members:  # someone else's data: only they can confirm it, not the filer
+        items.append({"field": "user.phone", "target": co_members[0], "value": "080-3141-5926"})
     waiting = change_request_submit(
         project=project,
         raw={
-            **requester,
+            "requester_name": filer.display_name,
+            "requester_email": filer.email,
             "requester_phone": "080-1111-2222",  # stated on the form; never the number called
             "reason": "工期延長の変更契約を締結したため。",
-            "items": [{"field": "period_end", "value": _two_months_later(project.period_end).isoformat()}],
+            "items": items,
         },
-        channel=ChangeChannel.PORTAL,
-        actor=Actor.applicant(application.applicant_email),
+        channel=ChangeChannel.MY_PAGE,
+        actor=account_actor(user=filer),
+        filed_by=filer,
     )
     change_request_assign(request=waiting, operator=desk.user, actor=desk)
     deliveries_send_due()

@@ -1,9 +1,10 @@
 """Forms of the desk's change-request screens: they parse input; the services decide.
 
-None of them has a field for a phone number: the call-back goes to a contact **on file** chosen by
-its key (``registration.contacts_on_file``), and the service copies that contact's registered number
-into the record (seed step 8). The number written on the change form is shown to the operator but is
-never a choice.
+None of them has a field for a phone number: the call-back names the person called by their key
+(a person concerned, ``registration.people_concerned``), and the service copies that person's
+registered number into the record (seed step 8). The number written on the change form is shown to
+the operator but is never a choice. Nothing is chosen in advance: neither whom the operator called
+nor how the call went, so a submit without choosing is an error, never a default "confirmed".
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.accounts.models import User
 from calsreg.changes.models import ChangeItem, ChangeStatus, ItemDecision
-from calsreg.changes.registration import Contact
 from calsreg.verification.models import CallOutcome
 
 TEXT_MAX_CHARS = 2000
@@ -73,14 +73,26 @@ class AssignForm(forms.Form):
 
 
 class CallBackForm(forms.Form):
-    """One call-back: whom (a contact on file), how it went, and per item what the caller confirmed.
+    """One call-back: whom (a person concerned, by key), how it went, and per item what they confirmed.
 
-    The per-item answers are optional here; the service requires one for every item when the outcome
-    is "confirmed" and names the missing ones, so that rule lives in one place.
+    Whether the person called may confirm anything, and which items are theirs, is the service's
+    rule (``callback_record``): the per-item answers are optional here and the service refuses
+    missing ones and answers about someone else's items, naming them.
     """
 
-    contact = forms.ChoiceField(label=_("発信先（登録済みの連絡先）"), widget=forms.RadioSelect)
-    outcome = forms.ChoiceField(label=_("結果"), choices=CallOutcome.choices)
+    contact = forms.CharField(
+        label=_("電話した相手（本人）"),
+        max_length=40,
+        error_messages={"required": _("電話した本人を一覧から選んでください。")},
+    )
+    outcome = forms.ChoiceField(
+        label=_("結果"),
+        choices=CallOutcome.choices,
+        error_messages={
+            "required": _("通話の結果を選んでください。"),
+            "invalid_choice": _("通話の結果を一覧から選んでください。"),
+        },
+    )
     called_at = forms.DateTimeField(
         label=_("通話日時（空欄は現在）"),
         required=False,
@@ -91,11 +103,8 @@ class CallBackForm(forms.Form):
         label=_("メモ"), required=False, max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, contacts: Sequence[Contact], items: Sequence[ChangeItem], **kwargs) -> None:
+    def __init__(self, *args, items: Sequence[ChangeItem], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["contact"]).choices = [
-            (contact.key, contact.label) for contact in contacts
-        ]
         self.items = list(items)
         for item in self.items:
             self.fields[f"{ITEM_PREFIX}{item.pk}"] = forms.ChoiceField(

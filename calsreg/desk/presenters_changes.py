@@ -1,5 +1,5 @@
 """Shape change requests for the desk's templates: the queue's rows, the field-by-field diff and the
-verification panel (seed steps 8–9).
+verification panel (seed steps 8–9): per item, whose data it is and that person's number on file.
 
 Which actions show is read from the request's state table (``changes.models.TRANSITIONS``); the
 templates hold no rule of their own. Values are formatted here (dates in Japanese, amounts in yen, a
@@ -31,7 +31,7 @@ from calsreg.changes.models import (
     ChangeStatus,
     ItemDecision,
 )
-from calsreg.changes.registration import Contact, contacts_on_file, default_contact_key
+from calsreg.changes.registration import PersonConcerned, people_concerned
 from calsreg.changes.selectors import DiffRow, diff_rows
 from calsreg.core.templatetags.jdate import jdate
 from calsreg.desk.forms_changes import ITEM_ANSWERS
@@ -201,11 +201,22 @@ def evidence_checked(request: ChangeRequest) -> list[VerificationResult]:
 
 
 @dataclass(frozen=True)
+class PersonRows:
+    """A person concerned (本人) with their number on file and the rows of their items."""
+
+    person: PersonConcerned
+    rows: list[ItemRow]
+
+    @property
+    def pending_rows(self) -> list[ItemRow]:
+        return [row for row in self.rows if row.item.decision == ItemDecision.PENDING]
+
+
+@dataclass(frozen=True)
 class ChangePanel:
     request: ChangeRequest
     rows: list[ItemRow]
-    contacts: list[Contact]
-    default_contact: str
+    people: list[PersonRows]
     call_outcomes: list[tuple[str, Any]]
     item_answers: list[tuple[str, Any]]
     calls: list[CallBack]
@@ -222,12 +233,31 @@ class ChangePanel:
     def not_applied(self) -> list[ItemRow]:
         return [row for row in self.rows if row.item.decision != ItemDecision.CONFIRMED]
 
+    @property
+    def to_call(self) -> list[PersonRows]:
+        """The people still to be called: items not decided yet and a number on file."""
+        return [entry for entry in self.people if entry.person.to_call]
+
+    @property
+    def unreachable(self) -> list[PersonRows]:
+        """People with undecided items and no number on file: their items cannot be confirmed."""
+        return [entry for entry in self.people if entry.person.pending and not entry.person.phone]
+
+    @property
+    def unverified(self) -> list[ItemRow]:
+        return [row for row in self.rows if row.item.decision == ItemDecision.PENDING]
+
 
 def change_panel(request: ChangeRequest) -> ChangePanel:
     """The call-back, apply and reject controls for the request's current state."""
     allowed = TRANSITIONS.get(request.status, frozenset())
     can_call = request.status == ChangeStatus.SUBMITTED
-    contacts = contacts_on_file(request.project) if can_call else []
+    rows = item_rows(request)
+    by_item = {row.item.pk: row for row in rows}
+    people = [
+        PersonRows(person=person, rows=[by_item[item.pk] for item in person.items])
+        for person in people_concerned(request)
+    ]
     evidence = [
         evidence_verify(evidence=item)
         for item in Evidence.objects.filter(
@@ -236,9 +266,8 @@ def change_panel(request: ChangeRequest) -> ChangePanel:
     ]
     return ChangePanel(
         request=request,
-        rows=item_rows(request),
-        contacts=contacts,
-        default_contact=default_contact_key(request) if can_call else "",
+        rows=rows,
+        people=people,
         call_outcomes=list(CallOutcome.choices),
         item_answers=ITEM_ANSWERS,
         calls=list(request.call_backs.all()),

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from calsreg.accounts.models import Role
-from calsreg.changes.models import CallBack, ChangeStatus
-from calsreg.records.models import AuditEvent
+from calsreg.accounts.models import Role, User
+from calsreg.changes.models import CallBack, ChangeRequest, ChangeStatus
+from calsreg.notifications.models import Delivery
+from calsreg.records.models import AuditEvent, Evidence
 from tests.accounts.helpers import started
 from tests.api.helpers import bearer, staff_token
 from tests.changes.callback_helpers import DURING_THE_WORKS, STATED_PHONE, file_change
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+ATTACKER = "takeover@evil.example.net"
 
 # The operations of this router, for the OpenAPI document's complete list (tests/api/test_openapi_and_docs.py).
 CHANGE_DESK_OPERATIONS = {
@@ -82,17 +85,29 @@ def test_list_filters_like_the_desk(client, desk, change):
     assert client.get("/api/staff/changes?status=nonsense", **headers).status_code == 422
 
 
-def test_detail_is_audited_and_offers_only_contacts_on_file(client, desk, change):
+def test_detail_is_audited_and_names_each_items_person_at_their_number(client, desk, change):
     desk_user, headers = desk
 
     body = client.get(_url(change), **headers).json()
 
     assert body["requester_phone_stated"] == STATED_PHONE
-    assert {contact["key"] for contact in body["contacts_on_file"]} >= {"applicant"}
-    assert STATED_PHONE not in {contact["phone"] for contact in body["contacts_on_file"]}
-    assert [(item["position"], item["before"], item["after"]) for item in body["items"]] == [
-        (1, "2027-03-19", "2027-05-31"),
-        (2, "信濃川護岸設置工事", "信濃川護岸設置工事（その2）"),
+    assert body["people_concerned"] == [
+        {
+            "key": "applicant",
+            "label": "申込担当者",
+            "name": change.project.application.applicant_name,
+            "phone": change.project.application.applicant_phone,
+            "positions": [1, 2],
+            "unverified_positions": [1, 2],
+            "to_call": True,
+        }
+    ]
+    assert "default_contact" not in body and "contacts_on_file" not in body
+    assert [
+        (item["position"], item["before"], item["after"], item["person_concerned"]) for item in body["items"]
+    ] == [
+        (1, "2027-03-19", "2027-05-31", "applicant"),
+        (2, "信濃川護岸設置工事", "信濃川護岸設置工事（その2）", "applicant"),
     ]
     assert body["fee_impact"] is not None and body["fee_impact"]["explanation"]
     assert body["form_evidence_sha256"] == change.form_evidence.sha256
@@ -169,6 +184,120 @@ def test_call_back_partial_then_apply(client, desk, change):
     change.project.refresh_from_db()
     assert change.project.name == "信濃川護岸設置工事（その2）"
     assert change.project.period_end.isoformat() == "2027-03-19"
+
+
+def _co_member_email_change():
+    """Tanaka, from my page, asks to move suzuki's e-mail address to an address tanaka holds."""
+    project, accounts = started()
+    tanaka = next(user for user in accounts if user.username.startswith("tanaka."))
+    suzuki = next(user for user in accounts if user.username.startswith("suzuki2."))
+    change = file_change(
+        project,
+        {"field": "user.email", "target": suzuki.username, "value": ATTACKER},
+        channel="my_page",
+        filed_by=tanaka,
+    )
+    return change, tanaka, suzuki
+
+
+def _unchanged(change, suzuki) -> dict:
+    return {
+        "suzuki": User.objects.filter(pk=suzuki.pk).values("email", "password", "phone", "state").get(),
+        "request": ChangeRequest.objects.filter(pk=change.pk)
+        .values("status", "verified_at", "applied_at")
+        .get(),
+        "items": list(change.items.values_list("decision", "decided_at", "decided_by", "applied_at")),
+        "calls": CallBack.objects.count(),
+        "deliveries": Delivery.objects.count(),
+        "audit": AuditEvent.objects.exclude(action="change_request.viewed").count(),
+        "evidence": Evidence.objects.count(),
+    }
+
+
+def test_the_api_refuses_a_call_to_anyone_but_the_member_whose_email_changes(client, desk):
+    _user, headers = desk
+    change, tanaka, suzuki = _co_member_email_change()
+    detail = client.get(_url(change), **headers).json()
+    before = _unchanged(change, suzuki)
+
+    filer = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {
+            "contact": tanaka.username,
+            "outcome": "confirmed",
+            "decisions": [{"position": 1, "confirmed": True}],
+        },
+    )
+    applicant = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {"contact": "applicant", "outcome": "confirmed", "decisions": [{"position": 1, "confirmed": True}]},
+    )
+    nobody = _post(client, headers, _url(change, "callbacks"), {"outcome": "confirmed"})
+    no_result = _post(client, headers, _url(change, "callbacks"), {"contact": suzuki.username})
+    applied = _post(client, headers, _url(change, "apply"), {})
+
+    assert [(p["key"], p["phone"], p["to_call"]) for p in detail["people_concerned"]] == [
+        (suzuki.username, suzuki.phone, True)
+    ]
+    assert [item["person_concerned"] for item in detail["items"]] == [suzuki.username]
+    for refused in (filer, applicant):
+        assert refused.status_code == 422
+        assert [error["field"] for error in refused.json()["errors"]] == ["contact"]
+        assert (
+            f"変更される情報の本人（利用者 {suzuki.username} 鈴木 次郎）"
+            in refused.json()["errors"][0]["message"]
+        )
+    assert (nobody.status_code, no_result.status_code, applied.status_code) == (422, 422, 409)
+    assert _unchanged(change, suzuki) == before
+    assert before["suzuki"]["email"] == "suzuki@echigo-kensetsu.example.co.jp"
+    assert before["request"]["status"] == ChangeStatus.SUBMITTED and before["calls"] == 0
+    assert not Delivery.objects.filter(to_address=ATTACKER).exists()
+
+
+def test_the_api_refuses_a_decision_on_someone_elses_item_and_needs_each_person(client, desk):
+    _user, headers = desk
+    project, accounts = started()
+    suzuki = next(user for user in accounts if user.username.startswith("suzuki2."))
+    change = file_change(
+        project,
+        {"field": "project_name", "value": "信濃川護岸設置工事（その2）"},
+        {"field": "user.email", "target": suzuki.username, "value": ATTACKER},
+    )
+    before = _unchanged(change, suzuki)
+    both = [{"position": 1, "confirmed": True}, {"position": 2, "confirmed": True}]
+
+    refused = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {"contact": "applicant", "outcome": "confirmed", "decisions": both},
+    )
+    assert refused.status_code == 422
+    assert [(error["field"], error["label"]) for error in refused.json()["errors"]] == [
+        ("decisions[2]", "変更2")
+    ]
+    assert _unchanged(change, suzuki) == before
+
+    first = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {"contact": "applicant", "outcome": "confirmed", "decisions": both[:1]},
+    )
+    assert first.status_code == 201 and first.json()["change"]["status"] == "submitted"
+    assert _post(client, headers, _url(change, "apply"), {}).status_code == 409
+    second = _post(
+        client,
+        headers,
+        _url(change, "callbacks"),
+        {"contact": suzuki.username, "outcome": "confirmed", "decisions": both[1:]},
+    )
+    assert second.status_code == 201 and second.json()["change"]["status"] == "verified"
+    assert second.json()["call"]["phone_number"] == suzuki.phone
 
 
 def test_reject_and_assign(client, desk, change):

@@ -1,5 +1,6 @@
 """The help desk's change-request journey in a real browser: the queue → one request with its diff →
-the call-back to a contact on file (never the number on the form) → the items confirmed → applied."""
+the call-back to each person whose data changes, at their number on file (never the number on the
+form, never the filer) → the items confirmed → applied."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def _sign_in(page: Page, base: str) -> None:
 def test_operator_calls_back_the_number_on_file_confirms_and_applies(live_server, page, screenshot):
     change = _filed()
     project = change.project
+    tanaka, suzuki = change.filed_by, User.objects.get(username=change.items.get(position=2).target)
     applicant_phone = project.application.applicant_phone
     base = live_server.url
 
@@ -70,19 +72,33 @@ def test_operator_calls_back_the_number_on_file_confirms_and_applies(live_server
     assert page.locator("#fee-impact").is_visible()
     assert STATED_PHONE in page.locator("#stated-phone").inner_text()
 
-    # The panel (htmx): whom to call, among the contacts on file only.
+    # The panel (htmx): per item, whose data it is and that person's number on file; nothing chosen.
     form = page.locator("#change-callback-form")
     form.wait_for()
-    contacts = page.locator("#contacts-on-file")
-    assert STATED_PHONE not in contacts.inner_text()
+    people = page.locator("#items-by-person")
+    assert STATED_PHONE not in people.inner_text()
+    assert applicant_phone in page.locator("#person-item-1").inner_text()
+    assert suzuki.phone in page.locator("#person-item-2").inner_text()
     assert page.locator(f'input[name="contact"][value="{STATED_PHONE}"]').count() == 0
+    assert page.locator(f'input[name="contact"][value="{tanaka.username}"]').count() == 0  # the filer
+    assert page.locator("input[name=contact]:checked, input[name=outcome]:checked").count() == 0
     assert "申込書に記載の番号（発信には使いません）" in page.locator("#stated-phone-panel").inner_text()
-    page.get_by_label("申込担当者").check()
-    assert applicant_phone in contacts.locator("tr", has_text="申込担当者").inner_text()
-    page.select_option('select[name="outcome"]', "confirmed")
+
+    # First call: the applicant, at the applicant's number on file, confirms the period.
+    page.locator('.person-to-call[data-person="applicant"] input[name="contact"]').check()
+    page.locator("#call-outcome input[value=confirmed]").check()
     page.locator("#decision-1 input[value=confirmed]").check()
+    page.fill('textarea[name="note"]', "工期の延長を申込担当者に確認")
+    page.get_by_role("button", name="通話を記録する").click()
+
+    # The user's number is suzuki's data: the panel now offers suzuki only, at suzuki's number on file.
+    page.locator(f'.person-to-call[data-person="{suzuki.username}"]').wait_for()
+    assert "本人の確認を記録しました" in page.locator(".messages").inner_text()
+    assert page.locator('.person-to-call[data-person="applicant"]').count() == 0
+    page.locator(f'.person-to-call[data-person="{suzuki.username}"] input[name="contact"]').check()
+    page.locator("#call-outcome input[value=confirmed]").check()
     page.locator("#decision-2 input[value=confirmed]").check()
-    page.fill('textarea[name="note"]', "工期の延長と鈴木さんの携帯番号を本人に確認")
+    page.fill('textarea[name="note"]', "携帯番号の変更を鈴木さん本人に確認")
     page.get_by_role("button", name="通話を記録する").click()
 
     # Verified: what will be applied is listed; then it is applied.
@@ -90,8 +106,8 @@ def test_operator_calls_back_the_number_on_file_confirms_and_applies(live_server
     apply_form.wait_for()
     assert "本人確認の電話を記録しました" in page.locator(".messages").inner_text()
     assert page.locator("#items-to-apply li").count() == 2
-    call = CallBack.objects.get()
-    assert (call.contact, call.phone_number) == ("applicant", applicant_phone)
+    calls = list(CallBack.objects.order_by("pk").values_list("contact", "phone_number"))
+    assert calls == [("applicant", applicant_phone), (suzuki.username, suzuki.phone)]
     assert page.locator("#call-backs").get_by_text(applicant_phone).is_visible()
     screenshot(page, "desk-change")
     page.get_by_role("button", name="確認できた項目を反映する").click()

@@ -1,5 +1,5 @@
 """Builders for the change-request tests that go through the call-back: file a request through the real
-service, record a call-back to a contact on file, look at what was sent."""
+service, record a call-back to a person concerned at their number on file, look at what was sent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 from calsreg.accounts.models import Project, User
 from calsreg.accounts.services import account_actor
-from calsreg.changes.models import CallBack, ChangeChannel, ChangeRequest
+from calsreg.changes.catalog import person_concerned
+from calsreg.changes.models import CallBack, ChangeChannel, ChangeRequest, ItemDecision
+from calsreg.changes.registration import people_concerned
 from calsreg.changes.services import callback_record, change_request_submit
 from calsreg.notifications.models import Delivery
 from calsreg.records.services import Actor
@@ -57,13 +59,18 @@ def call_back(
     confirmed: bool | dict[int, bool] = True,
     note: str = "",
 ) -> CallBack:
-    """Record a call-back to ``contact`` (a key of the contacts on file); every item confirmed by
-    default, or the given ``{position: confirmed}``."""
-    items = list(request.items.order_by("position"))
+    """Record a call-back to ``contact`` (a person concerned by the request); every item of theirs
+    still to decide confirmed by default, or the given ``{position: confirmed}``."""
+    theirs = [
+        item
+        for item in request.items.order_by("position")
+        if item.decision == ItemDecision.PENDING
+        and person_concerned(field=item.field, target=item.target) == contact
+    ]
     if isinstance(confirmed, dict):
-        decisions = {item.pk: confirmed[item.position] for item in items}
+        decisions = {item.pk: confirmed[item.position] for item in theirs}
     else:
-        decisions = {item.pk: confirmed for item in items}
+        decisions = {item.pk: confirmed for item in theirs}
     return callback_record(
         request=request,
         contact=contact,
@@ -72,6 +79,12 @@ def call_back(
         decisions=decisions if outcome == CallOutcome.CONFIRMED else None,
         note=note,
     )
+
+
+def call_everyone(request: ChangeRequest, *, actor: Actor, note: str = "") -> list[CallBack]:
+    """A positive call-back to each person concerned in turn, every item confirmed."""
+    people = [person.key for person in people_concerned(request)]
+    return [call_back(request, actor=actor, contact=key, note=note) for key in people]
 
 
 def mails_to(address: str) -> list[str]:

@@ -28,6 +28,7 @@ from calsreg.accounts.services.anonymise import ERASED
 from calsreg.applications.models import Application
 from calsreg.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from calsreg.billing.services import billing_run, invoice_draft_for_project
+from calsreg.changes.catalog import person_concerned
 from calsreg.changes.models import CallBack, ChangeRequest, ChangeStatus
 from calsreg.changes.registration import contact_on_file
 from calsreg.changes.services import change_request_apply
@@ -122,7 +123,8 @@ class Case:
     items: Callable[[World], list[dict[str, Any]]]
     check: Callable[[World, ChangeRequest], None]
     billed: bool = False
-    contact: Callable[[World], str] = lambda world: "applicant"
+    # Whom the desk must call: each person whose data the items change (本人), in the items' order.
+    people: Callable[[World], list[str]] = lambda world: ["applicant"]
 
 
 def _field_audit(project: Project, field_name: str) -> dict[str, Any]:
@@ -275,15 +277,13 @@ CASES = {
             {"field": "user.add", "value": NEW_ENGINEER},
             {"field": "user.remove", "target": w.account("suzuki2").username},
         ],
-        check=_user_added_and_removed,
-        contact=lambda w: w.account("suzuki2").username,
+        check=_user_added_and_removed,  # the registration's users: the applicant answers for them
     ),
     "site-agent-replaced": Case(
         items=lambda w: [
             {"field": "user.replace", "target": w.account("tanaka").username, "value": NEW_AGENT}
         ],
         check=_site_agent_replaced,
-        contact=lambda w: w.account("tanaka").username,
     ),
     "contact-and-user-email-corrected": Case(
         items=lambda w: [
@@ -295,6 +295,7 @@ CASES = {
             },
         ],
         check=_contacts_corrected,
+        people=lambda w: ["applicant", w.account("suzuki2").username],
     ),
     "billing-address": Case(
         items=lambda w: [{"field": "billing_address", "value": "新潟県新潟市中央区東大通2丁目3番4号"}],
@@ -310,7 +311,7 @@ CASES = {
     "deletion": Case(
         items=lambda w: [{"field": "personal.deletion", "target": w.account("suzuki2").username}],
         check=_deleted,
-        contact=lambda w: w.account("suzuki2").username,
+        people=lambda w: [w.account("suzuki2").username],
     ),
 }
 
@@ -334,12 +335,24 @@ def test_every_kind_is_applied_only_after_a_call_back_to_the_number_on_file(time
     change.refresh_from_db()
     assert change.status == ChangeStatus.SUBMITTED
 
-    # 3. The call-back goes to a contact on file; the number recorded is the registered one.
-    contact = case.contact(world)
-    on_file = contact_on_file(world.project, contact)
-    assert on_file is not None and on_file.phone != STATED_PHONE
-    call = call_back(change, actor=world.desk, contact=contact, note="本人に確認")
-    assert (call.contact, call.phone_number) == (contact, on_file.phone)
+    # 3. The call-back goes to each person concerned, at the number on file for them; the request is
+    #    verified only once every one of them has confirmed their own items.
+    people = case.people(world)
+    calls = []
+    for contact in people:
+        change.refresh_from_db()
+        assert change.status == ChangeStatus.SUBMITTED
+        on_file = contact_on_file(world.project, contact)
+        assert on_file is not None and on_file.phone != STATED_PHONE
+        call = call_back(change, actor=world.desk, contact=contact, note="本人に確認")
+        assert (call.contact, call.phone_number) == (contact, on_file.phone)
+        theirs = [
+            item.position
+            for item in change.items.order_by("position")
+            if person_concerned(field=item.field, target=item.target) == contact
+        ]
+        assert list(call.decided_items.order_by("position").values_list("position", flat=True)) == theirs
+        calls.append((call, on_file))
     assert not CallBack.objects.filter(phone_number=STATED_PHONE).exists()
     change.refresh_from_db()
     assert change.status == ChangeStatus.VERIFIED
@@ -357,18 +370,19 @@ def test_every_kind_is_applied_only_after_a_call_back_to_the_number_on_file(time
     # 5. Evidence: the form and the call record, each verifying against its checksum.
     assert evidence_verify(evidence=change.form_evidence).ok
     assert change.form_evidence.kind == EvidenceKind.CHANGE_FORM
-    call.refresh_from_db()
-    assert call.evidence.kind == EvidenceKind.CALL_RECORD and evidence_verify(evidence=call.evidence).ok
-    with call.evidence.file.open("rb") as handle:
-        record = json.loads(handle.read())
-    assert record["phone_number_on_file"] == on_file.phone
-    assert record["phone_number_stated_on_form"] == STATED_PHONE
+    for call, on_file in calls:
+        call.refresh_from_db()
+        assert call.evidence.kind == EvidenceKind.CALL_RECORD and evidence_verify(evidence=call.evidence).ok
+        with call.evidence.file.open("rb") as handle:
+            record = json.loads(handle.read())
+        assert record["phone_number_on_file"] == on_file.phone
+        assert record["phone_number_stated_on_form"] == STATED_PHONE
     actions = AuditEvent.objects.filter(
         subject_type="changerequest", subject_id=change.pk, action__startswith="change_request."
     ).order_by("at", "pk")
     assert list(actions.values_list("action", flat=True)) == [
         "change_request.submitted",
-        "change_request.called_back",
+        *["change_request.called_back"] * len(people),
         "change_request.verified",
         "change_request.applied",
     ]
@@ -432,9 +446,9 @@ def test_a_stated_number_equal_to_nobody_on_file_cannot_be_called(time_machine):
         )
     assert not CallBack.objects.exists()
     assert re.fullmatch(r"H2026-\d{5}", change.number)
-    # Refused whole: the unknown contact and the missing per-item decision are both named, and the
-    # request, its items, the audit log and the evidence are as they were.
-    assert {error.field for error in refused.value.errors} == {"contact", f"item_{change.items.get().pk}"}
+    # Refused whole: the unknown contact is named, and the request, its items, the audit log and the
+    # evidence are as they were.
+    assert [error.field for error in refused.value.errors] == ["contact"]
     change.refresh_from_db()
     assert (change.status, change.verified_at) == (ChangeStatus.SUBMITTED, None)
     assert list(change.items.values_list("decision", flat=True)) == ["pending"]
@@ -488,18 +502,22 @@ def test_site_agent_change_from_my_page_through_the_staff_api_and_real_mail(
     assert registration(world.project) == before
     assert run_tasks() == 0
 
-    # The desk reads the request: the contacts on file, the stated number apart.
+    # The desk reads the request: whom to call (the users of the registration are the applicant's to
+    # confirm, not the filer's), at the number on file, the stated number apart; no default.
     detail = _staff(client, desk, change.number, "").json()
     assert detail["requester_phone_stated"] == STATED_PHONE
-    assert STATED_PHONE not in {contact["phone"] for contact in detail["contacts_on_file"]}
-    assert detail["default_contact"] == tanaka.username
+    assert [
+        (person["key"], person["phone"], person["unverified_positions"])
+        for person in detail["people_concerned"]
+    ] == [("applicant", world.project.application.applicant_phone, [1, 2])]
+    assert "default_contact" not in detail
     # A phone number cannot be sent along: 422, nothing recorded.
     crafted = _staff(
         client,
         desk,
         change.number,
         "callbacks",
-        {"contact": tanaka.username, "outcome": "confirmed", "phone_number": STATED_PHONE, "decisions": []},
+        {"contact": "applicant", "outcome": "confirmed", "phone_number": STATED_PHONE, "decisions": []},
     )
     assert crafted.status_code == 422 and not CallBack.objects.exists()
 
@@ -509,14 +527,14 @@ def test_site_agent_change_from_my_page_through_the_staff_api_and_real_mail(
         change.number,
         "callbacks",
         {
-            "contact": detail["default_contact"],
+            "contact": detail["people_concerned"][0]["key"],
             "outcome": "confirmed",
             "decisions": [{"position": 1, "confirmed": True}, {"position": 2, "confirmed": True}],
             "note": "現場代理人の交代と利用者の追加を本人に確認",
         },
     )
     assert called.status_code == 201, called.json()
-    assert called.json()["call"]["phone_number"] == tanaka.phone != STATED_PHONE
+    assert called.json()["call"]["phone_number"] == world.project.application.applicant_phone != STATED_PHONE
     assert called.json()["change"]["status"] == "verified"
 
     applied = _staff(client, desk, change.number, "apply", {})

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from calsreg.accounts.models import Role
+from calsreg.accounts.models import Role, User
 from calsreg.changes.models import CallBack, ChangeRequest, ChangeStatus, ItemDecision
 from calsreg.records.models import AuditEvent
 from calsreg.records.services import Actor
@@ -252,29 +252,144 @@ def test_a_contractor_cannot_be_put_in_charge(desk_client, period_change, projec
 # --- the verification panel ---------------------------------------------------------------------------
 
 
-def test_panel_offers_only_contacts_on_file_and_shows_the_stated_number_apart(
+def test_panel_shows_each_items_person_at_their_number_and_offers_only_them(
     desk_client, project_and_accounts
 ):
     project, accounts = project_and_accounts
     tanaka = next(user for user in accounts if user.username.startswith("tanaka."))
-    change = file_change(project, {"field": "project_name", "value": "別の工事名"}, filed_by=tanaka)
+    suzuki = next(user for user in accounts if user.username.startswith("suzuki2."))
+    change = file_change(
+        project,
+        {"field": "project_name", "value": "別の工事名"},
+        {"field": "user.phone", "target": suzuki.username, "value": "080-7777-8888"},
+        filed_by=tanaka,
+        channel="my_page",
+    )
 
     fragment = _panel(desk_client, change)
     page = _panel(desk_client, change, htmx=False)
 
     content = fragment.content.decode()
     assert "<html" not in content and "<html" in page.content.decode()
-    radios = re.findall(r'<input type="radio" name="contact" value="([^"]+)"[^>]*?( checked)?>', content)
-    contractors = [user.username for user in accounts if user.role == Role.CONTRACTOR]
-    assert {value for value, _checked in radios} == {"applicant", *contractors}
-    assert [value for value, checked in radios if checked] == [tanaka.username]  # the filer first
-    contacts = re.search(r'<table class="data" id="contacts-on-file">.*?</table>', content, re.S).group(0)
-    assert project.application.applicant_phone in contacts and tanaka.phone in contacts
-    assert STATED_PHONE not in contacts
+    # Per item: whose data it is and that person's number on file.
+    first = re.search(r'<tr id="person-item-1".*?</tr>', content, re.S).group(0)
+    second = re.search(r'<tr id="person-item-2".*?</tr>', content, re.S).group(0)
+    assert "申込担当者" in first and f"<output>{project.application.applicant_phone}</output>" in first
+    assert suzuki.display_name in second and f"<output>{suzuki.phone}</output>" in second
+    assert "変更1、変更2" in re.search(r'<p id="unverified-items">.*?</p>', content, re.S).group(0)
+    # Whom to call: the two people concerned only — not the filer, whose data nothing changes.
+    radios = re.findall(r'<input type="radio" name="contact" value="([^"]+)"', content)
+    assert radios == ["applicant", suzuki.username]
+    assert tanaka.username not in radios
+    table = re.search(r'<table class="data" id="items-by-person">.*?</table>', content, re.S).group(0)
+    assert STATED_PHONE not in table
     stated = re.search(r'<p class="stated-phone".*?</p>', content, re.S).group(0)
     assert "申込書に記載の番号（発信には使いません）" in stated and STATED_PHONE in stated
     assert "<input" not in stated
     assert 'name="phone' not in content and 'name="number' not in content
+
+
+def test_panel_chooses_nobody_and_no_result_in_advance(desk_client, project_and_accounts):
+    project, accounts = project_and_accounts
+    tanaka = next(user for user in accounts if user.username.startswith("tanaka."))
+    change = file_change(project, {"field": "project_name", "value": "別の工事名"}, filed_by=tanaka)
+
+    content = _panel(desk_client, change).content.decode()
+
+    form = re.search(r'<form [^>]*id="change-callback-form".*?</form>', content, re.S).group(0)
+    inputs = re.findall(r"<input[^>]*>|<option[^>]*>", form)
+    person = [tag for tag in inputs if 'name="contact"' in tag]
+    outcome = [tag for tag in inputs if 'name="outcome"' in tag]
+    assert len(person) == 1 and len(outcome) == 4
+    assert 'value="confirmed"' in outcome[0]
+    assert not [tag for tag in inputs if "checked" in tag or "selected" in tag]
+    assert "<select" not in form
+
+
+def test_a_call_back_without_a_person_or_a_result_is_refused_with_field_errors(desk_client, period_change):
+    item = period_change.items.get()
+
+    response = desk_client.post(
+        reverse("desk:change_callback", args=[period_change.pk]),
+        {f"item_{item.pk}": "confirmed"},
+        follow=True,
+    )
+
+    content = response.content.decode()
+    assert "電話した相手（本人）: 電話した本人を一覧から選んでください。" in content
+    assert "結果: 通話の結果を選んでください。" in content
+    assert not CallBack.objects.exists()
+    period_change.refresh_from_db()
+    item.refresh_from_db()
+    assert (period_change.status, item.decision) == (ChangeStatus.SUBMITTED, ItemDecision.PENDING)
+
+
+def test_the_filers_call_confirms_only_their_own_item_and_the_panel_then_offers_the_other_person(
+    desk_client, project_and_accounts
+):
+    project, accounts = project_and_accounts
+    tanaka = next(user for user in accounts if user.username.startswith("tanaka."))
+    suzuki = next(user for user in accounts if user.username.startswith("suzuki2."))
+    change = file_change(
+        project,
+        {"field": "user.phone", "target": tanaka.username, "value": "080-1111-2222"},
+        {"field": "user.email", "target": suzuki.username, "value": "takeover@evil.example.net"},
+        channel="my_page",
+        filed_by=tanaka,
+    )
+    own, other = change.items.order_by("position")
+    url = reverse("desk:change_callback", args=[change.pk])
+
+    both = desk_client.post(
+        url,
+        {
+            "contact": tanaka.username,
+            "outcome": "confirmed",
+            f"item_{own.pk}": "confirmed",
+            f"item_{other.pk}": "confirmed",
+        },
+        follow=True,
+    )
+    assert not CallBack.objects.exists()
+    assert f"変更2: 変更2は利用者 {suzuki.username} 鈴木 次郎の情報です。" in both.content.decode()
+
+    theirs = desk_client.post(
+        url, {"contact": tanaka.username, "outcome": "confirmed", f"item_{own.pk}": "confirmed"}, follow=True
+    )
+    assert "本人の確認を記録しました。ほかの人の情報を変える項目が残っています。" in theirs.content.decode()
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.SUBMITTED
+    assert list(change.items.order_by("position").values_list("decision", flat=True)) == [
+        "confirmed",
+        "pending",
+    ]
+    panel = _panel(desk_client, change).content.decode()
+    assert re.findall(r'name="contact" value="([^"]+)"', panel) == [suzuki.username]
+    assert "変更2" in re.search(r'<p id="unverified-items">.*?</p>', panel, re.S).group(0)
+    desk_client.post(reverse("desk:change_apply", args=[change.pk]))
+    assert User.objects.get(pk=suzuki.pk).email == "suzuki@echigo-kensetsu.example.co.jp"
+
+    desk_client.post(
+        url, {"contact": suzuki.username, "outcome": "confirmed", f"item_{other.pk}": "declined"}
+    )
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.VERIFIED
+    assert [call.contact for call in CallBack.objects.order_by("pk")] == [tanaka.username, suzuki.username]
+
+
+def test_a_person_with_no_number_on_file_is_shown_and_cannot_be_chosen(desk_client, project_and_accounts):
+    project, accounts = project_and_accounts
+    suzuki = next(user for user in accounts if user.username.startswith("suzuki2."))
+    change = file_change(
+        project, {"field": "user.email", "target": suzuki.username, "value": "new@example.jp"}
+    )
+    User.objects.filter(pk=suzuki.pk).update(phone="")
+
+    content = _panel(desk_client, change).content.decode()
+
+    assert "登録済みの番号なし" in re.search(r'<tr id="person-item-1".*?</tr>', content, re.S).group(0)
+    assert 'id="unreachable-people"' in content and 'id="change-callback-form"' not in content
+    assert 'id="change-reject-form"' in content
 
 
 def test_a_call_back_records_the_number_on_file_whatever_is_posted(desk_client, desk_user, period_change):

@@ -156,28 +156,9 @@ def _change_request(*, project: Project, desk: Actor, desk_user: User, account_i
         actor=desk,
     )
     change.save(update_fields=["form_evidence"])
-    ChangeItem.objects.create(
-        request=change,
-        position=1,
-        kind=ChangeKind.CONTACT,
-        field="applicant_phone",
-        target="applicant",
-        before="090-1234-5678",
-        after=NEW_PHONE,
-        decision=ItemDecision.CONFIRMED,
-    )
-    ChangeItem.objects.create(
-        request=change,
-        position=2,
-        kind=ChangeKind.CONTACT,
-        field="user.email",
-        target=account_id,
-        before="tanaka@echigo-kensetsu.example.co.jp",
-        after=NEW_EMAIL,
-        decision=ItemDecision.CONFIRMED,
-    )
     record = {"contact_name": "田中 一郎", "phone_number": "090-1234-5678", "outcome": "confirmed"}
-    CallBack.objects.create(
+    # The call that decided both items, written as stored: the purge reads the rows, not the rule.
+    call = CallBack.objects.create(
         request=change,
         contact="applicant",
         contact_name="田中 一郎",
@@ -194,6 +175,28 @@ def _change_request(*, project: Project, desk: Actor, desk_user: User, account_i
             subject=change,
             actor=desk,
         ),
+    )
+    ChangeItem.objects.create(
+        request=change,
+        position=1,
+        kind=ChangeKind.CONTACT,
+        field="applicant_phone",
+        target="applicant",
+        before="090-1234-5678",
+        after=NEW_PHONE,
+        decision=ItemDecision.CONFIRMED,
+        decided_by=call,
+    )
+    ChangeItem.objects.create(
+        request=change,
+        position=2,
+        kind=ChangeKind.CONTACT,
+        field="user.email",
+        target=account_id,
+        before="tanaka@echigo-kensetsu.example.co.jp",
+        after=NEW_EMAIL,
+        decision=ItemDecision.CONFIRMED,
+        decided_by=call,
     )
     audit_record(
         actor=Actor.applicant("tanaka@echigo-kensetsu.example.co.jp"),

@@ -1,9 +1,11 @@
 """The help desk's work on change requests (seed steps 8–9), for automation: the list, one request with
-its diff and the contacts on file, the call-back, apply, reject and assignment.
+its diff and, per item, the person concerned and their number on file, the call-back, apply, reject
+and assignment.
 
 Each handler parses its input, calls the one service the desk's screens call too, and returns its
-result; refusals become the JSON error body (``calsreg.api.errors``). The call-back names a contact
-on file by its key; no body can carry a phone number (unknown keys are a 422). Staff token only.
+result; refusals become the JSON error body (``calsreg.api.errors``). The call-back names the person
+called by their key — it has no default — and decides only that person's items; no body can carry a
+phone number (unknown keys are a 422). Staff token only.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from calsreg.api.schemas.changes_desk import (
     ChangeStateOut,
 )
 from calsreg.api.schemas.errors import ErrorOut
-from calsreg.changes.models import CallBack, ChangeRequest
-from calsreg.changes.registration import contacts_on_file, default_contact_key
+from calsreg.changes.catalog import person_concerned
+from calsreg.changes.models import CallBack, ChangeRequest, ChangeStatus
+from calsreg.changes.registration import people_concerned
 from calsreg.changes.selectors import (
     change_request_for_desk,
     change_requests_for_desk,
@@ -88,6 +91,7 @@ def _state(change: ChangeRequest) -> dict[str, Any]:
                 "field": row.item.field,
                 "label": row.label,
                 "target": row.target,
+                "person_concerned": person_concerned(field=row.item.field, target=row.item.target),
                 "before": row.before,
                 "current": row.current,
                 "after": row.after,
@@ -114,8 +118,22 @@ def _call(call: CallBack) -> dict[str, Any]:
     }
 
 
+def _people(change: ChangeRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": person.key,
+            "label": person.label,
+            "name": person.name,
+            "phone": person.phone,
+            "positions": [item.position for item in person.items],
+            "unverified_positions": [item.position for item in person.pending],
+            "to_call": person.to_call and change.status == ChangeStatus.SUBMITTED,
+        }
+        for person in people_concerned(change)
+    ]
+
+
 def _detail(change: ChangeRequest) -> dict[str, Any]:
-    open_for_calls = change.status == "submitted"
     fee = request_fee_impact(change)
     return {
         **_state(change),
@@ -128,11 +146,7 @@ def _detail(change: ChangeRequest) -> dict[str, Any]:
         "requester_email_stated": change.requester_email,
         "reason": change.reason,
         "notices": list(change.notices),
-        "contacts_on_file": [
-            {"key": c.key, "label": c.label, "name": c.name, "phone": c.phone}
-            for c in (contacts_on_file(change.project) if open_for_calls else [])
-        ],
-        "default_contact": default_contact_key(change) if open_for_calls else "",
+        "people_concerned": _people(change),
         "call_backs": [_call(call) for call in change.call_backs.all()],
         "fee_impact": None
         if fee is None
@@ -198,11 +212,12 @@ def change_requests_list(request: HttpRequest, query: Query[ChangeListQueryIn]):
     CHANGE,
     response={200: ChangeDetailOut, 404: ErrorOut, **_REFUSALS},
     operation_id="change_request_get",
-    summary="変更申込の詳細（登録内容との比較・登録済みの連絡先。個人情報を含む・閲覧を記録）",
+    summary="変更申込の詳細（登録内容との比較・項目ごとの本人と登録済みの番号。個人情報を含む・閲覧を記録）",
 )
 def change_request_get(request: HttpRequest, number: str):
-    """項目ごとの申込時・現在・変更後の値、本人確認の電話の発信先（登録済みの連絡先）、通話記録、
-    料金への影響を返します。申込書に記載の電話番号は requester_phone_stated で、発信先にはなりません。"""
+    """項目ごとの申込時・現在・変更後の値と本人（person_concerned）、本人ごとの登録済みの電話番号と
+    未確認の項目（people_concerned）、通話記録、料金への影響を返します。申込書に記載の電話番号は
+    requester_phone_stated で、発信先にはなりません。"""
     change = _change(number)
     change_request_viewed(request=change, actor=_actor(request))
     return _detail(change)
@@ -215,10 +230,12 @@ def change_request_get(request: HttpRequest, number: str):
     summary="本人確認の電話（登録済みの番号への折り返し）を記録する",
 )
 def change_request_callback_create(request: HttpRequest, number: str, payload: CallBackIn):
-    """発信先は contacts_on_file の key で選びます。記録する電話番号はその登録済みの番号で、指定は
-    できません。confirmed では全項目の decisions が必要で、確認できた項目があれば本人確認済みに、
-    全項目が取りやめなら不承認になります。denied は不承認（なりすましの疑い）で、メールアドレス変更の
-    申込なら元のアドレスに知らせます。"""
+    """contact に電話した本人の key（people_concerned の key）を指定します。記録する電話番号はその
+    本人の登録済みの番号で、指定はできません。本人確認できるのは、その本人の情報を変える項目だけです。
+    confirmed ではその本人の未確認の項目すべての decisions が必要で、ほかの人の項目の decisions は
+    422 で拒否され、何も記録されません。すべての項目の本人の確認が済むと、確認できた項目があれば
+    本人確認済みに、全項目が取りやめなら不承認になります。denied は不承認（なりすましの疑い）で、
+    メールアドレス変更の申込なら元のアドレスに知らせます。"""
     change = _change(number)
     positions = {item.position: item.pk for item in change.items.all()}
     unknown = [d.position for d in payload.decisions if d.position not in positions]
@@ -238,19 +255,31 @@ def change_request_callback_create(request: HttpRequest, number: str, payload: C
     called_at = payload.called_at
     if called_at is not None and timezone.is_naive(called_at):
         called_at = timezone.make_aware(called_at)
-    call = callback_record(
-        request=change,
-        contact=payload.contact,
-        outcome=outcome,
-        decisions={positions[d.position]: d.confirmed for d in payload.decisions}
-        if outcome == CallOutcome.CONFIRMED
-        else None,
-        note=payload.note,
-        called_at=called_at,
-        actor=_actor(request),
-    )
+    try:
+        call = callback_record(
+            request=change,
+            contact=payload.contact,
+            outcome=outcome,
+            decisions={positions[d.position]: d.confirmed for d in payload.decisions}
+            if outcome == CallOutcome.CONFIRMED
+            else None,
+            note=payload.note,
+            called_at=called_at,
+            actor=_actor(request),
+        )
+    except ValidationFailed as refused:
+        raise ValidationFailed(errors=_by_position(refused.errors, positions)) from refused
     call = CallBack.objects.select_related("called_by", "evidence").get(pk=call.pk)
     return Status(201, {"change": _fresh_state(change), "call": _call(call)})
+
+
+def _by_position(errors: list[FieldError], positions: dict[int, int]) -> list[FieldError]:
+    """The service names an item by its id (``item_12``); a client knows it by its position."""
+    field_of = {f"item_{pk}": f"decisions[{position}]" for position, pk in positions.items()}
+    return [
+        FieldError(field=field_of.get(error.field, error.field), label=error.label, message=error.message)
+        for error in errors
+    ]
 
 
 @router.post(

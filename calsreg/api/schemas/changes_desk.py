@@ -1,7 +1,8 @@
 """Bodies and answers of the help desk's change-request endpoints (seed steps 8–9).
 
-No body has a field for a phone number: the call-back names a contact **on file** by its key
-(``contacts_on_file`` of the detail) and the service records that contact's registered number.
+No body has a field for a phone number: the call-back names the person called — a person concerned
+by the request (``people_concerned`` of the detail) — by their key, and the service records that
+person's registered number. Neither whom nor the outcome has a default.
 Unknown keys are refused (``StrictIn``), so a crafted ``phone_number`` is a 422 and nothing is
 recorded.
 """
@@ -28,7 +29,7 @@ ChangeStatusFilter = Enum(  # type: ignore[misc]
 CallBackOutcome = Enum("CallBackOutcome", {value: value for value in CallOutcome.values}, type=str)  # type: ignore[misc]
 
 OUTCOME_HELP = (
-    "confirmed: 本人が確認した（decisions が全項目必要）／ denied: 本人が否認した（不承認・なりすましの疑い）／ "
+    "confirmed: 本人が確認した（decisions がその本人の未確認の項目すべてに必要）／ denied: 本人が否認した（不承認・なりすましの疑い）／ "
     "no_answer: 不在・応答なし／ wrong_person: 別人。no_answer と wrong_person では受付済みのままです。"
 )
 
@@ -49,17 +50,23 @@ class ItemDecisionIn(StrictIn):
 
 
 class CallBackIn(StrictIn):
-    """電話番号は指定できません。発信先は登録済みの連絡先から key で選び、その登録済みの番号を記録します。"""
+    """電話番号は指定できません。電話した本人を key で選び、その本人の登録済みの番号を記録します。"""
 
     contact: str = Field(
         max_length=40,
-        description="発信先（登録済みの連絡先の key: applicant または利用者ID。GET …/changes/{number} の contacts_on_file）",
+        description=(
+            "電話した本人（変更される情報の本人の key: applicant または利用者ID。GET …/changes/{number} の "
+            "people_concerned）。申込者や他の利用者は、その人の項目がなければ指定できません"
+        ),
     )
     outcome: CallBackOutcome = Field(description=f"通話の結果。{OUTCOME_HELP}")  # type: ignore[valid-type]
     decisions: list[ItemDecisionIn] = Field(
         default_factory=list,
         max_length=50,
-        description="項目ごとの確認（outcome が confirmed のとき全項目必要）",
+        description=(
+            "項目ごとの確認（outcome が confirmed のとき、電話した本人の未確認の項目すべて。"
+            "ほかの人の項目は指定できません）"
+        ),
     )
     note: str = Field(default="", max_length=TEXT_MAX_CHARS, description="メモ")
     called_at: datetime | None = Field(
@@ -116,6 +123,9 @@ class ChangeItemOut(Schema):
     field: str = Field(description="項目（コード）")
     label: str = Field(description="項目")
     target: str = Field(description="対象（利用者ID・監督員ID・applicant。工事の項目は空）")
+    person_concerned: str = Field(
+        description="本人（この項目を確認できる人の key: applicant または利用者ID。people_concerned の key）"
+    )
     before: Any = Field(description="申込時の登録内容")
     current: Any = Field(description="現在の登録内容（申込の後に変わっていれば before と異なる）")
     after: Any = Field(description="変更後（申込の内容）")
@@ -124,11 +134,14 @@ class ChangeItemOut(Schema):
     outcome: str = Field(description="反映の結果")
 
 
-class ContactOut(Schema):
-    key: str = Field(description="発信先の key（POST …/callbacks の contact）")
-    label: str = Field(description="誰か")
+class PersonConcernedOut(Schema):
+    key: str = Field(description="本人の key（POST …/callbacks の contact）")
+    label: str = Field(description="誰か（申込担当者・利用者ID）")
     name: str = Field(description="氏名（登録内容）")
-    phone: str = Field(description="電話番号（登録済み。本人確認の電話はこの番号にかけます）")
+    phone: str = Field(description="電話番号（登録済み。本人確認の電話はこの番号にかけます。空なら登録なし）")
+    positions: list[int] = Field(description="この本人の情報を変える項目の行番号")
+    unverified_positions: list[int] = Field(description="そのうち本人確認がまだの項目の行番号")
+    to_call: bool = Field(description="まだ電話が必要（未確認の項目があり、登録済みの番号がある）")
 
 
 class CallBackOut(Schema):
@@ -175,8 +188,9 @@ class ChangeDetailOut(ChangeStateOut):
     requester_email_stated: str = Field(description="申込書に記載のメールアドレス（送信には使いません）")
     reason: str = Field(description="変更の理由")
     notices: list[str] = Field(description="入力の自動補正")
-    contacts_on_file: list[ContactOut] = Field(description="本人確認の電話の発信先（登録済みの連絡先）")
-    default_contact: str = Field(description="最初に電話する発信先の key")
+    people_concerned: list[PersonConcernedOut] = Field(
+        description="変更される情報の本人ごとの登録済みの番号と項目（本人確認の電話は一人ひとりに）"
+    )
     call_backs: list[CallBackOut]
     fee_impact: FeeImpactOut | None = Field(description="料金への影響（工期・請負金額の変更があるとき）")
     form_evidence_sha256: str | None = Field(description="変更申込書（証跡）のSHA-256")

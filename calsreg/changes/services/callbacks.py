@@ -1,16 +1,20 @@
-"""Identity verification by call-back (seed step 8).
+"""Identity verification by call-back (seed step 8): 本人確認 of each person whose data changes.
 
-The operator chooses whom to call among the contacts **on file** (``registration.contacts_on_file``);
-the number is copied from the registration here, so no typed or form-stated number can be recorded as
-the one called. With a positive call the operator records, item by item, what the caller confirmed;
-only confirmed items can be applied. A denial ("I did not ask for this") rejects the whole request as
-suspected impersonation and warns the addresses on file — for an e-mail change, the old address.
+Every item has a person concerned (``catalog.person_concerned``: a user for their own contact details
+and personal-data requests, the 申込担当者 on file for everything else). The operator records a call to
+one of them (``registration.people_concerned``); the number is copied from the registration here, so
+no typed or form-stated number can be recorded as the one called. A positive call decides that
+person's items and nobody else's: a call to the filer, or to another member, cannot confirm a change
+to someone else's data (the co-member e-mail takeover). A request is verified once every item is
+decided, so a request about several people needs a call to each. A denial ("I did not ask for this")
+rejects the whole request as suspected impersonation and warns the addresses on file — for an e-mail
+change, the old address.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -19,9 +23,9 @@ from django.utils.translation import gettext_noop
 
 from calsreg.accounts.services import account_email_change_refused_notify
 from calsreg.accounts.services.contacts import email_masked
-from calsreg.changes.catalog import EMAIL_FIELDS
+from calsreg.changes.catalog import EMAIL_FIELDS, person_concerned
 from calsreg.changes.models import CallBack, ChangeItem, ChangeRequest, ChangeStatus, ItemDecision
-from calsreg.changes.registration import contact_on_file, project_accounts
+from calsreg.changes.registration import PersonConcerned, people_concerned, project_accounts
 from calsreg.changes.services.notices import project_mail_context, recipients_on_file
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
@@ -45,15 +49,18 @@ def callback_record(
     note: str = "",
     called_at: datetime | None = None,
 ) -> CallBack:
-    """Record a call-back to ``contact`` (a key of ``contacts_on_file``) and what it established.
+    """Record a call-back to ``contact`` — a person concerned by the request, at their number on
+    file — and what it established.
 
-    ``decisions`` maps item ids to True (confirmed by the caller) / False (not confirmed, or dropped);
-    required for every item when the outcome is "confirmed". Confirmed items make the request
-    verified; all declined rejects it; a denial rejects it as suspected impersonation; no answer or
-    a wrong person leaves it waiting for another call.
+    With a positive call ("confirmed"), ``decisions`` maps the ids of **that person's** undecided
+    items to True (confirmed) / False (not confirmed, or dropped): every one of them is required,
+    and a decision about anyone else's item is refused. Once every item of the request is decided it
+    is verified (some confirmed) or rejected (none). A denial rejects the request as suspected
+    impersonation; no answer or a wrong person leaves it waiting for another call.
 
-    Raises InvalidTransition unless the request is still submitted, ValidationFailed for an unknown
-    contact or outcome or missing decisions (nothing is recorded then).
+    Raises InvalidTransition unless the request is still submitted; ValidationFailed (nothing is
+    recorded) when ``contact`` is not a person concerned with undecided items and a number on file,
+    for an unknown outcome, or for missing or foreign decisions.
     """
     request = (
         ChangeRequest.objects.select_for_update().select_related("project__application").get(pk=request.pk)
@@ -65,18 +72,20 @@ def callback_record(
             current=request.status,
             target=ChangeStatus.VERIFIED,
         )
-    items = list(request.items.order_by("position"))
-    on_file = contact_on_file(request.project, contact)
-    errors = _problems(on_file is not None, outcome, decisions, items)
+    people = people_concerned(request)
+    person = next((someone for someone in people if someone.key == contact), None)
+    errors = _problems(person=person, people=people, outcome=outcome, decisions=decisions)
     if errors:
         raise ValidationFailed(errors=errors)
-    assert on_file is not None
+    assert person is not None
+    items = sorted((item for someone in people for item in someone.items), key=lambda item: item.position)
+    decided = list(person.pending) if outcome == CallOutcome.CONFIRMED else []
     now = clock.now()
     call = CallBack.objects.create(
         request=request,
-        contact=on_file.key,
-        contact_name=on_file.name,
-        phone_number=on_file.phone,  # from the registration, never from the form or the operator
+        contact=person.key,
+        contact_name=person.name,
+        phone_number=person.phone,  # from the registration, never from the form or the operator
         called_at=called_at or now,
         called_by=actor.user,
         outcome=outcome,
@@ -89,59 +98,138 @@ def callback_record(
         at=now,
         summary=gettext_noop("登録済みの電話番号（%(contact)s）へ本人確認の電話をしました：%(outcome)s"),
         summary_params={
-            "contact": f"{on_file.name}（{on_file.key}）",
+            "contact": f"{person.name}（{person.key}）",
             "outcome": str(CallOutcome(outcome).label),
         },
-        data={"call_id": call.pk, "outcome": outcome},
+        data={
+            "call_id": call.pk,
+            "outcome": outcome,
+            "contact": person.key,
+            "decided_positions": [item.position for item in decided],
+        },
     )
     if outcome == CallOutcome.CONFIRMED:
-        _decide_items(request=request, items=items, decisions=decisions or {}, actor=actor, now=now)
+        _decide_items(
+            request=request,
+            items=items,
+            decided=decided,
+            decisions=decisions or {},
+            call=call,
+            actor=actor,
+            now=now,
+        )
     elif outcome == CallOutcome.DENIED:
-        _reject_denied(request=request, items=items, actor=actor, now=now)
+        _reject_denied(request=request, items=items, call=call, actor=actor, now=now)
     call.evidence = _call_evidence(call=call, request=request, items=items, actor=actor)
     call.save(update_fields=["evidence", "updated_at"])
     return call
 
 
 def _problems(
-    known_contact: bool, outcome: str, decisions: Mapping[int, bool] | None, items: list[ChangeItem]
+    *,
+    person: PersonConcerned | None,
+    people: list[PersonConcerned],
+    outcome: str,
+    decisions: Mapping[int, bool] | None,
 ) -> list[FieldError]:
     errors = []
-    if not known_contact:
+    callable_person = person is not None and person.to_call
+    if not callable_person:
         errors.append(
             FieldError(
-                field="contact",
-                label=_("発信先"),
-                message=_("発信先は、登録済みの連絡先の一覧から選んでください。"),
+                field="contact", label=_("電話した相手（本人）"), message=_contact_problem(person, people)
             )
         )
     if outcome not in CallOutcome.values:
         errors.append(FieldError(field="outcome", label=_("結果"), message=_("通話の結果を選んでください。")))
-    elif outcome == CallOutcome.CONFIRMED:
-        missing = [item for item in items if item.pk not in (decisions or {})]
-        for item in missing:
+    elif outcome == CallOutcome.CONFIRMED and person is not None and callable_person:
+        errors.extend(_decision_problems(person=person, people=people, decisions=decisions or {}))
+    return errors
+
+
+def _contact_problem(person: PersonConcerned | None, people: list[PersonConcerned]) -> str:
+    if person is not None and person.pending and not person.phone:
+        return _(
+            "%(person)sの電話番号が登録されていないため、本人確認の電話ができません。"
+            "この項目は確認できないので、変更申込を不承認にしてください。"
+        ) % {"person": _who(person)}
+    if person is not None and not person.pending:
+        return _("%(person)sの項目は、すでに本人確認の結果が記録されています。") % {"person": _who(person)}
+    to_call = [_who(someone) for someone in people if someone.to_call]
+    if not to_call:
+        return _("電話して確認できる本人がいません。変更申込を不承認にしてください。")
+    return _(
+        "電話した相手は、変更される情報の本人（%(people)s）から選んでください。"
+        "申込者や他の利用者への電話では、その人の情報でない項目は確認できません。"
+    ) % {"people": "、".join(to_call)}
+
+
+def _decision_problems(
+    *, person: PersonConcerned, people: list[PersonConcerned], decisions: Mapping[int, bool]
+) -> list[FieldError]:
+    owner = {item.pk: (someone, item) for someone in people for item in someone.items}
+    theirs = {item.pk for item in person.pending}
+    errors = []
+    for pk in decisions:
+        if pk in theirs:
+            continue
+        if pk not in owner:
+            errors.append(
+                FieldError(
+                    field="decisions",
+                    label=_("項目ごとの確認"),
+                    message=_("この変更申込にない項目です。項目を選び直してください。"),
+                )
+            )
+            continue
+        someone, item = owner[pk]
+        message = (
+            _("変更%(n)sは、すでに本人確認の結果が記録されています。") % {"n": item.position}
+            if item.decision != ItemDecision.PENDING
+            else _(
+                "変更%(n)sは%(owner)sの情報です。%(called)sへの電話では確認できません。"
+                "%(owner)sに登録済みの番号で電話して確認してください。"
+            )
+            % {"n": item.position, "owner": _who(someone), "called": _who(person)}
+        )
+        errors.append(FieldError(field=f"item_{pk}", label=_item_label(item), message=message))
+    for item in person.pending:
+        if item.pk not in decisions:
             errors.append(
                 FieldError(
                     field=f"item_{item.pk}",
-                    label=_("変更%(n)s") % {"n": item.position},
+                    label=_item_label(item),
                     message=_("本人が確認した項目か、確認できなかった項目かを選んでください。"),
                 )
             )
     return errors
 
 
+def _who(person: PersonConcerned) -> str:
+    return f"{person.label} {person.name}".strip() if person.name else person.label
+
+
+def _item_label(item: ChangeItem) -> str:
+    return _("変更%(n)s") % {"n": item.position}
+
+
 def _decide_items(
     *,
     request: ChangeRequest,
-    items: list[ChangeItem],
+    items: Sequence[ChangeItem],
+    decided: Sequence[ChangeItem],
     decisions: Mapping[int, bool],
+    call: CallBack,
     actor: Actor,
     now: datetime,
 ) -> None:
-    for item in items:
+    """Decide the called person's items; once no item waits for its person, verify or reject."""
+    for item in decided:
         item.decision = ItemDecision.CONFIRMED if decisions[item.pk] else ItemDecision.DECLINED
-        item.decided_at = now
-    ChangeItem.objects.bulk_update(items, ["decision", "decided_at"])
+        item.decided_at, item.decided_by = now, call
+    ChangeItem.objects.bulk_update(decided, ["decision", "decided_at", "decided_by"])
+    if any(item.decision == ItemDecision.PENDING for item in items):
+        return  # someone else's data changes too: their own call-back is still needed
     confirmed = [item.position for item in items if item.decision == ItemDecision.CONFIRMED]
     if not confirmed:
         request_rejected(
@@ -166,10 +254,14 @@ def _decide_items(
     )
 
 
-def _reject_denied(*, request: ChangeRequest, items: list[ChangeItem], actor: Actor, now: datetime) -> None:
-    for item in items:
-        item.decision, item.decided_at = ItemDecision.DECLINED, now
-    ChangeItem.objects.bulk_update(items, ["decision", "decided_at"])
+def _reject_denied(
+    *, request: ChangeRequest, items: Sequence[ChangeItem], call: CallBack, actor: Actor, now: datetime
+) -> None:
+    # What others confirmed stays on record; nothing of a rejected request is applied.
+    pending = [item for item in items if item.decision == ItemDecision.PENDING]
+    for item in pending:
+        item.decision, item.decided_at, item.decided_by = ItemDecision.DECLINED, now, call
+    ChangeItem.objects.bulk_update(pending, ["decision", "decided_at", "decided_by"])
     request_rejected(
         request=request,
         note=_("登録済みの電話番号への確認で、本人が申込を否認しました（なりすましの疑い）。"),
@@ -255,8 +347,16 @@ def _call_evidence(
         "called_by": call.called_by.get_username(),
         "outcome": call.outcome,
         "note": call.note,
+        # Each item with its person concerned: this call decided only the items of the person called.
         "items": [
-            {"position": item.position, "field": item.field, "target": item.target, "decision": item.decision}
+            {
+                "position": item.position,
+                "field": item.field,
+                "target": item.target,
+                "person_concerned": person_concerned(field=item.field, target=item.target),
+                "decision": item.decision,
+                "decided_by_this_call": item.decided_by_id == call.pk,
+            }
             for item in items
         ],
     }

@@ -1,5 +1,6 @@
 """The help desk's change-request screens (seed steps 8–9): the queue, one request with its diff, and
-the verification panel — the call-back to a number on file, applying, rejecting.
+the verification panel — the call-back to each person concerned at their number on file, applying,
+rejecting.
 
 Each POST view parses its form, calls one service and redirects back to the request with a message;
 a refusal (DomainError) is shown as the message instead (``desk.feedback``).
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from calsreg.accounts.models import User
 from calsreg.changes.models import ChangeRequest, ChangeStatus
-from calsreg.changes.registration import contacts_on_file
 from calsreg.changes.selectors import (
     change_request_for_desk,
     change_request_timeline,
@@ -188,9 +188,7 @@ def change_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_staff_required
 def change_callback(request: HttpRequest, pk: int) -> HttpResponse:
     change = _plain(pk)
-    form = CallBackForm(
-        request.POST, contacts=contacts_on_file(change.project), items=list(change.items.order_by("position"))
-    )
+    form = CallBackForm(request.POST, items=list(change.items.order_by("position")))
     if not form.is_valid():
         form_errors_as_messages(request, form)
         return _back(change)
@@ -207,12 +205,17 @@ def change_callback(request: HttpRequest, pk: int) -> HttpResponse:
             called_at=form.cleaned_data["called_at"],
             actor=Actor.staff(request.user),
         ),
-        lambda call: _callback_message(call.request),
+        lambda call: _callback_message(call.request, confirmed=call.outcome == CallOutcome.CONFIRMED),
     )
 
 
-def _callback_message(change: ChangeRequest) -> str:
+def _callback_message(change: ChangeRequest, *, confirmed: bool) -> str:
     change.refresh_from_db(fields=["status", "impersonation_suspected"])
+    if change.status == ChangeStatus.SUBMITTED and confirmed:
+        return _(
+            "本人の確認を記録しました。ほかの人の情報を変える項目が残っています。"
+            "その本人に、登録済みの番号で電話してください。"
+        )
     if change.status == ChangeStatus.VERIFIED:
         return _("本人確認の電話を記録しました。確認できた項目を反映できます。")
     if change.status == ChangeStatus.REJECTED and change.impersonation_suspected:
