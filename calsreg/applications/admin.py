@@ -1,20 +1,20 @@
 """The Django admin for applications: a maintenance view, not the help desk's workplace.
 
 The desk works applications through its own pages, whose services check the transition table and
-write the audit row. The admin must not become a side door around them, so the fields that carry the
-application's history (receipt number, status, channel, dates, what the applicant agreed to) are read
-only here, and applications can neither be added nor deleted through it.
+write the audit row. The admin must not become a side door around them: applications and their
+users are read-only here (a contact's e-mail or phone changes only through a verified change
+request).
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from calsreg.applications.models import Application, ApplicationUser
+from calsreg.core.admin import ReadOnlyAdminMixin
 
 
-class ApplicationUserInline(admin.TabularInline):
+class ApplicationUserInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ApplicationUser
     extra = 0
     fields = ("position", "role", "name", "kana", "email", "phone", "requested_id")
@@ -22,7 +22,7 @@ class ApplicationUserInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "receipt_number",
         "status",
@@ -46,25 +46,3 @@ class ApplicationAdmin(admin.ModelAdmin):
     # with tens of thousands of applications it costs as much as the page itself.
     show_full_result_count = False
     inlines = (ApplicationUserInline,)
-    # A select of every application / every supervisor would render tens of thousands of options.
-    raw_id_fields = ("duplicate_of",)
-    autocomplete_fields = ("supervisors",)
-    readonly_fields = (
-        "receipt_number",
-        "status",
-        "channel",
-        "form_version",
-        "submitted_at",
-        "terms_version",
-        "terms_accepted_at",
-        "stated_supervisors",
-        "notices",
-        "created_at",
-        "updated_at",
-    )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
-        return False

@@ -1,8 +1,13 @@
-"""Django admin for the billing configuration (administrator) and read-only views of what was issued."""
+"""Django admin for billing: the configuration (issuer, fee plans, tax rates), saved through
+``billing.services.config`` with an audit event, and read-only views of what was issued — invoices
+and runs change only through the billing services (numbering, audit, PDFs)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from calsreg.billing.models import (
     BillingRun,
@@ -13,16 +18,29 @@ from calsreg.billing.models import (
     Issuer,
     TaxRate,
 )
+from calsreg.billing.services.config import billing_config_save
+from calsreg.core.admin import ReadOnlyAdminMixin
+from calsreg.records.services import Actor
+
+
+class BillingConfigAdmin(admin.ModelAdmin):
+    """Added and changed through the audited service; never deleted (superseded instead)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        billing_config_save(config=obj, actor=Actor.staff(request.user))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Issuer)
-class IssuerAdmin(admin.ModelAdmin):
+class IssuerAdmin(BillingConfigAdmin):
     list_display = ("name", "registration_number", "bank_name", "bank_branch", "account_number", "active")
     list_filter = ("active",)
 
 
 @admin.register(FeePlan)
-class FeePlanAdmin(admin.ModelAdmin):
+class FeePlanAdmin(BillingConfigAdmin):
     list_display = (
         "organisation",
         "name",
@@ -36,58 +54,28 @@ class FeePlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaxRate)
-class TaxRateAdmin(admin.ModelAdmin):
+class TaxRateAdmin(BillingConfigAdmin):
     list_display = ("valid_from", "rate_percent")
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
-    can_delete = False
-    readonly_fields = (
-        "position",
-        "description",
-        "quantity",
-        "unit",
-        "unit_price",
-        "amount",
-        "tax_rate_percent",
-        "explanation",
-    )
 
 
-class InvoiceDocumentInline(admin.TabularInline):
+class InvoiceDocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceDocument
     extra = 0
-    can_delete = False
-    readonly_fields = ("kind", "file", "sha256", "size_bytes", "created_at", "created_by_label")
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
-    """Read-only: invoices change only through the billing services (numbering, audit, PDFs)."""
-
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("number", "kind", "status", "billing_addressee", "run_month", "total", "due_on")
     list_filter = ("status", "kind", "run_month")
     search_fields = ("number", "customer_code", "billing_addressee", "project__project_number")
     inlines = [InvoiceLineInline, InvoiceDocumentInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(BillingRun)
-class BillingRunAdmin(admin.ModelAdmin):
+class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("run_month", "status", "done", "total", "issued_count", "skipped_count", "started_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

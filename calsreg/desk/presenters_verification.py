@@ -50,7 +50,9 @@ class VerificationPanel:
 
 def _row(request: ConfirmationRequest, *, awaiting: bool, today: date) -> RequestRow:
     overdue = False
-    if request.answered_at is not None:
+    if request.sender_mismatch:
+        state, css = _("名簿と異なる差出人からの返信（回答には数えません）"), "warn"
+    elif request.answered_at is not None:
         channel = _("リンク") if request.answer_channel == ReplyChannel.LINK else _("返信メール")
         state = _("回答あり: %(answer)s（%(channel)s）") % {
             "answer": request.get_answer_display(),

@@ -28,7 +28,7 @@ from calsreg.changes.models import CallBack, ChangeItem, ChangeRequest
 from calsreg.directory.models import Supervisor
 from calsreg.notifications.models import Delivery, OutboxMessage
 from calsreg.records.models import AuditEvent, Evidence
-from calsreg.verification.models import ConfirmationRequest, PhoneCall
+from calsreg.verification.models import ConfirmationRequest, PhoneCall, UnlistedSenderReply
 
 # Applications that ended without a project: purged counting from their last update.
 ENDED_WITHOUT_PROJECT = (Status.REJECTED, Status.WITHDRAWN)
@@ -115,6 +115,7 @@ class PurgeScope:
     change_items: list[ChangeItem]
     call_backs: list[CallBack]
     confirmations: list[ConfirmationRequest]
+    unlisted_replies: list[UnlistedSenderReply]
     phone_calls: list[PhoneCall]
     supervisors: list[Supervisor]  # the directory people the application involved: never erased
     evidence: list[Evidence]
@@ -183,12 +184,14 @@ def purge_scope(*, application: Application) -> PurgeScope:
     members = _contractor_members(project=project, change_items=change_items) if project else []
     accounts = _accounts_to_anonymise(project=project, members=members) if project else []
     confirmations = list(ConfirmationRequest.objects.filter(application=application).order_by("pk"))
+    unlisted_replies = list(UnlistedSenderReply.objects.filter(request__in=confirmations).order_by("pk"))
     phone_calls = list(PhoneCall.objects.filter(application=application).order_by("pk"))
     subjects: dict[str, set[int]] = {
         _label(Application): {application.pk},
         _label(ApplicationUser): set(application.users.values_list("pk", flat=True)),
         _label(CorrectionLink): set(application.correction_links.values_list("pk", flat=True)),
         _label(ConfirmationRequest): {c.pk for c in confirmations},
+        _label(UnlistedSenderReply): {r.pk for r in unlisted_replies},
         _label(PhoneCall): {c.pk for c in phone_calls},
         _label(ChangeRequest): {r.pk for r in change_requests},
         _label(ChangeItem): {i.pk for i in change_items},
@@ -203,6 +206,7 @@ def purge_scope(*, application: Application) -> PurgeScope:
         *(r.form_evidence_id for r in change_requests),
         *(c.evidence_id for c in call_backs),
         *(c.reply_evidence_id for c in confirmations),
+        *(r.evidence_id for r in unlisted_replies),
     } - {None}
     evidence_subjects = [
         _label(m) for m in (Application, ChangeRequest, ChangeItem, CallBack, ConfirmationRequest, PhoneCall)
@@ -217,6 +221,7 @@ def purge_scope(*, application: Application) -> PurgeScope:
         change_items=change_items,
         call_backs=call_backs,
         confirmations=confirmations,
+        unlisted_replies=unlisted_replies,
         phone_calls=phone_calls,
         supervisors=_supervisors(application=application, project=project),
         evidence=[],

@@ -130,6 +130,31 @@ def evidence_purge(*, evidence: Evidence, at: datetime) -> bool:
     return True
 
 
+# Left out of ``field_changes``: bookkeeping, and a secret even in hashed form.
+_UNAUDITED_FIELDS = frozenset({"created_at", "updated_at", "password"})
+
+
+def field_changes(*, before: models.Model | None, after: models.Model) -> dict[str, dict[str, Any]]:
+    """The fields that differ between two versions of one row, as ``{"before": …, "after": …}``
+    with JSON-safe values (dates and decimals as text); for a new row (``before`` None), every field.
+    For an audit event's data: what an edit changed, exactly."""
+    changes = {}
+    for field in after._meta.concrete_fields:
+        if field.primary_key or field.name in _UNAUDITED_FIELDS:
+            continue
+        old = field.value_from_object(before) if before is not None else None
+        new = field.value_from_object(after)
+        if before is None or old != new:
+            changes[field.name] = {"before": _json_safe(old), "after": _json_safe(new)}
+    return changes
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | list | dict):
+        return value
+    return str(value)
+
+
 def audit_record(
     *,
     actor: Actor,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.models import TimeStampedModel
@@ -50,11 +51,13 @@ class ConfirmationRequest(TimeStampedModel):
     answer = models.CharField(_("回答"), max_length=16, choices=Answer.choices, blank=True)
     answer_channel = models.CharField(_("回答経路"), max_length=8, choices=ReplyChannel.choices, blank=True)
     reason = models.TextField(_("否認の理由・コメント"), blank=True)
-    # For a reply received by mail: the archived .eml and whether its sender was not the directory address.
+    # For a reply received by mail: the archived .eml and its sender (the directory address).
     reply_evidence = models.ForeignKey(
         "records.Evidence", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reply_from = models.CharField(_("返信メールの差出人"), max_length=254, blank=True)
+    # Only on answers recorded before a reply from another sender stopped counting: such an answer
+    # never counts (``selectors.round_state``). Replies from other senders are now UnlistedSenderReply.
     sender_mismatch = models.BooleanField(_("差出人が名簿のアドレスと異なる"), default=False)
 
     class Meta:
@@ -81,6 +84,42 @@ class ConfirmationRequest(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None and self.superseded_at is None
+
+
+class UnlistedSenderReply(TimeStampedModel):
+    """A reply mail whose sender is not the directory address of the supervisor asked, or that names
+    more than one sender.
+
+    Anyone can send a mail under any name, so it answers nothing: it neither confirms nor denies, and
+    the request stays open (its link still works). It is kept as evidence and shown to the desk, who
+    asks the supervisor to answer through the link or re-sends the mail to the directory address.
+    """
+
+    request = models.ForeignKey(
+        ConfirmationRequest, on_delete=models.PROTECT, related_name="unlisted_replies"
+    )
+    evidence = models.ForeignKey("records.Evidence", on_delete=models.PROTECT, related_name="+")
+    sender = models.CharField(_("差出人（メールのFrom）"), max_length=300)
+    stated_answer = models.CharField(_("返信に書かれていた内容"), max_length=16, choices=Answer.choices)
+    reason = models.TextField(_("理由・メモ"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("名簿外の差出人からの返信メール")
+        verbose_name_plural = _("名簿外の差出人からの返信メール")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request} ← {self.sender}"
+
+    @property
+    def warning(self) -> str:
+        """What the desk is told, on the panel and in the API's answer."""
+        return gettext(
+            "返信メールの差出人（%(sender)s）は名簿のアドレス（%(address)s）ではないため、"
+            "確認にも否認にも数えません。監督員に確認用リンクから回答してもらうか、"
+            "名簿のアドレスへ確認メールを再送してください。"
+        ) % {"sender": self.sender, "address": self.request.supervisor.email}
 
 
 class CallOutcome(models.TextChoices):

@@ -3,10 +3,15 @@
 Only the headers matter to the system: who sent it (compared with the directory address the request
 went to) and when. What the reply says is read by the operator, who records it; the mail itself is
 kept unaltered as evidence (seed step 4: "the orderer's reply e-mail is kept").
+
+The sender is every mailbox of every ``From`` header, read after NFKC so that a full-width ``＠``
+still parses. Display names are ignored (anyone can write ``"yamada@city" <x@evil>``): only the
+addresses count, and a reply is from the directory address only when it names exactly that one.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -18,17 +23,31 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from calsreg.core.email_address import same_email_address
 from calsreg.core.errors import UploadRefused
 
 EML_CONTENT_TYPE = "message/rfc822"
+# Any header name the registry does not know is read as plain text.
+UNSTRUCTURED = "x-calsreg-text"
 
 
 @dataclass(frozen=True)
 class ReplyMail:
-    from_address: str
+    # Every sender address found, in order; a header that could not be read adds an empty one.
+    from_addresses: tuple[str, ...]
+    # The From header(s) as written, display names included: what the desk is shown.
+    from_header: str
     subject: str
     date: datetime | None
     message_id: str
+
+    @property
+    def from_address(self) -> str:
+        return self.from_addresses[0] if len(self.from_addresses) == 1 else self.from_header
+
+    def is_only_from(self, address: str) -> bool:
+        """Whether the mail names exactly one sender, and that sender is ``address``."""
+        return len(self.from_addresses) == 1 and same_email_address(self.from_addresses[0], address)
 
 
 def reply_mail_read(*, content: bytes) -> ReplyMail:
@@ -42,8 +61,9 @@ def reply_mail_read(*, content: bytes) -> ReplyMail:
             % {"size": filesizeformat(len(content)), "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}
         )
     message = BytesParser(policy=policy.default).parsebytes(content) if content else None
-    from_address = _from_address(message) if isinstance(message, EmailMessage) else ""
-    if not isinstance(message, EmailMessage) or "@" not in from_address:
+    headers = _from_headers(message) if isinstance(message, EmailMessage) else []
+    addresses = tuple(address for header in headers for address in _addresses(header))
+    if not isinstance(message, EmailMessage) or not any("@" in address for address in addresses):
         raise UploadRefused(
             _(
                 "返信メールとして読み取れません（差出人がありません）。メールソフトで受信した返信メールを"
@@ -51,20 +71,41 @@ def reply_mail_read(*, content: bytes) -> ReplyMail:
             )
         )
     return ReplyMail(
-        from_address=from_address,
+        from_addresses=addresses,
+        from_header=", ".join(headers)[:300],
         subject=_header_text(message, "subject"),
         date=getattr(message.get("date"), "datetime", None),
         message_id=_header_text(message, "message-id"),
     )
 
 
-def _from_address(message: EmailMessage) -> str:
+def _from_headers(message: EmailMessage) -> list[str]:
+    """Each From header's text as written, encoded words decoded.
+
+    Read as unstructured text: parsing it as addresses first would re-render it (a space inside the
+    brackets becomes a quoted local part) before the NFKC in ``_addresses`` could tidy it.
+    """
+    headers = []
+    for name, value in message.raw_items():
+        if name.lower() != "from":
+            continue
+        try:
+            text = str(policy.default.header_factory(UNSTRUCTURED, value))
+        except (HeaderParseError, IndexError, ValueError):
+            text = str(value)
+        # Undecodable 8-bit bytes may come back as lone surrogates, which no database column accepts.
+        headers.append(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").strip())
+    return headers
+
+
+def _addresses(header: str) -> list[str]:
+    """The mailboxes of one From header; ``[""]`` when it names none that can be read."""
     try:
-        header = message.get("from")
+        parsed = policy.default.header_factory("from", unicodedata.normalize("NFKC", header))
+        found = [str(address.addr_spec).strip() for address in getattr(parsed, "addresses", ())]
     except (HeaderParseError, IndexError, ValueError):
-        return ""
-    addresses = getattr(header, "addresses", ())
-    return str(addresses[0].addr_spec).strip() if addresses else ""
+        found = []
+    return [address for address in found if address and address != "<>"] or [""]
 
 
 def _header_text(message: EmailMessage, name: str) -> str:
@@ -72,8 +113,3 @@ def _header_text(message: EmailMessage, name: str) -> str:
         return str(message.get(name, "")).strip()[:300]
     except (HeaderParseError, IndexError, ValueError):
         return ""
-
-
-def same_address(first: str, second: str) -> bool:
-    """Addresses compared the way mail systems treat them in practice: case does not matter."""
-    return first.strip().casefold() == second.strip().casefold()

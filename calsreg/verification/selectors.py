@@ -15,7 +15,13 @@ from calsreg.core.secrets import secret_hash
 from calsreg.directory.models import Supervisor
 from calsreg.directory.selectors import supervisors_of_office
 from calsreg.verification.errors import ConfirmationLinkRefused, LinkRefusal
-from calsreg.verification.models import Answer, CallOutcome, ConfirmationRequest, PhoneCall
+from calsreg.verification.models import (
+    Answer,
+    CallOutcome,
+    ConfirmationRequest,
+    PhoneCall,
+    UnlistedSenderReply,
+)
 
 # Denials stay on the desk's attention list this long after they came in.
 DENIAL_ATTENTION_DAYS = 30
@@ -78,10 +84,16 @@ def round_state(
 ) -> RoundState:
     """What counts: answers and calls of the current round (since the last submission — an answer
     given before a correction was resubmitted confirmed other content), from supervisors who are
-    still the application's directory supervisors."""
+    still the application's directory supervisors. A reply mail from another sender never counts
+    (``sender_mismatch``: recorded as an answer before such replies became ``UnlistedSenderReply``)."""
     since = application.submitted_at
     answers = [
-        r for r in requests if r.answered_at and r.created_at >= since and r.supervisor_id in supervisor_ids
+        r
+        for r in requests
+        if r.answered_at
+        and not r.sender_mismatch
+        and r.created_at >= since
+        and r.supervisor_id in supervisor_ids
     ]
     counted_calls = [c for c in calls if c.called_at >= since and c.supervisor_id in supervisor_ids]
     return RoundState(
@@ -127,6 +139,8 @@ class ConfirmationOverview:
     supervisors: list[Supervisor]
     requests: list[ConfirmationRequest]
     calls: list[PhoneCall]
+    # Reply mails from a sender other than the directory address: shown, never counted.
+    unlisted_replies: list[UnlistedSenderReply]
     positive_answer: bool
     positive_call: bool
     actions: ConfirmationActions
@@ -135,13 +149,9 @@ class ConfirmationOverview:
     def open_requests(self) -> list[ConfirmationRequest]:
         return [request for request in self.requests if request.is_open]
 
-    @property
-    def any_sender_mismatch(self) -> bool:
-        return any(request.sender_mismatch for request in self.requests)
-
 
 def confirmation_overview(*, application_id: int) -> ConfirmationOverview:
-    """Everything the desk's action panel shows, in a fixed number of queries (four).
+    """Everything the desk's action panel shows, in a fixed number of queries (five).
 
     Raises Application.DoesNotExist.
     """
@@ -157,6 +167,11 @@ def confirmation_overview(*, application_id: int) -> ConfirmationOverview:
         .select_related("supervisor", "called_by")
         .order_by("-called_at", "-id")
     )
+    unlisted_replies = list(
+        UnlistedSenderReply.objects.filter(request__application=application)
+        .select_related("request__supervisor", "evidence")
+        .order_by("-created_at", "-id")
+    )
     state = round_state(
         application=application,
         supervisor_ids={supervisor.pk for supervisor in supervisors},
@@ -168,6 +183,7 @@ def confirmation_overview(*, application_id: int) -> ConfirmationOverview:
         supervisors=supervisors,
         requests=requests,
         calls=calls,
+        unlisted_replies=unlisted_replies,
         positive_answer=state.positive_answer,
         positive_call=state.positive_call,
         actions=confirmation_actions(status=application.status),
@@ -195,6 +211,7 @@ class AttentionRow:
     at: datetime
     request: ConfirmationRequest | None = None
     call: PhoneCall | None = None
+    sender: str = ""  # for "sender_mismatch": the reply's From
 
 
 def confirmations_needing_attention(
@@ -219,9 +236,24 @@ def confirmations_needing_attention(
         .select_related("application", "application__office", "supervisor")
         .order_by("-called_at", "-id")[:ATTENTION_LIST_LIMIT]
     )
+    unlisted = (
+        UnlistedSenderReply.objects.filter(request__application__status=Status.AWAITING_CONFIRMATION)
+        .select_related("request__application", "request__application__office", "request__supervisor")
+        .order_by("-created_at", "-id")[:ATTENTION_LIST_LIMIT]
+    )
     rows = [_request_row(request) for request in requests]
     rows += [
         AttentionRow(application=c.application, reason="call_denied", at=c.called_at, call=c) for c in calls
+    ]
+    rows += [
+        AttentionRow(
+            application=u.request.application,
+            reason="sender_mismatch",
+            at=u.created_at,
+            request=u.request,
+            sender=u.sender,
+        )
+        for u in unlisted
     ]
     return sorted(rows, key=lambda row: row.at, reverse=True)[:ATTENTION_LIST_LIMIT]
 
@@ -234,4 +266,5 @@ def _request_row(request: ConfirmationRequest) -> AttentionRow:
     else:
         reason = "overdue"
     at = request.answered_at or request.created_at
-    return AttentionRow(application=request.application, reason=reason, at=at, request=request)
+    sender = request.reply_from if request.sender_mismatch else ""
+    return AttentionRow(application=request.application, reason=reason, at=at, request=request, sender=sender)

@@ -289,6 +289,7 @@ def test_a_reply_mail_from_the_directory_address_is_kept_as_evidence_and_recorde
     assert response.status_code == 200
     body = response.json()
     assert body["application"]["status"] == "awaiting_confirmation"  # the call is still needed
+    assert (body["counted"], body["warning"], body["unlisted_reply"]) == (True, "", None)
     assert {
         k: body["request"][k] for k in ("id", "answer", "answer_channel", "reply_from", "sender_mismatch")
     } == {
@@ -302,22 +303,92 @@ def test_a_reply_mail_from_the_directory_address_is_kept_as_evidence_and_recorde
     assert (evidence.original_name, evidence.content_type) == ("reply.eml", "message/rfc822")
 
 
-def test_a_reply_from_another_sender_is_recorded_with_the_mismatch_flag(client, desk):
+ATTACKER = "yamada.naoki@freemail.example.com"
+NOT_COUNTED_WARNING = (
+    f"返信メールの差出人（監督 員 <{ATTACKER}>）は名簿のアドレス（{DIRECTORY_EMAIL}）ではないため、"
+    "確認にも否認にも数えません。監督員に確認用リンクから回答してもらうか、名簿のアドレスへ確認メールを"
+    "再送してください。"
+)
+
+
+def test_a_confirming_reply_from_an_attacker_with_a_positive_call_leaves_it_unregistrable(client, desk):
+    # given: an application awaiting its supervisor's confirmation
+    desk_user, headers = desk
+    supervisor = directory_supervisor()
+    application = awaiting(desk_user=desk_user, supervisor=supervisor)
+    request = ConfirmationRequest.objects.get(application=application)
+    deliver()
+
+    # when: a "confirmed" reply from the attacker's address, a positive call, then registration
+    replied = client.post(
+        url(application, f"confirmation-requests/{request.pk}/reply"),
+        {"file": eml_upload(sender=ATTACKER), "answer": "confirmed"},
+        **headers,
+    )
+    called = client.post(
+        url(application, "calls"),
+        {"supervisor_id": supervisor.pk, "outcome": "confirmed", "note": "本人と確認"},
+        content_type="application/json",
+        **headers,
+    )
+    before_register = api_state()
+    registered = client.post(url(application, "register"), {}, content_type="application/json", **headers)
+
+    # then: the reply is kept and shown but counts for nothing; no project, no account, no mail
+    assert replied.status_code == 200
+    body = replied.json()
+    assert (body["counted"], body["warning"], body["application"]["status"]) == (
+        False,
+        NOT_COUNTED_WARNING,
+        "awaiting_confirmation",
+    )
+    assert (body["request"]["id"], body["request"]["is_open"], body["request"]["answer"]) == (
+        request.pk,
+        True,
+        "",
+    )
+    unlisted = body["unlisted_reply"]
+    assert {k: unlisted[k] for k in ("request_id", "sender", "stated_answer", "warning")} == {
+        "request_id": request.pk,
+        "sender": f"監督 員 <{ATTACKER}>",
+        "stated_answer": "confirmed",
+        "warning": NOT_COUNTED_WARNING,
+    }
+    assert Evidence.objects.filter(kind="supervisor_reply").count() == 1
+    assert (called.status_code, called.json()["application"]["status"]) == (201, "awaiting_confirmation")
+    assert registered.status_code == 409
+    assert api_state() == before_register
+    assert Project.objects.count() == 0
+    overview = client.get(url(application, "confirmation"), **headers).json()
+    assert [r["sender"] for r in overview["unlisted_replies"]] == [f"監督 員 <{ATTACKER}>"]
+    assert overview["positive_answer"] is False
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "ｙａｍａｄａ．ｎ＠ｏｆｆｉｃｅ．ｅｘａｍｐｌｅ．ｐｒｅｆ－ｎｉｉｇａｔａ．ｊｐ",
+        "YAMADA.N@OFFICE.EXAMPLE.PREF-NIIGATA.JP",
+        "\u3000 yamada.n@office.example.pref-niigata.jp \u3000",
+    ],
+    ids=["full-width", "upper-case", "spaces"],
+)
+def test_a_reply_from_the_directory_address_counts_however_it_is_typed(client, desk, sender):
+    from tests.verification.helpers import raw_reply_eml
+
     desk_user, headers = desk
     application = awaiting(desk_user=desk_user)
     request = ConfirmationRequest.objects.get(application=application)
 
     response = client.post(
         url(application, f"confirmation-requests/{request.pk}/reply"),
-        {"file": eml_upload(sender="someone@gmail.example.com"), "answer": "confirmed"},
+        {"file": eml_upload(sender="", content=raw_reply_eml(f"監督 員 <{sender}>")), "answer": "confirmed"},
         **headers,
     )
 
-    assert response.status_code == 200
-    assert (response.json()["request"]["reply_from"], response.json()["request"]["sender_mismatch"]) == (
-        "someone@gmail.example.com",
-        True,
-    )
+    body = response.json()
+    assert (response.status_code, body["counted"], body["request"]["answer"]) == (200, True, "confirmed")
+    assert body["request"]["is_open"] is False
 
 
 @pytest.mark.parametrize(

@@ -286,8 +286,8 @@ def test_the_overview_lists_supervisors_requests_calls_and_the_actions_possible_
     )
     before = api_state()
 
-    # token lookup + last-use stamp, the application, then the panel's four queries
-    with django_assert_num_queries(7):
+    # token lookup + last-use stamp, the application, then the panel's five queries
+    with django_assert_num_queries(8):
         response = client.get(url(application, "confirmation"), **headers)
 
     assert response.status_code == 200
@@ -304,6 +304,7 @@ def test_the_overview_lists_supervisors_requests_calls_and_the_actions_possible_
     ]
     assert [r["id"] for r in body["requests"]] == body["open_request_ids"] == [request.pk]
     assert [(c["outcome"], c["phone_number"]) for c in body["calls"]] == [("no_answer", DIRECTORY_PHONE)]
+    assert body["unlisted_replies"] == []
     assert (body["positive_answer"], body["positive_call"]) == (False, False)
     assert body["actions"] == {
         "can_send": False,

@@ -33,7 +33,7 @@ from calsreg.verification.services import call_record, confirmation_reply_record
 from tests.billing.invoice_helpers import ACTOR, jst, make_issuer, make_plan
 from tests.desk.helpers import submit_application
 from tests.factories import SupervisorFactory, UserFactory
-from tests.verification.helpers import reply_eml
+from tests.verification.helpers import raw_reply_eml, reply_eml
 
 OUTBOX_BACKEND = "calsreg.notifications.outbox.OutboxEmailBackend"
 
@@ -92,6 +92,14 @@ def closed_project(*, supervisor: Supervisor | None = None) -> Life:
         deliveries_send_due()
     with travel(jst(2026, 11, 4, 10)):
         request = ConfirmationRequest.objects.get(application=application)
+        # The applicant forwards the request himself: kept, counted for nothing, purged like him.
+        confirmation_reply_record(
+            request=request,
+            eml=raw_reply_eml("田中 一郎 <tanaka@echigo-kensetsu.example.co.jp>"),
+            answer="confirmed",
+            reason="田中 一郎さんが転送したもの",
+            actor=desk,
+        )
         confirmation_reply_record(
             request=request,
             eml=reply_eml(sender=supervisor.email, body="田中 一郎さんからの申込、内容に間違いありません。"),

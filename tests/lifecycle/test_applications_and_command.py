@@ -91,7 +91,7 @@ def test_dry_run_lists_what_would_be_purged_and_changes_nothing(capsys):
 
     out = capsys.readouterr().out
     assert f"project #{life.project.pk} {life.project.project_number}" in out
-    assert "closed 2027-03-20" in out and "accounts=2" in out and "evidence_files=4" in out
+    assert "closed 2027-03-20" in out and "accounts=2" in out and "evidence_files=5" in out
     assert "(rejected, last updated 2026-11-02)" in out
     assert "would purge=2 (as of 2028-03-19)" in out
     assert where_found(PERSONAL_VALUES) == found

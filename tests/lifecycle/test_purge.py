@@ -174,7 +174,9 @@ def test_contractor_accounts_are_anonymised_but_kept():
 def test_evidence_files_are_deleted_and_verify_evidence_reports_them_as_purged(capsys):
     life = closed_project()
     evidence = list(Evidence.objects.order_by("pk"))
-    assert len(evidence) == 4  # the web form, the supervisor's reply, the change form, the call record
+    assert (
+        len(evidence) == 5
+    )  # the web form, two replies (one not from the directory), the change form, the call record
     names = [e.file.name for e in evidence]
     storage = evidence[0].file.storage
 
@@ -190,8 +192,8 @@ def test_evidence_files_are_deleted_and_verify_evidence_reports_them_as_purged(c
         assert (result.ok, result.reason, result.purged) == (True, "purged", True)
     call_command("verify_evidence", verbosity=2)
     out = capsys.readouterr().out
-    assert "checked=4 failed=0 purged=4" in out
-    assert out.count("PURGED") == 4
+    assert "checked=5 failed=0 purged=5" in out
+    assert out.count("PURGED") == 5
     assert life.application.pk  # the application row itself stays
 
 
@@ -233,7 +235,7 @@ def test_audit_log_keeps_action_time_and_actor_and_records_the_purge_with_counts
         "change_requests": 1,
         "call_backs": 1,
         "confirmations": 1,
-        "evidence_files": 4,
+        "evidence_files": 5,
         "deliveries": event.data["deliveries"],
         "audit_events": event.data["audit_events"],
         "retention_days": 365,

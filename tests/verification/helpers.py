@@ -14,7 +14,7 @@ from calsreg.notifications.models import Delivery
 from calsreg.notifications.services import deliveries_send_due
 from calsreg.records.models import AuditEvent, Evidence
 from calsreg.records.services import Actor
-from calsreg.verification.models import ConfirmationRequest, PhoneCall
+from calsreg.verification.models import ConfirmationRequest, PhoneCall, UnlistedSenderReply
 from calsreg.verification.services import confirmation_request_send
 from tests.desk.helpers import submit_application
 
@@ -63,6 +63,7 @@ def state() -> dict[str, Any]:
             )
         ),
         "calls": PhoneCall.objects.count(),
+        "unlisted_replies": UnlistedSenderReply.objects.count(),
         "deliveries": Delivery.objects.count(),
         "audit": AuditEvent.objects.count(),
         "evidence": Evidence.objects.count(),
@@ -81,6 +82,19 @@ def reply_eml(
     message["Message-ID"] = "<reply-1@office.example.pref-niigata.jp>"
     message.set_content(body)
     return message.as_bytes()
+
+
+def raw_reply_eml(*from_lines: str) -> bytes:
+    """A reply whose From header(s) are written exactly as given, in UTF-8 as a mailer may send them
+    (full-width characters, several headers, display names) — no library tidies them first."""
+    headers = [f"From: {line}" for line in from_lines] + [
+        "To: helpdesk@calsreg.example.jp",
+        "Subject: Re: 利用申込内容のご確認",
+        "Date: Wed, 25 Nov 2026 10:15:00 +0900",
+        "Message-ID: <reply-2@mail.example.com>",
+        "Content-Type: text/plain; charset=utf-8",
+    ]
+    return ("\r\n".join(headers) + "\r\n\r\n内容に間違いありません。\r\n").encode()
 
 
 def signed_in_as(client, role: str | None):

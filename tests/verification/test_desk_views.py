@@ -126,7 +126,9 @@ def test_send_without_directory_supervisors_shows_the_reason(desk_client):
     assert state() == before
 
 
-def test_panel_shows_requests_the_directory_number_and_the_mismatch_warning(desk_client, desk, supervisor):
+def test_panel_shows_requests_the_directory_number_and_the_unlisted_sender_warning(
+    desk_client, desk, supervisor
+):
     application = awaiting_application(desk=desk, supervisor=supervisor)
     request = ConfirmationRequest.objects.get(application=application)
     desk_client.post(
@@ -142,7 +144,7 @@ def test_panel_shows_requests_the_directory_number_and_the_mismatch_warning(desk
 
     assert supervisor.email in content
     assert "<output>025-280-8101</output>" in content
-    assert "返信メールの差出人（someone@else.example.com）が名簿のアドレス" in content
+    assert "返信メールの差出人（監督 員 &lt;someone@else.example.com&gt;）は名簿のアドレス" in content
     assert 'name="phone' not in content and 'name="email' not in content and 'name="to"' not in content
 
 
@@ -247,8 +249,8 @@ def test_panel_costs_the_same_queries_for_1_or_6_requests_and_calls(
     url = reverse("desk:verification_panel", args=[application.pk])
 
     # session, user, application (+office), directory supervisors, requests (+supervisor, sender,
-    # evidence), calls (+supervisor, caller)
-    with django_assert_num_queries(6):
+    # evidence), calls (+supervisor, caller), replies from other senders (+request, supervisor, evidence)
+    with django_assert_num_queries(7):
         response = desk_client.get(url, headers={"HX-Request": "true"})
 
     content = response.content.decode()

@@ -26,7 +26,7 @@ def test_reply_is_kept_as_evidence_and_linked(desk, supervisor):
 
     recorded = confirmation_reply_record(
         request=request, eml=eml, answer="confirmed", reason="", actor=desk, filename="返信.eml"
-    )
+    ).request
 
     evidence = Evidence.objects.get(kind="supervisor_reply")
     assert (evidence.subject_type, evidence.subject_id) == ("application", application.pk)
@@ -50,7 +50,7 @@ def test_reply_is_kept_as_evidence_and_linked(desk, supervisor):
     assert event.data["evidence_id"] == evidence.pk
 
 
-def test_reply_from_another_address_is_flagged_but_recorded(desk, supervisor):
+def test_reply_from_another_address_is_kept_but_answers_nothing(desk, supervisor):
     application = awaiting_application(desk=desk, supervisor=supervisor)
     request = ConfirmationRequest.objects.get(application=application)
 
@@ -62,8 +62,18 @@ def test_reply_from_another_address_is_flagged_but_recorded(desk, supervisor):
         actor=desk,
     )
 
-    assert (recorded.sender_mismatch, recorded.reply_from) == (True, "yamada.private@gmail.example.com")
-    assert AuditEvent.objects.get(action="confirmation.answered").data["sender_mismatch"] is True
+    assert recorded.counted is False
+    assert (recorded.request.is_open, recorded.unlisted.sender) == (
+        True,
+        "監督 員 <yamada.private@gmail.example.com>",
+    )
+    event = AuditEvent.objects.get(action="confirmation.reply_not_counted")
+    assert (event.data["from"], event.data["directory_address"], event.data["stated_answer"]) == (
+        "監督 員 <yamada.private@gmail.example.com>",
+        supervisor.email,
+        "confirmed",
+    )
+    assert not AuditEvent.objects.filter(action="confirmation.answered").exists()
 
 
 def test_reply_denial_rejects_as_suspected_impersonation(desk, supervisor):

@@ -127,8 +127,10 @@ def confirmation_reply_create(
     form: Form[ReplyRecordIn],
 ):
     """メールソフトで保存した返信メール（.eml）を file で、回答を answer・reason で送ります
-    （multipart/form-data）。メールは証跡として保存し、差出人が名簿のアドレスと違えば
-    sender_mismatch で知らせます。電話でも確認済みなら申込は確認済みに、否認なら却下になります。"""
+    （multipart/form-data）。メールはいつも証跡として保存します。差出人が名簿のアドレス1つだけの
+    ときに限り回答として数え（counted: true）、電話でも確認済みなら申込は確認済みに、否認なら却下に
+    なります。それ以外の差出人（別のアドレス、表示名だけ名簿のアドレス、差出人が複数）の返信は
+    確認にも否認にも数えず（counted: false、warning に注意）、確認依頼は回答待ちのままです。"""
     _only_known_form_keys(request, fields=set(ReplyRecordIn.model_fields), files={"file"})
     application = _application(receipt_number)
     confirmation = ConfirmationRequest.objects.filter(pk=request_id, application=application).first()
@@ -140,7 +142,7 @@ def confirmation_reply_create(
             _("メールのファイルが大きすぎます（%(size)s。上限は%(limit)sです）。")
             % {"size": filesizeformat(file.size or 0), "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}
         )
-    answered = confirmation_reply_record(
+    recorded = confirmation_reply_record(
         request=confirmation,
         eml=file.read(),
         filename=file.name or "",
@@ -148,7 +150,13 @@ def confirmation_reply_create(
         reason=form.reason,
         actor=_actor(request),
     )
-    return {"application": _current(application), "request": answered}
+    return {
+        "application": _current(application),
+        "request": recorded.request,
+        "counted": recorded.counted,
+        "warning": recorded.unlisted.warning if recorded.unlisted else "",
+        "unlisted_reply": recorded.unlisted,
+    }
 
 
 def _only_known_form_keys(request: HttpRequest, *, fields: set[str], files: set[str]) -> None:

@@ -42,12 +42,24 @@ class ConfirmationRequestOut(Schema):
     answer: str = Field(description="回答（confirmed / denied。未回答は空）")
     answer_channel: str = Field(description="回答経路（link: 確認用リンク / mail: 返信メール）")
     reason: str = Field(description="否認の理由・コメント")
-    reply_from: str = Field(description="返信メールの差出人")
-    sender_mismatch: bool = Field(description="返信メールの差出人が名簿のアドレスと異なる（電話で確認を）")
+    reply_from: str = Field(description="返信メールの差出人（名簿のアドレス）")
+    sender_mismatch: bool = Field(
+        description="以前の記録で、返信メールの差出人が名簿のアドレスと異なる（この回答は数えません）"
+    )
 
     @staticmethod
     def resolve_sent_by(request: Any) -> str:
         return str(request.sent_by)
+
+
+class UnlistedReplyOut(Schema):
+    id: int = Field(description="記録ID")
+    request_id: int = Field(description="返信が届いた確認依頼ID")
+    recorded_at: datetime = Field(validation_alias="created_at", description="記録日時")
+    sender: str = Field(description="差出人（メールのFrom。表示名を含む）")
+    stated_answer: str = Field(description="返信に書かれていた内容（confirmed / denied）。回答には数えません")
+    reason: str = Field(description="理由・メモ")
+    warning: str = Field(description="デスクへの注意（確認用リンクか、名簿のアドレスへの再送を）")
 
 
 class PhoneCallOut(Schema):
@@ -93,7 +105,10 @@ class ConfirmationOverviewOut(Schema):
     requests: list[ConfirmationRequestOut] = Field(description="確認依頼（新しい順）")
     open_request_ids: list[int] = Field(description="回答待ちの確認依頼ID（再送の expected_open_ids）")
     calls: list[PhoneCallOut] = Field(description="電話確認の記録（新しい順）")
-    positive_answer: bool = Field(description="監督員の確認（リンクまたは返信メール）がある")
+    unlisted_replies: list[UnlistedReplyOut] = Field(
+        description="名簿のアドレス以外からの返信メール（新しい順。確認にも否認にも数えません）"
+    )
+    positive_answer: bool = Field(description="監督員の確認（名簿のアドレスからの返信またはリンク）がある")
     positive_call: bool = Field(description="電話で確認できた記録がある")
     actions: ConfirmationActionsOut = Field(description="いまできる操作")
 
@@ -109,9 +124,16 @@ class ConfirmationSentOut(Schema):
 
 class ReplyRecordedOut(Schema):
     application: ApplicationStateOut = Field(
-        description="申込（電話でも確認済みなら confirmed、否認なら rejected）"
+        description="申込（電話でも確認済みなら confirmed、否認なら rejected。数えない返信では変わりません）"
     )
-    request: ConfirmationRequestOut = Field(description="回答を記録した確認依頼")
+    request: ConfirmationRequestOut = Field(
+        description="確認依頼（名簿のアドレスからの返信なら回答済み、それ以外は回答待ちのまま）"
+    )
+    counted: bool = Field(description="回答として数えた（差出人が名簿のアドレスだけのとき true）")
+    warning: str = Field(description="数えなかったときの注意（数えたときは空）")
+    unlisted_reply: UnlistedReplyOut | None = Field(
+        description="数えなかった返信メールの記録（証跡として保存。数えたときは null）"
+    )
 
 
 class CallRecordedOut(Schema):

@@ -108,9 +108,8 @@ def reply_record(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse
         form_errors_as_messages(request, form)
         return _back(application)
     upload = form.cleaned_data["eml"]
-    return _run(
+    recorded = run_service(
         request,
-        application,
         lambda: confirmation_reply_record(
             request=confirmation,
             eml=upload.read(),
@@ -119,8 +118,15 @@ def reply_record(request: HttpRequest, pk: int, request_pk: int) -> HttpResponse
             reason=form.cleaned_data["reason"],
             actor=Actor.staff(request.user),
         ),
-        _("返信メールを記録しました。"),
+        lambda done: (
+            _("返信メールを記録しました。")
+            if done.counted
+            else _("返信メールを証跡として保存しました（回答には数えていません）。")
+        ),
     )
+    if recorded is not None and recorded.unlisted is not None:
+        messages.warning(request, recorded.unlisted.warning)
+    return _back(application)
 
 
 @require_POST

@@ -138,6 +138,13 @@ def verification_erase(*, scope: PurgeScope, redactor: Redactor) -> int:
         request.reply_from = _erased(request.reply_from)
         request.reason = redactor.text(request.reason)
         changed += _save_changed(request, before, ["reply_from", "reason"])
+    for reply in scope.unlisted_replies:
+        # Not the directory's address: whoever sent it, it is erased like any person's value.
+        before = _snapshot(reply, ["sender", "reason", "message_id"])
+        reply.sender = _erased(reply.sender)
+        reply.reason = redactor.text(reply.reason)
+        reply.message_id = _erased(reply.message_id)
+        changed += _save_changed(reply, before, ["sender", "reason", "message_id"])
     for call in scope.phone_calls:
         before = _snapshot(call, ["note"])
         call.note = redactor.text(call.note)

@@ -142,6 +142,7 @@ def _people_values(scope: PurgeScope) -> tuple[set[str], set[str]]:
     for call in scope.call_backs:
         values |= {call.contact_name, call.phone_number}
     values |= {request.reply_from for request in scope.confirmations}
+    values |= {reply.sender for reply in scope.unlisted_replies}
     for event in scope.audit_events():
         values |= personal_values_in(event.data) | personal_values_in(event.summary_params)
     for delivery in scope.deliveries():

@@ -2,11 +2,13 @@
 notices inside, and the decision (``confirmation_decide``) at the end of each answer or call.
 
 - ``requests``: the confirmation mail to the directory supervisors, its send-time link, reminders.
-- ``answers``: the supervisor's answer by link or by reply mail, the desk's phone calls.
+- ``answers``: the supervisor's answer by link or by reply mail (only from the directory address),
+  the desk's phone calls.
 - ``decision``: confirmed (positive answer and positive call) or rejected (any denial).
 """
 
 from calsreg.verification.services.answers import (
+    RecordedReply,
     call_record,
     confirmation_answer_by_link,
     confirmation_reply_record,
@@ -25,6 +27,7 @@ __all__ = [
     "DESK_OVERDUE_KIND",
     "REMINDER_KIND",
     "REQUEST_KIND",
+    "RecordedReply",
     "call_record",
     "confirmation_answer_by_link",
     "confirmation_decide",

@@ -6,6 +6,7 @@ Lock order, everywhere: the application row, then the request row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -18,11 +19,18 @@ from calsreg.core import clock
 from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
 from calsreg.core.secrets import secret_hash
 from calsreg.directory.models import Supervisor
-from calsreg.records.models import ActorType, EvidenceKind
+from calsreg.records.models import ActorType, Evidence, EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
 from calsreg.verification.errors import ConfirmationLinkRefused, LinkRefusal
-from calsreg.verification.models import Answer, CallOutcome, ConfirmationRequest, PhoneCall, ReplyChannel
-from calsreg.verification.reply_mail import EML_CONTENT_TYPE, reply_mail_read, same_address
+from calsreg.verification.models import (
+    Answer,
+    CallOutcome,
+    ConfirmationRequest,
+    PhoneCall,
+    ReplyChannel,
+    UnlistedSenderReply,
+)
+from calsreg.verification.reply_mail import EML_CONTENT_TYPE, ReplyMail, reply_mail_read
 from calsreg.verification.selectors import directory_supervisors, link_refusal
 from calsreg.verification.services.decision import confirmation_decide
 
@@ -128,6 +136,19 @@ def confirmation_answer_by_link(
     )
 
 
+@dataclass(frozen=True)
+class RecordedReply:
+    """What recording a reply mail did: it answered the request, or — from a sender other than the
+    directory address — it was kept as ``unlisted`` and answered nothing."""
+
+    request: ConfirmationRequest
+    unlisted: UnlistedSenderReply | None = None
+
+    @property
+    def counted(self) -> bool:
+        return self.unlisted is None
+
+
 @transaction.atomic
 def confirmation_reply_record(
     *,
@@ -137,10 +158,14 @@ def confirmation_reply_record(
     reason: str,
     actor: Actor,
     filename: str = "",
-) -> ConfirmationRequest:
-    """The desk records a supervisor's reply received by mail: the .eml is kept as evidence on the
-    application, and a sender other than the directory address the request went to is flagged
-    (``sender_mismatch``: still recorded, the desk should call).
+) -> RecordedReply:
+    """The desk records a supervisor's reply received by mail; the .eml is kept as evidence on the
+    application either way.
+
+    Only a mail whose one sender is the directory address — the one the request went to, still the
+    supervisor's in the directory — answers the request. Any other (another address, a display name
+    made to look like the directory address, several senders) is kept as an ``UnlistedSenderReply``
+    that confirms nothing and denies nothing: the request stays open and the application as it was.
 
     Raises UploadRefused (not a readable mail), ValidationFailed (answer, reason), InvalidTransition
     (the request is no longer open or the application no longer awaits); nothing is changed then.
@@ -166,10 +191,21 @@ def confirmation_reply_record(
         received_at=now,
         note=f"confirmation_request:{request.pk}",
     )
+    if not (mail.is_only_from(request.sent_to) and mail.is_only_from(request.supervisor.email)):
+        unlisted = _unlisted_save(
+            request=request,
+            application=application,
+            mail=mail,
+            evidence=evidence,
+            answer=answer,
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+        return RecordedReply(request=request, unlisted=unlisted)
     request.reply_evidence = evidence
     request.reply_from = mail.from_address[:254]
-    request.sender_mismatch = not same_address(mail.from_address, request.sent_to)
-    return _answer_save(
+    answered = _answer_save(
         request=request,
         application=application,
         answer=answer,
@@ -177,13 +213,52 @@ def confirmation_reply_record(
         channel=ReplyChannel.MAIL,
         actor=actor,
         now=now,
-        extra={
+        extra={"evidence_id": evidence.pk, "from": mail.from_address, "message_id": mail.message_id},
+    )
+    return RecordedReply(request=answered)
+
+
+def _unlisted_save(
+    *,
+    request: ConfirmationRequest,
+    application: Application,
+    mail: ReplyMail,
+    evidence: Evidence,
+    answer: str,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+) -> UnlistedSenderReply:
+    unlisted = UnlistedSenderReply.objects.create(
+        request=request,
+        evidence=evidence,
+        sender=mail.from_header,
+        stated_answer=answer,
+        reason=reason,
+        message_id=mail.message_id,
+    )
+    audit_record(
+        actor=actor,
+        action="confirmation.reply_not_counted",
+        subject=application,
+        at=now,
+        summary=gettext_noop(
+            "監督員 %(name)s 宛ての確認依頼に、名簿のアドレス以外の差出人から返信メールが届きました。"
+            "証跡として保存し、回答には数えません。"
+        ),
+        summary_params={"name": request.supervisor.name},
+        data={
+            "request_id": request.pk,
+            "unlisted_reply_id": unlisted.pk,
             "evidence_id": evidence.pk,
-            "from": mail.from_address,
-            "sender_mismatch": request.sender_mismatch,
+            "from": mail.from_header,
+            "directory_address": request.supervisor.email,
+            "stated_answer": answer,
+            "reason": reason,
             "message_id": mail.message_id,
         },
     )
+    return unlisted
 
 
 def _answer_save(
@@ -209,7 +284,6 @@ def _answer_save(
             "reason",
             "reply_evidence",
             "reply_from",
-            "sender_mismatch",
             "updated_at",
         ]
     )
