@@ -245,9 +245,13 @@ INVOICE_REMINDER_DAYS_BEFORE_DUE = env_int("CALSREG_INVOICE_REMINDER_DAYS_BEFORE
 # kept INVOICE_RETENTION_YEARS (法人税法: 帳簿書類 7 years) from the end of their fiscal year.
 PERSONAL_DATA_RETENTION_DAYS = env_int("CALSREG_PERSONAL_DATA_RETENTION_DAYS", 365)
 INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
-# POSTs one client address may make per hour to each anonymous portal form (status lookup, change
-# request without sign-in); past it the form answers 429 (portal/throttle.py).
+# POSTs one client address may make per hour to each anonymous action (status lookup and withdrawal,
+# application, correction, change request, "forgot password", the supervisor's answer) by page or API;
+# past it 429 (core/ratelimit.py).
 PUBLIC_FORM_POSTS_PER_HOUR = env_int("CALSREG_PUBLIC_FORM_POSTS_PER_HOUR", 30)
+# Our reverse proxies (addresses or networks, comma-separated). X-Forwarded-For is believed only from
+# these, read from the right; empty: the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = [p.strip() for p in env("CALSREG_TRUSTED_PROXIES", "").split(",") if p.strip()]
 # The cache holding those counters: each process's memory by default; with several web processes use a
 # shared one, e.g. CALSREG_CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache and
 # CALSREG_CACHE_LOCATION=calsreg_cache (then run `manage.py createcachetable` once).

@@ -39,6 +39,7 @@ from calsreg.accounts.services import (
 from calsreg.billing.selectors import invoice_document_of_account, invoices_of_account
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, NotFound, ValidationFailed
+from calsreg.core.ratelimit import Scope
 from calsreg.portal.forms_account import (
     PasswordChangeForm,
     PasswordResetRequestForm,
@@ -46,6 +47,7 @@ from calsreg.portal.forms_account import (
     PortalAuthenticationForm,
     password_rules,
 )
+from calsreg.portal.throttle import public_form_limited
 
 View = Callable[..., HttpResponse]
 
@@ -173,6 +175,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@public_form_limited(Scope.PASSWORD_RESET)
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
