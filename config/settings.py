@@ -133,12 +133,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "desk:login"
+# Login lockout (accounts/lockout.py). Wrong passwords lock the pair (ID, client address) quickly, so
+# someone guessing from elsewhere cannot keep the holder out; never the address alone (a site office
+# shares one). The ID alone is locked only after many wrong passwords from many addresses, briefly,
+# the cool-off doubling with each new lock up to the maximum. A password reset lifts both.
 AXES_FAILURE_LIMIT = env_int("CALSREG_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("CALSREG_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
-# Lock out by user ID only: a contractor's whole site office often shares one IP address, and
-# locking the address would lock out everyone there (so axes.W006 is silenced on purpose).
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ID_FAILURE_LIMIT = env_int("CALSREG_LOGIN_ID_FAILURE_LIMIT", 50)
+LOGIN_ID_COOLOFF_MINUTES = env_int("CALSREG_LOGIN_ID_COOLOFF_MINUTES", 5)
+LOGIN_ID_COOLOFF_MAX_MINUTES = env_int("CALSREG_LOGIN_ID_COOLOFF_MAX_MINUTES", 60)
+# Attempts refused by a lock neither count nor extend it: nobody can keep a lock going by trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "calsreg.accounts.lockout.client_ip"
+AXES_HANDLER = "calsreg.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "calsreg.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("CALSREG_AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "desk/lockout.html"

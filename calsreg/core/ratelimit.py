@@ -52,11 +52,11 @@ class Scope(enum.StrEnum):
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address of the client that sent ``request`` (see the module's doc), as text."""
-    remote_text = request.META.get("REMOTE_ADDR", "")
-    remote = _address(remote_text)
+    """The address of the client that sent ``request`` (see the module's doc), as text; "" if the
+    server was not given one (e.g. a Unix socket)."""
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
     if remote is None or not _trusted(remote):
-        return str(remote) if remote is not None else remote_text
+        return str(remote) if remote is not None else ""
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(hops):
         address = _address(hop)

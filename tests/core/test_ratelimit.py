@@ -27,6 +27,7 @@ def request_from(remote: str, forwarded: str | None = None):
         ("10.0.0.2", "unknown, not-an-address", "10.0.0.2"),  # garbage: counted against the proxy
         ("10.0.0.2", "10.0.0.8, 10.0.0.9", "10.0.0.8"),  # only our own addresses: the left-most
         ("::ffff:203.0.113.7", None, "203.0.113.7"),  # IPv4 mapped into IPv6 is the IPv4 client
+        ("", "203.0.113.7", ""),  # no peer address (a Unix socket): nothing to trust the header on
     ],
 )
 def test_the_client_address(settings, remote, forwarded, client):

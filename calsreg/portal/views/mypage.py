@@ -32,9 +32,9 @@ from calsreg.accounts.services import (
     account_actor,
     account_login_refusal,
     account_password_change,
+    account_password_reset_ask,
     account_password_reset_check,
     account_password_reset_complete,
-    account_password_reset_request,
 )
 from calsreg.billing.selectors import invoice_document_of_account, invoices_of_account
 from calsreg.core import clock
@@ -179,8 +179,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        # The same answer whether or not the pair matches: the page tells nobody which IDs exist.
-        account_password_reset_request(
+        # The same answer, after the same work, whether or not the pair matches: the page tells nobody
+        # which IDs exist (the worker matches it and mails the link).
+        account_password_reset_ask(
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             language=translation.get_language() or "ja",
