@@ -133,12 +133,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "desk:login"
+# Login lockout (accounts/lockout.py). Wrong passwords lock the pair (ID, client address) quickly, so
+# someone guessing from elsewhere cannot keep the holder out; never the address alone (a site office
+# shares one). The ID alone is locked only after many wrong passwords from many addresses, briefly,
+# the cool-off doubling with each new lock up to the maximum. A password reset lifts both.
 AXES_FAILURE_LIMIT = env_int("CALSREG_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("CALSREG_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
-# Lock out by user ID only: a contractor's whole site office often shares one IP address, and
-# locking the address would lock out everyone there (so axes.W006 is silenced on purpose).
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ID_FAILURE_LIMIT = env_int("CALSREG_LOGIN_ID_FAILURE_LIMIT", 50)
+LOGIN_ID_COOLOFF_MINUTES = env_int("CALSREG_LOGIN_ID_COOLOFF_MINUTES", 5)
+LOGIN_ID_COOLOFF_MAX_MINUTES = env_int("CALSREG_LOGIN_ID_COOLOFF_MAX_MINUTES", 60)
+# Attempts refused by a lock neither count nor extend it: nobody can keep a lock going by trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "calsreg.accounts.lockout.client_ip"
+AXES_HANDLER = "calsreg.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "calsreg.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("CALSREG_AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "desk/lockout.html"
@@ -245,9 +254,13 @@ INVOICE_REMINDER_DAYS_BEFORE_DUE = env_int("CALSREG_INVOICE_REMINDER_DAYS_BEFORE
 # kept INVOICE_RETENTION_YEARS (法人税法: 帳簿書類 7 years) from the end of their fiscal year.
 PERSONAL_DATA_RETENTION_DAYS = env_int("CALSREG_PERSONAL_DATA_RETENTION_DAYS", 365)
 INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
-# POSTs one client address may make per hour to each anonymous portal form (status lookup, change
-# request without sign-in); past it the form answers 429 (portal/throttle.py).
+# POSTs one client address may make per hour to each anonymous action (status lookup and withdrawal,
+# application, correction, change request, "forgot password", the supervisor's answer) by page or API;
+# past it 429 (core/ratelimit.py).
 PUBLIC_FORM_POSTS_PER_HOUR = env_int("CALSREG_PUBLIC_FORM_POSTS_PER_HOUR", 30)
+# Our reverse proxies (addresses or networks, comma-separated). X-Forwarded-For is believed only from
+# these, read from the right; empty: the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = [p.strip() for p in env("CALSREG_TRUSTED_PROXIES", "").split(",") if p.strip()]
 # The cache holding those counters: each process's memory by default; with several web processes use a
 # shared one, e.g. CALSREG_CACHE_BACKEND=django.core.cache.backends.db.DatabaseCache and
 # CALSREG_CACHE_LOCATION=calsreg_cache (then run `manage.py createcachetable` once).

@@ -275,3 +275,27 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class LoginIdLock(models.Model):
+    """Wrong passwords for one ID from every client address, and the ID-wide lock they lead to.
+
+    The lock of one ID *from one address* is django-axes' ``AccessAttempt``; this row is the slow,
+    ID-wide count next to it (``accounts/lockout.py``). Keyed by the ID as typed, not by a user: IDs
+    that nobody holds are counted too, and nothing tells whether an ID exists.
+    """
+
+    username = models.CharField(_("ID"), max_length=255, unique=True)
+    failures = models.PositiveIntegerField(_("誤ったパスワードの回数"), default=0)
+    window_started_at = models.DateTimeField(_("数え始めた日時"))
+    # ID-wide locks in a row (forgotten a day after the last one): each doubles the next cool-off.
+    strikes = models.PositiveIntegerField(_("停止の回数"), default=0)
+    locked_at = models.DateTimeField(_("停止した日時"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("停止の終了日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ログイン停止（ID単位）")
+        verbose_name_plural = _("ログイン停止（ID単位）")
+
+    def __str__(self) -> str:
+        return self.username

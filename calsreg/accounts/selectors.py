@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from calsreg.accounts.access import account_login_refusal
+from calsreg.accounts.lockout import id_locks, pair_cool_off, pair_locks
 from calsreg.accounts.models import Membership, Project, User
 from calsreg.applications.models import Application
 from calsreg.records.models import Evidence
 from calsreg.records.selectors import evidence_for
 
 __all__ = [
+    "LockedLogin",
     "account_login_refusal",
     "account_projects",
+    "login_locks_current",
     "project_accounts",
     "project_evidence",
     "project_for_application",
@@ -54,3 +60,36 @@ def project_evidence(*, project: Project) -> QuerySet[Evidence]:
     """The project's evidence: the application form and the supervisor's reply, kept on the
     application it was registered from (seed step 4)."""
     return evidence_for(subject=Application(pk=project.application_id))
+
+
+@dataclass(frozen=True)
+class LockedLogin:
+    """An ID refused at sign-in now: from some addresses (``addresses``: address → until) or from
+    everywhere (``id_wide_until``). ``account`` is None for an ID nobody holds (it locks nobody out)."""
+
+    username: str
+    account: User | None
+    addresses: dict[str, datetime]
+    id_wide_until: datetime | None
+
+
+def login_locks_current(*, at: datetime, username: str | None = None) -> list[LockedLogin]:
+    """Every ID locked at ``at`` (or only ``username``), by ID (accounts/lockout.py)."""
+    filters = {"username": username} if username is not None else {}
+    addresses: dict[str, dict[str, datetime]] = {}
+    for row in pair_locks(at=at, **filters):
+        addresses.setdefault(row["username"] or "", {})[row["ip_address"] or ""] = (
+            row["last"] + pair_cool_off()
+        )
+    id_wide = {row.username: row.locked_until for row in id_locks(at=at, **filters)}
+    usernames = sorted(addresses.keys() | id_wide.keys())
+    accounts = {user.username: user for user in User.objects.filter(username__in=usernames)}
+    return [
+        LockedLogin(
+            username=name,
+            account=accounts.get(name),
+            addresses=addresses.get(name, {}),
+            id_wide_until=id_wide.get(name),
+        )
+        for name in usernames
+    ]

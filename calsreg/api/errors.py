@@ -7,6 +7,7 @@ written the validator's way (``users[2].requested_id``, list positions counted f
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -52,7 +53,7 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError, *, api: Nin
 
 
 def _throttled(request: HttpRequest, exc: Throttled, *, api: NinjaAPI) -> HttpResponse:
-    wait = int(exc.wait or 0) + 1
+    wait = math.ceil(exc.wait or 0)
     body = error_body(
         code="too_many_requests",
         message=_(

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
-from calsreg.desk.views import applications, auth, directory, intake, outbox, queue
+from calsreg.desk.views import applications, auth, directory, intake, login_locks, outbox, queue
 
 app_name = "desk"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("directory/import/confirm/", directory.directory_import_confirm, name="directory_import_confirm"),
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
+    path("login-locks/", login_locks.login_locks, name="login_locks"),
+    path("login-locks/lift/", login_locks.login_lock_lift, name="login_lock_lift"),
 ]
 # Confirmation, calls, decisions, registration and start of use on an application.
 urlpatterns += urls_verification.urlpatterns

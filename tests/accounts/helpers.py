@@ -153,3 +153,16 @@ def started(**kwargs: Any) -> tuple[Project, list[User]]:
     for user in accounts:
         user.refresh_from_db()
     return project, accounts
+
+
+RESET_REQUEST_TASK = "calsreg.accounts.tasks.password_reset_request_task"
+
+
+def reset_requests_process() -> int:
+    """Do what the worker does with each queued "forgot password" request, in this process (the
+    real worker runs in tests/portal/test_mypage_password.py); return how many there were."""
+    queued = list(DBTaskResult.objects.filter(task_path=RESET_REQUEST_TASK).ready())
+    for result in queued:
+        result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
+        result.delete()
+    return len(queued)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -13,6 +17,7 @@ from calsreg.accounts.models import PasswordHistory, User
 from calsreg.accounts.services.notices import account_password_reset_prepare
 from calsreg.notifications.models import Delivery
 from calsreg.records.models import AuditEvent
+from tests.accounts.helpers import reset_requests_process
 from tests.portal.test_mypage import ACCOUNT_ID, LOGIN, PASSWORD, make_account
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +141,60 @@ def test_a_reset_request_that_does_not_match_gets_the_same_page_and_no_mail(clie
 
     assert response.redirect_chain == [("/mypage/password/reset/sent/", 302)]
     assert SENT in response.content.decode()
+    assert reset_requests_process() == 1
     assert not Delivery.objects.filter(kind="account_password_reset").exists()
+
+
+def _same_shape(sql: str) -> str:
+    """A statement with its values taken out: what work it does, not on which values."""
+    return re.sub(r"\b\d+\b", "?", re.sub(r"'(?:[^']|'')*'", "?", sql))
+
+
+def test_a_reset_request_gets_the_same_answer_after_the_same_work_whether_or_not_the_id_exists(client):
+    # given: a real ID, the real ID with another address, and an ID nobody has
+    user = make_account()
+    bodies = {
+        "real": {"username": ACCOUNT_ID, "email": EMAIL},
+        "wrong-email": {"username": ACCOUNT_ID, "email": "someone@example.jp"},
+        "unknown-id": {"username": "nobody.xyz", "email": EMAIL},
+    }
+    answers, work = {}, {}
+
+    # when
+    for name, body in bodies.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(RESET, body)
+        answers[name] = (
+            response.status_code,
+            response["Location"],
+            response.content,
+            sorted(response.headers),
+        )
+        work[name] = [_same_shape(query["sql"]) for query in queries]
+
+    # then: the same answer and the same statements (one task row queued), so nothing to time apart
+    assert answers["real"] == answers["wrong-email"] == answers["unknown-id"]
+    assert work["real"] == work["wrong-email"] == work["unknown-id"]
+    assert len(work["real"]) == 1 and work["real"][0].startswith(
+        'INSERT INTO "django_tasks_database_dbtaskresult"'
+    )
+    assert not Delivery.objects.filter(kind="account_password_reset").exists()
+    # and the worker mails only the real ID's registered address
+    assert reset_requests_process() == 3
+    assert list(
+        Delivery.objects.filter(kind="account_password_reset").values_list("to_address", "subject_id")
+    ) == [(EMAIL, user.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_mails_the_link_for_a_queued_reset_request(client, run_tasks):
+    make_account()
+    client.post(RESET, {"username": ACCOUNT_ID, "email": EMAIL})
+
+    run_tasks()
+
+    (sent,) = [m for m in mail.outbox if "/mypage/password/reset/" in m.body]
+    assert sent.to == [EMAIL]
 
 
 def test_a_matching_reset_request_mails_a_link_that_sets_the_password_once(client):
@@ -145,6 +203,7 @@ def test_a_matching_reset_request_mails_a_link_that_sets_the_password_once(clien
     response = client.post(RESET, {"username": "TANAKA.KQZ", "email": EMAIL.upper()}, follow=True)
 
     assert SENT in response.content.decode()
+    reset_requests_process()
     assert Delivery.objects.get(kind="account_password_reset").to_address == EMAIL
     link = _reset_link(user)
     assert link.startswith("/mypage/password/reset/")

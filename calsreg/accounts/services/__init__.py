@@ -9,6 +9,7 @@
 - ``issuing``: how accounts are made and made usable (shared by the above).
 - ``notices``: the credential, start-of-use and reset mails and their send-time hooks.
 - ``api_tokens``: staff API tokens.
+- ``login_locks``: the desk lifts a login lock.
 """
 
 from calsreg.accounts.access import account_login_refusal
@@ -20,6 +21,7 @@ from calsreg.accounts.services.api_tokens import (
 )
 from calsreg.accounts.services.closing import project_close, project_end_schedule, projects_close_due
 from calsreg.accounts.services.contacts import account_contact_correct, account_email_change_refused_notify
+from calsreg.accounts.services.login_locks import account_login_locks_lift
 from calsreg.accounts.services.membership import (
     project_supervisor_add,
     project_supervisor_remove,
@@ -29,6 +31,7 @@ from calsreg.accounts.services.membership import (
 from calsreg.accounts.services.passwords import (
     account_actor,
     account_password_change,
+    account_password_reset_ask,
     account_password_reset_check,
     account_password_reset_complete,
     account_password_reset_request,
@@ -42,8 +45,10 @@ __all__ = [
     "account_actor",
     "account_contact_correct",
     "account_email_change_refused_notify",
+    "account_login_locks_lift",
     "account_login_refusal",
     "account_password_change",
+    "account_password_reset_ask",
     "account_password_reset_check",
     "account_password_reset_complete",
     "account_password_reset_request",

@@ -11,7 +11,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import IntegrityError, transaction
 
 from calsreg.accounts import credentials
-from calsreg.accounts.models import PasswordHistory, User
+from calsreg.accounts.models import LoginIdLock, PasswordHistory, User
 
 ERASED = "（消去済み）"  # stored data, not translated: the same marker wherever a value was erased
 ANONYMOUS_ID_PREFIX = "del"  # 削除: an anonymised account's ID is "del" + its number in base 36
@@ -62,6 +62,7 @@ def account_anonymise(*, user: User) -> str:
         raise RuntimeError(f"no free anonymous ID for account {user.pk}")
     PasswordHistory.objects.filter(user=user).delete()
     AccessAttempt.objects.filter(username=old).delete()
+    LoginIdLock.objects.filter(username=old).delete()
     AccessLog.objects.filter(username=old).update(username=user.username)
     AccessFailureLog.objects.filter(username=old).update(username=user.username)
     return user.username

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from calsreg.accounts.access import initial_password_expired
 from calsreg.accounts.credentials import requested_part_of
+from calsreg.accounts.lockout import login_locks_lift
 from calsreg.accounts.models import ACCOUNT_ROLES, AccountState, PasswordHistory, User
 from calsreg.accounts.services.notices import PASSWORD_RESET, password_reset_enqueue
 from calsreg.core import clock
@@ -75,10 +76,22 @@ def account_password_change(*, user: User, old_password: str, new_password: str,
     return user
 
 
+def account_password_reset_ask(*, username: str, email: str, language: str = "ja") -> None:
+    """Take a "forgot password" request: queue it for the worker, and nothing else.
+
+    One INSERT (the task row) whatever was typed, so neither the answer nor the time it takes tells
+    whether the ID exists or the address matches; the worker runs ``account_password_reset_request``.
+    """
+    from calsreg.accounts.tasks import password_reset_request_task  # the task module imports this one
+
+    password_reset_request_task.enqueue(username=username, email=email, language=language)
+
+
 def account_password_reset_request(*, username: str, email: str, language: str = "ja") -> None:
     """Mail a single-use reset link if ``username`` and ``email`` match an open account; else nothing.
 
-    The caller shows the same answer either way, so the form tells nobody which IDs exist. Staff
+    Run by the worker for ``account_password_reset_ask``; the portal shows the same answer whatever
+    happens here, so the form tells nobody which IDs exist. Staff
     IDs are never matched (staff reset at the desk). A request for an unknown ID is only logged:
     the audit log has nothing to attach it to.
     """
@@ -132,11 +145,14 @@ def account_password_reset_complete(*, uidb64: str, token: str, new_password: st
     if user is None or not default_token_generator.check_token(user, token):
         raise DomainError(_reset_link_invalid())
     _password_set(user=user, new_password=new_password)
+    # The holder has proved who they are: wrong passwords typed so far, by anyone, stop locking them out.
+    lifted = login_locks_lift(username=user.get_username())
     audit_record(
         actor=account_actor(user=user),
         action="account.password_reset",
         subject=user,
         summary=gettext_noop("再設定用リンクからパスワードを設定しました。"),
+        data={"login_locks_lifted": lifted},
     )
     return user
 

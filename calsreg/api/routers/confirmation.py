@@ -19,10 +19,11 @@ from calsreg.api.schemas.confirmation_public import (
 )
 from calsreg.api.schemas.errors import ErrorOut
 from calsreg.api.throttle import PublicPostThrottle
+from calsreg.core.ratelimit import Scope
 from calsreg.verification.selectors import confirmation_link_check
 from calsreg.verification.services import confirmation_answer_by_link
 
-router = Router(tags=["内容確認（監督員）"], throttle=[PublicPostThrottle()])
+router = Router(tags=["内容確認（監督員）"])
 
 _LINK_REFUSALS = {404: ErrorOut, 409: ErrorOut, 410: ErrorOut}
 
@@ -50,6 +51,7 @@ def supervisor_confirmation_get(request: HttpRequest, response: HttpResponse, to
     "/confirmations/{token}",
     response={200: ConfirmationAnsweredOut, **_LINK_REFUSALS, 422: ErrorOut},
     operation_id="supervisor_confirmation_answer",
+    throttle=PublicPostThrottle(Scope.CONFIRM),
     summary="申込内容を確認・否認する（監督員の回答、1回限り）",
 )
 def supervisor_confirmation_answer(

@@ -26,11 +26,12 @@ from calsreg.applications.selectors import application_for_status
 from calsreg.applications.services import ReceivedFile, application_submit, submission_as_evidence
 from calsreg.applications.validation import validate_application
 from calsreg.core.errors import NotFound, UploadRefused
+from calsreg.core.ratelimit import Scope
 from calsreg.directory.selectors import offices_with_supervisors
 from calsreg.records.models import EvidenceKind
 from calsreg.records.services import Actor
 
-router = Router(tags=["申込（公開）"], throttle=[PublicPostThrottle()])
+router = Router(tags=["申込（公開）"])
 
 WORKBOOK_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -61,6 +62,7 @@ def offices_list(request: HttpRequest):
     "/applications",
     response={201: SubmittedOut, 422: ErrorOut},
     operation_id="application_create",
+    throttle=PublicPostThrottle(Scope.APPLY),
     summary="利用申込（JSON）",
 )
 def application_create(request: HttpRequest, payload: ApplicationIn):  # type: ignore[valid-type]
@@ -78,6 +80,7 @@ def application_create(request: HttpRequest, payload: ApplicationIn):  # type: i
     "/applications/workbook",
     response={201: SubmittedOut, 422: ErrorOut},
     operation_id="application_create_from_workbook",
+    throttle=PublicPostThrottle(Scope.APPLY),
     summary="利用申込（Excel申込書のアップロード）",
 )
 def application_create_from_workbook(request: HttpRequest, file: File[UploadedFile]):
@@ -112,6 +115,7 @@ def application_create_from_workbook(request: HttpRequest, file: File[UploadedFi
     "/applications/status",
     response={200: StatusOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="application_status",
+    throttle=PublicPostThrottle(Scope.STATUS),
     summary="申込状況の照会",
 )
 def application_status(request: HttpRequest, payload: StatusQueryIn):

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from calsreg.applications.schema import MAX_USERS
 from calsreg.core.errors import FieldError, ValidationFailed
+from calsreg.core.ratelimit import Scope
 from calsreg.directory.selectors import office_by_code_or_name, offices_active, supervisors_of_office
 from calsreg.portal.flows import application_submit_from_web
 from calsreg.portal.receipts import receipt_remember
+from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.webform import (
     INITIAL_USER_ROWS,
     form_view,
@@ -28,6 +30,7 @@ REFRESH_ACTION = "refresh"
 
 
 @require_http_methods(["GET", "POST"])
+@public_form_limited(Scope.APPLY)
 def apply_form(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_form(request, raw={}, row_count=INITIAL_USER_ROWS)

@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from calsreg.core.errors import ValidationFailed
+from calsreg.core.ratelimit import Scope
+from calsreg.portal.throttle import public_form_limited
 from calsreg.verification.errors import ConfirmationLinkRefused
 from calsreg.verification.models import Answer, ConfirmationRequest
 from calsreg.verification.selectors import confirmation_link_check
@@ -51,6 +53,7 @@ def _refused(request: HttpRequest, refusal: ConfirmationLinkRefused) -> HttpResp
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@public_form_limited(Scope.CONFIRM)
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         confirmation = confirmation_link_check(token=token)

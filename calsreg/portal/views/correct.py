@@ -20,13 +20,16 @@ from calsreg.applications.selectors import application_for_status
 from calsreg.applications.services import application_resubmit, correction_link_check, submission_as_evidence
 from calsreg.applications.validation import validate_application
 from calsreg.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from calsreg.core.ratelimit import Scope
 from calsreg.portal.receipts import receipt_email, receipt_remember
+from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.views.apply import ADD_USER_ACTION, REFRESH_ACTION, form_context
 from calsreg.portal.webform import SUPERVISORS_KEY, raw_from_post, user_row_count
 from calsreg.records.services import Actor
 
 
 @require_http_methods(["GET", "POST"])
+@public_form_limited(Scope.CORRECT)
 def correct_form(request: HttpRequest, token: str) -> HttpResponse:
     try:
         application = correction_link_check(token=token)

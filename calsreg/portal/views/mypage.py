@@ -32,13 +32,14 @@ from calsreg.accounts.services import (
     account_actor,
     account_login_refusal,
     account_password_change,
+    account_password_reset_ask,
     account_password_reset_check,
     account_password_reset_complete,
-    account_password_reset_request,
 )
 from calsreg.billing.selectors import invoice_document_of_account, invoices_of_account
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, NotFound, ValidationFailed
+from calsreg.core.ratelimit import Scope
 from calsreg.portal.forms_account import (
     PasswordChangeForm,
     PasswordResetRequestForm,
@@ -46,6 +47,7 @@ from calsreg.portal.forms_account import (
     PortalAuthenticationForm,
     password_rules,
 )
+from calsreg.portal.throttle import public_form_limited
 
 View = Callable[..., HttpResponse]
 
@@ -173,11 +175,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@public_form_limited(Scope.PASSWORD_RESET)
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        # The same answer whether or not the pair matches: the page tells nobody which IDs exist.
-        account_password_reset_request(
+        # The same answer, after the same work, whether or not the pair matches: the page tells nobody
+        # which IDs exist (the worker matches it and mails the link).
+        account_password_reset_ask(
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             language=translation.get_language() or "ja",

@@ -15,6 +15,7 @@ from calsreg.applications.selectors import application_for_status
 from calsreg.applications.services import application_withdraw
 from calsreg.applications.states import TRANSITIONS, Status
 from calsreg.core.errors import DomainError
+from calsreg.core.ratelimit import Scope
 from calsreg.core.width import to_half_width
 from calsreg.portal.progress import NOW_HAPPENING, SIDE_STATES, applicant_progress
 from calsreg.portal.receipts import receipt_email
@@ -32,7 +33,7 @@ def receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@public_form_limited("status_lookup")
+@public_form_limited(Scope.STATUS)
 def status_lookup(request: HttpRequest) -> HttpResponse:
     # POST only: the e-mail address must not appear in URLs, browser history or access logs.
     context: dict[str, Any] = {"values": {"receipt_number": "", "email": ""}, "errors": {}}
@@ -79,6 +80,7 @@ SESSION_WITHDRAWN = "portal_withdrawn"
 
 
 @require_POST
+@public_form_limited(Scope.STATUS)  # the same receipt + e-mail question as the lookup
 def withdraw(request: HttpRequest) -> HttpResponse:
     """Ask to confirm, then withdraw. Both steps find the application again by receipt number and
     e-mail (as the status lookup does): no hidden application id is ever trusted."""

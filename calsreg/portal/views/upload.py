@@ -13,13 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from calsreg.core.errors import UploadRefused, ValidationFailed
+from calsreg.core.ratelimit import Scope
 from calsreg.portal.flows import application_submit_from_workbook
 from calsreg.portal.receipts import receipt_remember
+from calsreg.portal.throttle import public_form_limited
 
 UPLOAD_FIELD = "workbook"
 
 
 @require_http_methods(["GET", "POST"])
+@public_form_limited(Scope.APPLY)
 def apply_upload(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"max_size": settings.UPLOAD_MAX_BYTES}
     if request.method == "GET":

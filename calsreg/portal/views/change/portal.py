@@ -18,6 +18,7 @@ from calsreg.changes.selectors import (
 )
 from calsreg.changes.services import change_request_submit
 from calsreg.core.errors import DomainError, FieldError, ValidationFailed
+from calsreg.core.ratelimit import Scope
 from calsreg.core.width import to_half_width
 from calsreg.directory.selectors import offices_with_supervisors
 from calsreg.portal import forms_change as forms
@@ -33,7 +34,7 @@ from calsreg.portal.views.change.common import (
 
 
 @require_http_methods(["GET", "POST"])
-@public_form_limited("change_request")
+@public_form_limited(Scope.CHANGE_REQUEST)
 def portal_form(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_portal(request, post=None)

@@ -20,6 +20,7 @@ from calsreg.changes.selectors import (
 )
 from calsreg.changes.services import ChangeForm, change_request_submit
 from calsreg.core.errors import DomainError, FieldError, UploadRefused, ValidationFailed
+from calsreg.core.ratelimit import Scope
 from calsreg.core.width import to_half_width
 from calsreg.portal import forms_change as forms
 from calsreg.portal.downloads import attachment_response
@@ -114,7 +115,7 @@ def _workbook_problems(errors: list[FieldError], workbook: ChangeWorkbook) -> li
 
 
 @require_http_methods(["GET", "POST"])
-@public_form_limited("change_request")
+@public_form_limited(Scope.CHANGE_REQUEST)
 def portal_upload(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"max_size": settings.UPLOAD_MAX_BYTES, "portal": True}
     if request.method == "GET":
