@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,7 +29,18 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("CALSREG_DEBUG", False)
-SECRET_KEY = env("CALSREG_SECRET_KEY", "insecure-development-key-change-me-in-production-0123456789")
+# Signs sessions, CSRF tokens and password-reset links. The key in this file is for a laptop with
+# CALSREG_DEBUG=1 only: with debug off the app refuses to start without a key of its own, and
+# `check --deploy` fails on a known one (calsreg/core/checks.py). `make` targets make a random key
+# once per checkout in var/secret-key; the test run makes its own (tests/settings.py).
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-in-production-0123456789"  # noqa: S105
+KNOWN_INSECURE_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, "change-me-to-a-long-random-string"})
+SECRET_KEY = env("CALSREG_SECRET_KEY").strip() or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and (not SECRET_KEY or SECRET_KEY in KNOWN_INSECURE_SECRET_KEYS):
+    raise ImproperlyConfigured(
+        "CALSREG_SECRET_KEY must be set to a long random value of your own when CALSREG_DEBUG is off, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))' (README: Settings)."
+    )
 ALLOWED_HOSTS = [h.strip() for h in env("CALSREG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CALSREG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 # The public address used in links inside mails (confirmation links, status page).
