@@ -7,42 +7,15 @@ real commands run in a subprocess with a clean environment, as an operator would
 
 from __future__ import annotations
 
-import os
-import runpy
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-ROOT = Path(__file__).resolve().parents[2]
-SETTINGS_FILE = ROOT / "config" / "settings.py"
+from tests.core.helpers import load_settings, manage
+
 DEVELOPMENT_KEY = "insecure-development-key-change-me-in-production-0123456789"
 ENV_EXAMPLE_KEY = "change-me-to-a-long-random-string"
-
-
-def _load_settings(monkeypatch, **env: str) -> dict:
-    for name in [name for name in os.environ if name.startswith("CALSREG_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return runpy.run_path(str(SETTINGS_FILE))
-
-
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CALSREG_") and k != "DATABASE_URL"}
-    clean.update(env, DJANGO_SETTINGS_MODULE="config.settings")
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -54,25 +27,25 @@ def test_with_debug_off_the_settings_refuse_a_missing_or_known_key(monkeypatch, 
     env = {"CALSREG_DEBUG": "0"} if key is None else {"CALSREG_DEBUG": "0", "CALSREG_SECRET_KEY": key}
 
     with pytest.raises(ImproperlyConfigured, match="CALSREG_SECRET_KEY must be set"):
-        _load_settings(monkeypatch, **env)
+        load_settings(monkeypatch, **env)
 
 
 def test_with_debug_off_the_settings_take_the_operators_key(monkeypatch):
     key = secrets.token_urlsafe(50)
 
-    loaded = _load_settings(monkeypatch, CALSREG_SECRET_KEY=key)
+    loaded = load_settings(monkeypatch, CALSREG_SECRET_KEY=key)
 
     assert (loaded["DEBUG"], loaded["SECRET_KEY"]) == (False, key)
 
 
 def test_with_debug_on_a_laptop_falls_back_to_the_development_key(monkeypatch):
-    loaded = _load_settings(monkeypatch, CALSREG_DEBUG="1")
+    loaded = load_settings(monkeypatch, CALSREG_DEBUG="1")
 
     assert (loaded["DEBUG"], loaded["SECRET_KEY"]) == (True, DEVELOPMENT_KEY)
 
 
 def test_a_server_started_without_a_key_refuses_to_start():
-    result = _manage("check")
+    result = manage("check")
 
     assert result.returncode == 1
     assert "ImproperlyConfigured: CALSREG_SECRET_KEY must be set" in result.stderr
@@ -80,7 +53,7 @@ def test_a_server_started_without_a_key_refuses_to_start():
 
 
 def test_check_deploy_fails_on_the_development_key():
-    result = _manage("check", "--deploy", CALSREG_DEBUG="1")
+    result = manage("check", "--deploy", CALSREG_DEBUG="1")
 
     assert result.returncode == 1
     assert "(calsreg.E001) SECRET_KEY is the development key from the repository." in result.stderr
