@@ -4,9 +4,12 @@ Strict-Transport-Security and a redirect of plain HTTP; no template holds what t
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.urls import reverse
 
@@ -26,6 +29,14 @@ POLICY = {
     "frame-ancestors": "'none'",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+# A day the account holder's project is in use (make_account's project runs 2026-12-01 to 2027-03-19).
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with time_machine.travel(NOW):
+        yield
 
 
 def _policy(header: str | None) -> dict[str, str] | None:
