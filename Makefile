@@ -6,6 +6,12 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# With debug off the app refuses to start without CALSREG_SECRET_KEY: what runs from here (demo,
+# checks, benchmarks) signs with a random key made once per checkout in var/secret-key (not
+# committed), unless the environment sets one.
+ifndef CALSREG_SECRET_KEY
+export CALSREG_SECRET_KEY := $(shell test -s var/secret-key || { mkdir -p var && umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret-key; }; cat var/secret-key)
+endif
 
 .PHONY: help uv install demo demo-data serve worker test test-sqlite test-postgres check lint format types imports bench messages screenshots
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -163,6 +164,8 @@ def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Production-like: DEBUG on would keep every SQL statement and slow each request.
     os.environ["CALSREG_DEBUG"] = "0"
+    # Debug off needs a signing key of its own (config/settings.py); a throwaway one will do here.
+    os.environ.setdefault("CALSREG_SECRET_KEY", secrets.token_urlsafe(50))
     import django
 
     django.setup()

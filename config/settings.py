@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,7 +30,18 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("CALSREG_DEBUG", False)
-SECRET_KEY = env("CALSREG_SECRET_KEY", "insecure-development-key-change-me-in-production-0123456789")
+# Signs sessions, CSRF tokens and password-reset links. The key in this file is for a laptop with
+# CALSREG_DEBUG=1 only: with debug off the app refuses to start without a key of its own, and
+# `check --deploy` fails on a known one (calsreg/core/checks.py). `make` targets make a random key
+# once per checkout in var/secret-key; the test run makes its own (tests/settings.py).
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-in-production-0123456789"  # noqa: S105
+KNOWN_INSECURE_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, "change-me-to-a-long-random-string"})
+SECRET_KEY = env("CALSREG_SECRET_KEY").strip() or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and (not SECRET_KEY or SECRET_KEY in KNOWN_INSECURE_SECRET_KEYS):
+    raise ImproperlyConfigured(
+        "CALSREG_SECRET_KEY must be set to a long random value of your own when CALSREG_DEBUG is off, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))' (README: Settings)."
+    )
 ALLOWED_HOSTS = [h.strip() for h in env("CALSREG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CALSREG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 # The public address used in links inside mails (confirmation links, status page).
@@ -68,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -153,8 +167,31 @@ AXES_ENABLED = env_bool("CALSREG_AXES_ENABLED", True)
 AXES_LOCKOUT_TEMPLATE = "desk/lockout.html"
 
 SESSION_COOKIE_HTTPONLY = True
+# CALSREG_SECURE_COOKIES=1: the site is served over HTTPS only — secure cookies, HSTS and a redirect of
+# plain HTTP to HTTPS. Behind a reverse proxy that ends TLS, Django sees plain HTTP: set
+# CALSREG_PROXY_SSL_HEADER=1 only if that proxy sets X-Forwarded-Proto itself (replacing any value a
+# client sent); otherwise anybody could claim HTTPS, and without it every request redirects forever.
 SESSION_COOKIE_SECURE = env_bool("CALSREG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("CALSREG_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_HSTS_SECONDS = env_int("CALSREG_HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+if env_bool("CALSREG_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Every page: scripts, styles and everything else from this site's own files only — no inline script,
+# style or event handler (they live in static/), no framing, forms post here only (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SESSION_COOKIE_AGE = env_int("CALSREG_SESSION_SECONDS", 8 * 3600)
 
 LANGUAGE_CODE = "ja"

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "calsreg.core"
     label = "core"
     verbose_name = _("共通")
+
+    def ready(self) -> None:
+        from calsreg.core import checks  # noqa: F401 (registers the deployment checks)

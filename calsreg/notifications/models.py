@@ -113,7 +113,8 @@ class Delivery(TimeStampedModel):
 class OutboxMessage(models.Model):
     """A mail handed to the demo outbox backend instead of an SMTP server, kept readable.
 
-    Demo only: the body is stored as sent, so a credentials mail would be stored in clear here.
+    Demo only. Stored with its secrets withheld (calsreg.notifications.rendering.Secret): no
+    initial password and no access link is ever kept here.
     """
 
     sent_at = models.DateTimeField(_("送信日時"), db_index=True)

@@ -1,7 +1,8 @@
 """The demo's mail backend: every message becomes an OutboxMessage row the desk can read.
 
-Demo and laptop use only (settings: CALSREG_EMAIL_BACKEND=outbox). It keeps bodies as sent, so a
-credentials mail would be stored in clear; production uses SMTP.
+Demo and laptop use only (settings: CALSREG_EMAIL_BACKEND=outbox); production uses SMTP. It keeps
+a notice's kept copy (``NoticeMessage.kept_copy``): initial passwords and links that grant access are
+withheld, so every help-desk user can read the outbox without reading anyone's credentials.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 from calsreg.core import clock
+from calsreg.notifications.message import kept_form
 from calsreg.notifications.models import Delivery, OutboxMessage
 from calsreg.notifications.tasks import DELIVERY_HEADER
 
@@ -32,7 +34,8 @@ class OutboxEmailBackend(BaseEmailBackend):
                 sent += 1
         return sent
 
-    def _store(self, message: EmailMessage) -> None:
+    def _store(self, sent: EmailMessage) -> None:
+        message = kept_form(sent)
         mime = message.message()
         with transaction.atomic():
             OutboxMessage.objects.create(

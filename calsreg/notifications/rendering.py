@@ -16,6 +16,12 @@ attempt is claimed and outside any transaction; what it returns is merged over t
 for rendering only and is never saved. If it raises, the attempt counts as failed and is retried
 like an SMTP error. A hook that writes (e.g. sets a new password) must do so in its own transaction
 and must tolerate running again on a retry.
+
+Secrets: a hook returns each value that grants access — an initial password, a link with a token —
+as a ``Secret`` (``Secret.password(…)``, ``Secret.link(…)``), at the top level of its mapping. The
+mail is then rendered twice: with the value, for the message that leaves by SMTP, and with the
+secret's "withheld" text in its place, for every copy the system keeps or shows (the demo outbox
+the desk reads). Staff therefore never see a password or a working link of someone else's.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from django.conf import settings
 from django.template import Context, Engine, TemplateDoesNotExist
 from django.template.backends.django import get_installed_libraries
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from calsreg.notifications.models import Delivery
@@ -45,10 +53,41 @@ class PrepareHook(Protocol):
 _prepare_hooks: dict[str, PrepareHook] = {}
 
 
+PASSWORD_WITHHELD = _("（パスワードは表示しません）")
+LINK_WITHHELD = _("（リンクは表示しません）")
+
+
+class Secret(str):
+    """A value only the mail that leaves may carry. It is a ``str`` (hooks' callers and the sent
+    mail use it as the value), its ``repr`` hides the value (tracebacks, logged dicts), and the
+    kept rendering shows ``withheld`` instead."""
+
+    withheld: str | Promise
+
+    def __new__(cls, value: str, *, withheld: str | Promise) -> Secret:
+        secret = super().__new__(cls, value)
+        secret.withheld = withheld
+        return secret
+
+    @classmethod
+    def password(cls, value: str) -> Secret:
+        return cls(value, withheld=PASSWORD_WITHHELD)
+
+    @classmethod
+    def link(cls, value: str) -> Secret:
+        return cls(value, withheld=LINK_WITHHELD)
+
+    def __repr__(self) -> str:
+        return f"Secret(withheld={str(self.withheld)!r})"
+
+
 @dataclass(frozen=True)
 class RenderedMail:
     subject: str
     body: str
+    # The same mail with every Secret withheld: the only form that may be stored or shown.
+    kept_subject: str
+    kept_body: str
 
 
 def register_prepare(*, kind: str, hook: PrepareHook) -> None:
@@ -92,7 +131,17 @@ def ensure_template(*, kind: str, language: str) -> None:
 
 
 def render_mail(*, kind: str, language: str, context: Mapping[str, Any]) -> RenderedMail:
-    """Render subject and body. The subject is folded onto one line (no header injection)."""
+    """Render subject and body, as sent and as kept (see ``Secret``). The subject is folded onto one
+    line (no header injection)."""
+    subject, body = _render(kind=kind, language=language, context=context)
+    if not any(isinstance(value, Secret) for value in context.values()):
+        return RenderedMail(subject=subject, body=body, kept_subject=subject, kept_body=body)
+    kept = {key: value.withheld if isinstance(value, Secret) else value for key, value in context.items()}
+    kept_subject, kept_body = _render(kind=kind, language=language, context=kept)
+    return RenderedMail(subject=subject, body=body, kept_subject=kept_subject, kept_body=kept_body)
+
+
+def _render(*, kind: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
     base = {"help_desk_email": settings.HELP_DESK_EMAIL, "site_url": settings.SITE_URL}
     template = _engine().get_template(template_name(kind=kind, language=language))
     with translation.override(language):
@@ -102,7 +151,7 @@ def render_mail(*, kind: str, language: str, context: Mapping[str, Any]) -> Rend
     if not head.startswith(SUBJECT_PREFIX):
         raise ValueError(f"mail template for {kind!r} did not render a subject line")
     subject = " ".join(head[len(SUBJECT_PREFIX) :].split())
-    return RenderedMail(subject=subject, body=body.rstrip() + "\n")
+    return subject, body.rstrip() + "\n"
 
 
 def render_delivery(*, delivery: Delivery) -> RenderedMail:

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django_tasks import task
 
 from calsreg.core import clock
+from calsreg.notifications.message import NoticeMessage
 from calsreg.notifications.models import Delivery, DeliveryStatus
 from calsreg.notifications.rendering import render_delivery
 
@@ -87,9 +87,11 @@ def _claim(*, delivery_id: int, now: datetime) -> Delivery | None:
 
 def _send(*, delivery: Delivery) -> None:
     mail = render_delivery(delivery=delivery)
-    message = EmailMessage(
+    message = NoticeMessage(
         subject=mail.subject,
         body=mail.body,
+        kept_subject=mail.kept_subject,
+        kept_body=mail.kept_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to_address],
         headers={

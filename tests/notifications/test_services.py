@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from calsreg.core.errors import InvalidTransition
 from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage
-from calsreg.notifications.rendering import register_prepare, unregister_prepare
+from calsreg.notifications.rendering import Secret, register_prepare, render_mail, unregister_prepare
 from calsreg.notifications.selectors import deliveries_for, deliveries_stuck
 from calsreg.notifications.services import (
     SENDING_STUCK_AFTER,
@@ -179,6 +179,18 @@ def test_prepare_hook_supplies_send_time_context_that_is_never_stored(settings):
     assert "送信時 太郎 様" in mail.outbox[0].body
     delivery.refresh_from_db()
     assert delivery.context["applicant_name"] == "田中 一郎"
+
+
+def test_a_secret_is_in_the_sent_rendering_only_and_never_in_its_repr():
+    context = {**received_context(), "applicant_name": Secret.password("Zq7-secret-name")}
+
+    mail_ = render_mail(kind="application_received", language="ja", context=context)
+
+    assert "Zq7-secret-name 様" in mail_.body
+    assert "Zq7-secret-name" not in mail_.kept_body
+    assert "（パスワードは表示しません） 様" in mail_.kept_body
+    assert mail_.kept_subject == mail_.subject
+    assert "Zq7" not in repr(context) and "Zq7" not in repr(context["applicant_name"])
 
 
 @pytest.mark.django_db

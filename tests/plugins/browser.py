@@ -1,7 +1,9 @@
 """Headless Chromium (Debian's package) driven by Playwright, for the browser journeys.
 
 Locally the browser tests skip, saying why, when Chromium is not installed; in CI (CI=true) a missing
-browser is a failure, never a skip.
+browser is a failure, never a skip. Every browser test fails if a page it opened broke the
+Content-Security-Policy (an inline script or style the policy blocked), so the journeys prove the
+pages still work under it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+# Reports each CSP violation of any page of the context to Python (init scripts are not subject to it).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => window.__cspViolation(
+  `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} in ${event.sourceFile}:${event.lineNumber}`
+));
+"""
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -35,7 +43,13 @@ def _chromium_available() -> bool:
 
 
 @pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def csp_violations() -> list[str]:
+    """The CSP violations the ``page`` fixture's pages reported; a test expecting some clears them."""
+    return []
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch, csp_violations: list[str]) -> Iterator[object]:
     """A page in a Chromium of its own, started and closed with the test.
 
     Playwright's sync API runs an asyncio loop in the main thread while it is open; Django then
@@ -52,13 +66,19 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+        context.expose_binding("__cspViolation", lambda _source, text: csp_violations.append(text))
+        context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         page.set_default_timeout(15_000)
         try:
             yield page
+            if not page.is_closed():
+                page.evaluate("0")  # lets a violation reported by the last action arrive
         finally:
             context.close()
             browser.close()
+    if csp_violations:
+        pytest.fail("the pages broke the Content-Security-Policy:\n" + "\n".join(csp_violations))
 
 
 @pytest.fixture

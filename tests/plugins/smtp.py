@@ -6,6 +6,9 @@
 (mail_from, rcpt_tos and the raw bytes as received) and ``.refuse_next(...)`` to make the next
 command(s) fail with a given reply.
 
+``smtp_and_outbox`` is ``smtp_server`` with every message also handed to the demo outbox backend, so
+a test can compare the mail that left with the copy the desk can read.
+
 ``run_tasks`` is a fixture returning a function that runs ``manage.py db_worker --batch`` — every
 ready django-tasks task, through the real worker — and returns how many tasks it ran. Tests that use
 it should be ``django_db(transaction=True)``: the worker closes obsolete connections between tasks,
@@ -27,6 +30,9 @@ from typing import Any, Literal
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.mail import EmailMessage as DjangoEmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
 from django.core.management import call_command
 
 SMTP_HOST = "127.0.0.1"
@@ -114,6 +120,24 @@ def smtp_server(settings: Any) -> Iterator[SmtpServer]:
         yield server
     finally:
         controller.stop()
+
+
+class SmtpAndOutboxBackend(BaseEmailBackend):
+    """Each message through Django's SMTP backend and then the demo outbox backend."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        from calsreg.notifications.outbox import OutboxEmailBackend
+
+        messages: list[DjangoEmailMessage] = list(email_messages)
+        sent = SmtpEmailBackend(fail_silently=self.fail_silently).send_messages(messages)
+        OutboxEmailBackend(fail_silently=self.fail_silently).send_messages(messages)
+        return sent
+
+
+@pytest.fixture
+def smtp_and_outbox(smtp_server: SmtpServer, settings: Any) -> SmtpServer:
+    settings.EMAIL_BACKEND = f"{__name__}.SmtpAndOutboxBackend"
+    return smtp_server
 
 
 def run_task_worker() -> int:

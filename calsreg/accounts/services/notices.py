@@ -6,9 +6,9 @@ for sending, stores only its hash, and hands the clear text to the template. A r
 (the earlier attempt's mail never arrived). The ID and the password travel in separate mails, so a
 single intercepted mail is not enough to sign in.
 
-The demo's outbox backend (``CALSREG_EMAIL_BACKEND=outbox``) keeps every sent body in the database,
-this mail included: that is the mail itself, readable only in the demo desk. Production sends by
-SMTP and keeps nothing.
+The password and the reset link are returned as ``Secret`` values: the demo's outbox backend
+(``CALSREG_EMAIL_BACKEND=outbox``), which keeps every mail for the desk to read, keeps these with
+the secret withheld. Only the message that leaves by SMTP carries it; production keeps no body.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from calsreg.accounts import credentials
 from calsreg.accounts.models import AccountState, Project, Role, User
 from calsreg.core import clock
 from calsreg.notifications.models import Delivery
+from calsreg.notifications.rendering import Secret
 from calsreg.notifications.services import notification_enqueue
 
 ID_NOTICE = "account_id_notice"
@@ -165,7 +166,7 @@ def account_password_notice_prepare(*, delivery: Delivery) -> Mapping[str, Any]:
         user.initial_password_expires_at = clock.now() + timedelta(days=settings.INITIAL_PASSWORD_DAYS)
         user.save(update_fields=["password", "initial_password_expires_at"])
     return {
-        "password": password,
+        "password": Secret.password(password),
         "initial_password_days": settings.INITIAL_PASSWORD_DAYS,
         # A mail re-sent by the desk after the start of use must not say "not yet usable".
         "usable_now": user.state == AccountState.ACTIVE,
@@ -181,4 +182,4 @@ def account_password_reset_prepare(*, delivery: Delivery) -> Mapping[str, Any]:
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     url = settings.SITE_URL + reverse("portal:password_reset_confirm", args=[uidb64, token])
-    return {"reset_url": url, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+    return {"reset_url": Secret.link(url), "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}

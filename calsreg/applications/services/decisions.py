@@ -31,6 +31,7 @@ from calsreg.core import clock
 from calsreg.core.errors import FieldError, NotFound, ValidationFailed
 from calsreg.core.secrets import secret_generate, secret_hash
 from calsreg.notifications.models import Delivery
+from calsreg.notifications.rendering import Secret
 from calsreg.notifications.services import notification_enqueue
 from calsreg.records.services import Actor, audit_record
 
@@ -116,7 +117,7 @@ def correction_link_prepare(*, delivery: Delivery) -> Mapping[str, Any]:
         ).update(token_hash=secret_hash(token))
     if not updated:
         raise RuntimeError("the correction link was superseded before its mail was sent")
-    return {"correction_url": settings.SITE_URL + reverse("portal:correct", args=[token])}
+    return {"correction_url": Secret.link(settings.SITE_URL + reverse("portal:correct", args=[token]))}
 
 
 def correction_link_check(*, token: str) -> Application:

@@ -26,6 +26,7 @@ from calsreg.core.errors import Conflict, FieldError, ValidationFailed
 from calsreg.core.secrets import secret_generate, secret_hash
 from calsreg.directory.models import Supervisor
 from calsreg.notifications.models import Delivery
+from calsreg.notifications.rendering import Secret
 from calsreg.notifications.services import notification_enqueue
 from calsreg.records.services import Actor, audit_record
 from calsreg.verification.models import ConfirmationRequest
@@ -207,7 +208,7 @@ def confirmation_link_prepare(*, delivery: Delivery) -> Mapping[str, Any]:
         ).update(token_hash=secret_hash(token))
     if not updated:
         raise RuntimeError("the confirmation request was answered or superseded before its mail was sent")
-    return {"confirm_url": settings.SITE_URL + reverse("portal:confirm", args=[token])}
+    return {"confirm_url": Secret.link(settings.SITE_URL + reverse("portal:confirm", args=[token]))}
 
 
 def confirmations_overdue_sweep(*, today: date | None = None) -> int:
