@@ -139,6 +139,8 @@ _LABELS = {
     "email": _lazy("メールアドレス"),
     "file": _lazy("申込書ファイル"),
     "page": _lazy("ページ"),
+    "page_size": _lazy("1ページの件数"),
+    "run_month": _lazy("請求月"),
     "status": _lazy("状態"),
     "received_from": _lazy("受付日（この日から）"),
     "received_to": _lazy("受付日（この日まで）"),
@@ -189,6 +191,11 @@ def _message(error: dict[str, Any], name: str) -> str:
         }
     if kind in {"greater_than_equal", "greater_than"}:
         return _("「%(name)s」の値が小さすぎます。") % {"name": name}
+    if kind == "less_than_equal":
+        return _("「%(name)s」は%(max)s以下にしてください。") % {
+            "name": name,
+            "max": (error.get("ctx") or {}).get("le", ""),
+        }
     if kind == "json_invalid":
         return _("本文をJSONとして読めません。")
     return _("「%(name)s」の形式が正しくありません。") % {"name": name}

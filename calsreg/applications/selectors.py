@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -150,15 +149,3 @@ def application_by_receipt_number(*, receipt_number: str) -> Application:
     if found is None:
         raise NotFound(_("その受付番号の申込はありません。"))
     return application_detail(pk=found)
-
-
-def queue_page(*, filters: QueueFilters, page: int, page_size: int) -> dict[str, Any]:
-    """One page of the desk's queue and the total count: two queries whatever the data."""
-    queryset = applications_for_queue(filters=filters)
-    start = (page - 1) * page_size
-    return {
-        "count": queryset.count(),
-        "page": page,
-        "page_size": page_size,
-        "items": list(queryset[start : start + page_size]),
-    }

@@ -103,7 +103,7 @@ def _import(*, kind: str, content: bytes, filename: str, actor: Actor) -> Import
     now = clock.now()
     statements: list[dict[str, Any]] = []
     if kind == PaymentImportKind.ZENGIN:
-        notice = parse_transfer_notice(content)
+        notice = parse_transfer_notice(content, today=clock.today())
         payments = [_payment_from_notice(statement, record) for statement, record in notice.transfers]
         record_count = notice.record_count
         statements = [

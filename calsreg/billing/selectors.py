@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calsreg.accounts.models import Role, User
+from calsreg.accounts.models import Project, Role, User
 from calsreg.billing.errors import BillingNotConfigured
 from calsreg.billing.models import PAYABLE_KINDS, FeePlan, Invoice, InvoiceDocument, InvoiceStatus, Issuer
 from calsreg.billing.models.invoices import InvoiceQuerySet
@@ -47,6 +49,12 @@ def invoices_with_amount_paid() -> InvoiceQuerySet:
 def invoices_overdue(*, today: date) -> InvoiceQuerySet:
     """Owed invoices past their due date (derived, never stored): due_on < today and not paid."""
     return Invoice.objects.overdue(today=today).with_amount_paid()
+
+
+def first_service_day() -> date | None:
+    """The day (Japan) the first project of all started its use; None while none has started."""
+    first = Project.objects.aggregate(first=Min("started_at"))["first"]
+    return timezone.localdate(first) if first is not None else None
 
 
 def invoices_due_for_run(*, run_month: date) -> InvoiceQuerySet:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from calsreg.applications.models import Application, Channel
 from calsreg.applications.services import application_submit, submission_as_evidence
 from calsreg.applications.validation import validate_application
+from calsreg.core import clock
 from calsreg.directory.models import OrdererOffice
 from calsreg.records.services import Actor
 
@@ -33,7 +34,9 @@ PEOPLE = (
 
 def demo_payload(*, index: int, office: OrdererOffice, rng: random.Random) -> dict:
     company, company_kana, representative = COMPANIES[index % len(COMPANIES)]
-    start = date(2026, 10, 1) + timedelta(days=rng.randint(0, 120))
+    # Periods around the day the demo is loaded, so the demo's projects can start use now
+    # (start_day_check: at most 30 days before the period, never after it).
+    start = clock.today() + timedelta(days=rng.randint(-90, 30))
     domain = f"example{index % len(COMPANIES) + 1}.co.jp"
     users = []
     for position, (name, kana, login) in enumerate(rng.sample(PEOPLE, k=rng.randint(2, 4)), start=1):

@@ -9,7 +9,28 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.billing.agent_selectors import InvoiceFilters
 from calsreg.billing.models import InvoiceStatus
+from calsreg.core.dates import month_parse
+from calsreg.core.errors import ValidationFailed
 from calsreg.directory.models import OrdererOffice
+
+
+class MonthField(forms.Field):
+    """A month as the browser's month input sends it (``2026-12``), read by the one month parser;
+    cleaned to the month's first day."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value.replace(day=1)
+        try:
+            return month_parse(str(value), field="run_month", label=str(self.label))
+        except ValidationFailed as refusal:
+            raise forms.ValidationError(refusal.errors[0].message, code="invalid") from None
 
 
 class InvoiceFilterForm(forms.Form):
@@ -20,12 +41,7 @@ class InvoiceFilterForm(forms.Form):
     office = forms.ModelChoiceField(
         label=_("発注事務所"), required=False, queryset=OrdererOffice.objects.order_by("code")
     )
-    run_month = forms.DateField(
-        label=_("請求月"),
-        required=False,
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-    )
+    run_month = MonthField(label=_("請求月"), required=False)
 
     def filters(self) -> InvoiceFilters:
         """The filters; an invalid form filters nothing (a bad bookmark shows the whole list)."""
@@ -42,11 +58,7 @@ class InvoiceFilterForm(forms.Form):
 
 
 class BillingRunForm(forms.Form):
-    run_month = forms.DateField(
-        label=_("請求月"),
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-    )
+    run_month = MonthField(label=_("請求月"))
 
 
 class PostedForm(forms.Form):

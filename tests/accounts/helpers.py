@@ -23,6 +23,10 @@ from tests.factories import SupervisorFactory, UserFactory
 
 _numbers = itertools.count(1)
 
+# A moment inside the construction period every builder here (and ``tests.factories.valid_payload``)
+# gives a project, 2026-12-01 – 2027-03-19: tests that start use travel to it, or to a day of their own.
+A_DAY_OF_THE_PERIOD = dt.datetime(2026, 12, 7, 10, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+
 TANAKA = {
     "role": "site_agent",
     "name": "田中 一郎",

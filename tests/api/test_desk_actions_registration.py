@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from calsreg.accounts.models import Project, User
 from calsreg.applications.models import Application
@@ -16,6 +17,7 @@ from calsreg.records.models import AuditEvent
 from calsreg.records.services import Actor
 from calsreg.verification.models import ConfirmationRequest
 from calsreg.verification.services import call_record, confirmation_answer_by_link
+from tests.accounts.helpers import A_DAY_OF_THE_PERIOD
 from tests.api.test_desk_actions import DIRECTORY_EMAIL, api_state, awaiting, desk, directory_supervisor, url
 from tests.desk.helpers import submit_application
 from tests.verification.helpers import deliver, token_for
@@ -23,6 +25,13 @@ from tests.verification.helpers import deliver, token_for
 pytestmark = pytest.mark.django_db
 
 __all__ = ["desk"]  # the fixture, shared with the desk-action tests
+
+
+@pytest.fixture(autouse=True)
+def _on_a_day_of_the_construction_period():
+    """A start of use must fall within the submitted construction period (start_day_check)."""
+    with time_machine.travel(A_DAY_OF_THE_PERIOD, tick=True):
+        yield
 
 
 def _answered(application: Application, *, answer: str = "confirmed") -> None:

@@ -10,10 +10,13 @@ from calsreg.billing.zengin import ZenginFileRefused, normalise_payer_name, pars
 from calsreg.core.errors import UploadRefused
 from tests.billing import zengin_writer as zw
 
+# The day the files are read: the writer's default dates are 2026-11-30 and 2026-12-01.
+TODAY = date(2026, 12, 1)
+
 
 def problems_of(content: bytes) -> list[tuple[int, str]]:
     with pytest.raises(ZenginFileRefused) as refused:
-        parse_transfer_notice(content)
+        parse_transfer_notice(content, today=TODAY)
     return [(p.line, p.label) for p in refused.value.problems]
 
 
@@ -49,7 +52,7 @@ def test_every_field_of_header_and_data_record_is_read_from_its_published_offset
         ]
     )
 
-    notice = parse_transfer_notice(content)
+    notice = parse_transfer_notice(content, today=TODAY)
 
     assert notice.separator == "crlf"
     assert notice.record_count == 4
@@ -91,7 +94,10 @@ def test_the_same_file_reads_the_same_with_crlf_lf_or_no_separator_and_with_a_do
     with_lf = zw.notice_file(transfers, separator=b"\n")
     without = zw.notice_file(transfers, separator=b"")
 
-    read = [parse_transfer_notice(content) for content in (with_crlf, with_lf, without, without + b"\x1a")]
+    read = [
+        parse_transfer_notice(content, today=TODAY)
+        for content in (with_crlf, with_lf, without, without + b"\x1a")
+    ]
 
     assert [notice.separator for notice in read] == ["crlf", "lf", "none", "none"]
     assert len(without) == 5 * 200
@@ -102,13 +108,13 @@ def test_the_same_file_reads_the_same_with_crlf_lf_or_no_separator_and_with_a_do
 def test_an_unseparated_file_ending_with_one_line_break_is_read():
     content = zw.notice_file([{"amount": 500, "name": "ｱ"}], separator=b"") + b"\r\n"
 
-    assert parse_transfer_notice(content).separator == "none"
+    assert parse_transfer_notice(content, today=TODAY).separator == "none"
 
 
 def test_optional_fields_left_blank_are_read_as_empty():
     content = zw.notice_file([{"amount": 500, "name": "ｱ", "reference": "      ", "requester_code": ""}])
 
-    [record] = parse_transfer_notice(content).statements[0].transfers
+    [record] = parse_transfer_notice(content, today=TODAY).statements[0].transfers
 
     assert (record.reference, record.requester_code, record.edi) == ("", "", "")
 
@@ -137,7 +143,7 @@ def test_an_unknown_record_type_is_refused():
     records.insert(2, b"5" + records[1][1:])
 
     with pytest.raises(ZenginFileRefused) as refused:
-        parse_transfer_notice(zw.join(records))
+        parse_transfer_notice(zw.join(records), today=TODAY)
 
     [problem] = refused.value.problems
     assert (problem.line, problem.field, problem.label) == (3, "record_type", "データ区分")
@@ -180,7 +186,7 @@ def test_trailer_count_and_sum_mismatches_are_refused():
     )
 
     with pytest.raises(ZenginFileRefused) as refused:
-        parse_transfer_notice(content)
+        parse_transfer_notice(content, today=TODAY)
 
     assert [(p.line, p.label) for p in refused.value.problems] == [(4, "振込合計件数"), (4, "振込合計金額")]
     assert refused.value.problems[0].message == "振込合計件数が3件ですが、データ・レコードは2件です。"
@@ -260,7 +266,7 @@ def test_cancellation_records_are_counted_in_the_trailers_cancellation_totals():
         ]
     )
 
-    [statement] = parse_transfer_notice(content).statements
+    [statement] = parse_transfer_notice(content, today=TODAY).statements
 
     assert [(r.amount, r.cancelled) for r in statement.transfers] == [(500, False), (900, True)]
 
@@ -283,7 +289,7 @@ def test_several_accounts_in_one_file_each_have_their_trailer_checked():
 
 def test_an_empty_file_is_refused_as_not_a_transfer_notice():
     with pytest.raises(UploadRefused):
-        parse_transfer_notice(b"\r\n")
+        parse_transfer_notice(b"\r\n", today=TODAY)
 
 
 @pytest.mark.parametrize(

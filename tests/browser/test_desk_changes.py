@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
+import time_machine
 from playwright.sync_api import Page
 
 from calsreg.accounts.models import Project, Role, User
 from calsreg.billing.services import invoice_draft_for_project
 from calsreg.changes.models import CallBack, ChangeRequest, ChangeStatus
 from calsreg.records.services import Actor
-from tests.accounts.helpers import started
+from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, started
 from tests.billing.invoice_helpers import configured
 from tests.changes.callback_helpers import STATED_PHONE, file_change
 from tests.factories import UserFactory
@@ -26,7 +27,8 @@ PASSWORD = "correct-horse-battery-staple"
 def _filed() -> ChangeRequest:
     """A project in use with its invoice drafted, and a request from its site agent's my page: a
     longer construction period and a user's new mobile number, with a number on the form of its own."""
-    project, accounts = started()
+    with time_machine.travel(A_DAY_OF_THE_PERIOD, tick=False):  # a start of use within the period
+        project, accounts = started()
     configured(organisation=project.office.organisation, monthly_fee=5_000)
     invoice_draft_for_project(project=project, actor=Actor.system("test"))
     tanaka = next(user for user in accounts if user.username.startswith("tanaka."))

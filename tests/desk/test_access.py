@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from calsreg.accounts.models import Role
 from calsreg.records.models import Evidence
-from tests.accounts.helpers import started
+from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, started
 from tests.desk.helpers import submit_application
 from tests.factories import UserFactory
 
@@ -38,6 +39,7 @@ def _desk_urls() -> list[str]:
         (Role.ADMINISTRATOR, 200),
     ],
 )
+@time_machine.travel(A_DAY_OF_THE_PERIOD, tick=True)  # a start of use within the period
 def test_every_desk_page_is_for_help_desk_and_administrators_only(client, role, expected):
     urls = _desk_urls()
     if role in (Role.CONTRACTOR, Role.SUPERVISOR):

@@ -13,10 +13,12 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.db import models
 
 from calsreg.accounts.models import Role
+from tests.accounts.helpers import A_DAY_OF_THE_PERIOD
 from tests.api.helpers import api_payload, bearer, staff_token
 from tests.factories import SupervisorFactory
 from tests.plugins.smtp import SmtpServer
@@ -83,6 +85,7 @@ def _login(client, account_id: str, password: str):
 
 
 @pytest.mark.django_db(transaction=True)
+@time_machine.travel(A_DAY_OF_THE_PERIOD, tick=True)  # the start of use (step 8) falls within the period
 def test_registration_journey_through_api_mail_link_and_my_page(client, smtp_server, run_tasks, caplog):
     caplog.set_level(logging.DEBUG)
     supervisor = SupervisorFactory(name="山田 直樹", email=DIRECTORY_EMAIL, phone="025-280-8101")

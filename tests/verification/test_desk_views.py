@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -12,6 +13,7 @@ from calsreg.applications.models import Application
 from calsreg.records.models import AuditEvent
 from calsreg.verification.models import ConfirmationRequest, PhoneCall
 from calsreg.verification.services import call_record, confirmation_answer_by_link
+from tests.accounts.helpers import A_DAY_OF_THE_PERIOD
 from tests.desk.helpers import submit_application
 from tests.factories import SupervisorFactory, UserFactory
 from tests.verification.helpers import (
@@ -185,6 +187,7 @@ def test_reject_from_the_desk_and_the_banner(desk_client, desk, supervisor):
     assert _messages(response) == ["「却下」の申込を「却下」にすることはできません。"]
 
 
+@time_machine.travel(A_DAY_OF_THE_PERIOD, tick=True)  # a start of use within the period
 def test_buttons_follow_the_state_table(desk_client, desk, supervisor):
     application = submit_application(supervisor=supervisor)
 

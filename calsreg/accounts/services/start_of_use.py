@@ -2,13 +2,13 @@
 
 Accounts become usable at that moment and not before (invariant 4): until then they are ``issued``
 and the login refuses them. The desk starts a project now or schedules it for a later day (the
-construction start); ``projects_start_due`` — run daily by ``manage.py start_scheduled_projects`` —
-starts the scheduled ones. Starting twice does nothing the second time.
+construction start), within the construction period (``start_day_check``); ``projects_start_due``
+— run daily by ``manage.py start_scheduled_projects`` — starts the scheduled ones. Starting twice does nothing the second time.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,8 +25,14 @@ from calsreg.accounts.services.notices import project_recipients, start_of_use_e
 from calsreg.applications.models import Application
 from calsreg.applications.states import Status
 from calsreg.core import clock
-from calsreg.core.errors import InvalidTransition
+from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
 from calsreg.records.services import Actor, audit_record
+
+# A start of use may come this many days before the construction period starts: the applicant's
+# contract (and so the application) precedes the works, and the site office prepares before the
+# first day (drawings, the first meeting records). It may never come after the last day of use: the
+# project closes the day after (lifecycle), so such a start is a slip.
+START_OF_USE_DAYS_BEFORE_PERIOD = 30
 
 
 @transaction.atomic
@@ -36,7 +42,9 @@ def project_start_use(
     """Start the project's use now, or on ``starts_on`` if that is a later day (today or earlier = now).
 
     A project already started is returned unchanged (nothing is sent again); scheduling again moves
-    the day. Raises ``InvalidTransition`` for a project closed before it started.
+    the day. Raises ``InvalidTransition`` for a project closed before it started, and
+    ``ValidationFailed`` when the day of the start is outside the construction period
+    (``start_day_check``).
     """
     project = _locked(project.pk)
     if project.started_at is not None:
@@ -48,10 +56,38 @@ def project_start_use(
             target=ProjectStatus.ACTIVE,
         )
     now = clock.now()
+    today = clock.today()
+    later = starts_on if starts_on is not None and starts_on > today else None
+    start_day_check(project=project, day=later or today, scheduled=later is not None)
     project.notice_language = language
-    if starts_on is not None and starts_on > clock.today():
-        return _schedule(project=project, starts_on=starts_on, actor=actor, now=now)
+    if later is not None:
+        return _schedule(project=project, starts_on=later, actor=actor, now=now)
     return _start(project=project, actor=actor, now=now)
+
+
+def start_day_check(*, project: Project, day: date, scheduled: bool) -> None:
+    """Refuse a start of use on ``day`` outside the construction period (``ValidationFailed`` on
+    ``starts_on``): not more than ``START_OF_USE_DAYS_BEFORE_PERIOD`` days before it starts, never
+    after the last day of use (the end of the period, or an early end), when the project closes."""
+    earliest = project.period_start - timedelta(days=START_OF_USE_DAYS_BEFORE_PERIOD)
+    last = project.last_day_of_use
+    shown = day.isoformat() if scheduled else _("今日 %(day)s") % {"day": day.isoformat()}
+    if day < earliest:
+        message = _(
+            "利用開始日（%(day)s）が早すぎます。工期の始まり（%(start)s）の%(days)s日前（%(earliest)s）から指定できます。"
+        ) % {
+            "day": shown,
+            "start": project.period_start.isoformat(),
+            "days": START_OF_USE_DAYS_BEFORE_PERIOD,
+            "earliest": earliest.isoformat(),
+        }
+    elif day > last:
+        message = _(
+            "利用開始日（%(day)s）が利用終了日（%(last)s）より後です。工期内の日にするか、先に工期の変更を受け付けてください。"
+        ) % {"day": shown, "last": last.isoformat()}
+    else:
+        return
+    raise ValidationFailed(errors=[FieldError(field="starts_on", label=_("利用開始日"), message=message)])
 
 
 def projects_start_due(*, today: date | None = None) -> int:

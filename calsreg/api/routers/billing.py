@@ -4,8 +4,6 @@ answers; every refusal comes back in the API's one error shape (``calsreg.api.er
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -13,16 +11,14 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from calsreg.api.auth import BillingStaffToken
+from calsreg.api.paging import PagedQueryIn
 from calsreg.api.schemas.billing import (
-    INVOICE_PAGE_SIZE,
-    PAYMENT_PAGE_SIZE,
     AllocationIn,
     ImportKind,
     InvoiceOut,
     InvoicePageOut,
     InvoiceQueryIn,
     ManualPaymentIn,
-    PageIn,
     PaymentIgnoreIn,
     PaymentImportOut,
     PaymentOut,
@@ -42,6 +38,7 @@ from calsreg.billing.payments import (
 from calsreg.billing.payments_selectors import payments_of_import, payments_unmatched, payments_with_allocated
 from calsreg.billing.services import invoices_mark_posted
 from calsreg.core import clock
+from calsreg.core.dates import month_parse
 from calsreg.core.errors import NotFound, UploadRefused
 from calsreg.directory.selectors import office_id_by_code
 from calsreg.records.services import Actor
@@ -55,16 +52,6 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.api(request.auth)  # type: ignore[attr-defined]
 
 
-def _page(queryset, *, page: int, page_size: int) -> dict:
-    start = (page - 1) * page_size
-    return {
-        "count": queryset.count(),
-        "page": page,
-        "page_size": page_size,
-        "items": list(queryset[start : start + page_size]),
-    }
-
-
 @router.get(
     "/invoices",
     response={200: InvoicePageOut, 422: ErrorOut, **_REFUSALS},
@@ -72,15 +59,18 @@ def _page(queryset, *, page: int, page_size: int) -> dict:
     summary="請求書の一覧",
 )
 def invoices_list(request: HttpRequest, query: Query[InvoiceQueryIn]):
-    """デスクの請求書一覧と同じ絞り込み・並び順（請求月の新しい順）です。50件ずつ、総数付きで返します。"""
+    """デスクの請求書一覧と同じ絞り込み・並び順（請求月の新しい順）です。page_size 件ずつ（省略時50件）、
+    総数付きで返します。"""
     filters = InvoiceFilters(
         status=query.status.value if query.status else "",
         overdue=query.overdue,
         office_id=office_id_by_code(code=query.office) if query.office else None,
-        run_month=datetime.strptime(query.run_month, "%Y-%m").date() if query.run_month else None,
+        run_month=month_parse(query.run_month, field="run_month", label=_("請求月"))
+        if query.run_month
+        else None,
     )
     rows = invoices_for_agent(filters=filters, today=clock.today())
-    return _page(rows, page=query.page, page_size=INVOICE_PAGE_SIZE)
+    return query.page_of(rows)
 
 
 @router.get(
@@ -171,9 +161,9 @@ def payment_import(request: HttpRequest, file: File[UploadedFile], kind: Form[Im
     operation_id="billing_payments_unmatched",
     summary="未消込の入金（充当待ち）",
 )
-def payments_unmatched_list(request: HttpRequest, query: Query[PageIn]):
+def payments_unmatched_list(request: HttpRequest, query: Query[PagedQueryIn]):
     rows = payments_unmatched().prefetch_related("allocations__invoice")
-    return _page(rows, page=query.page, page_size=PAYMENT_PAGE_SIZE)
+    return query.page_of(rows)
 
 
 @router.post(

@@ -20,7 +20,6 @@ from ninja import Query, Router, Status
 from calsreg.accounts.models import User
 from calsreg.api.auth import DeskStaffToken
 from calsreg.api.schemas.changes_desk import (
-    CHANGE_PAGE_SIZE,
     CallBackIn,
     CallBackRecordedOut,
     ChangeApplyIn,
@@ -176,18 +175,15 @@ def _fresh_state(change: ChangeRequest) -> dict[str, Any]:
     summary="変更申込の一覧",
 )
 def change_requests_list(request: HttpRequest, query: Query[ChangeListQueryIn]):
-    """デスクの変更申込一覧と同じ絞り込み・並び順（新しい順）です。50件ずつ、総数付きで返します。"""
+    """デスクの変更申込一覧と同じ絞り込み・並び順（新しい順）です。page_size 件ずつ（省略時50件）、総数付きで返します。"""
     requests = change_requests_for_desk(
         status=query.status.value if query.status else "",
         assigned_to=request.auth if query.mine else None,  # type: ignore[attr-defined]
         text=query.q.strip(),
     ).prefetch_related("items")
-    start = (query.page - 1) * CHANGE_PAGE_SIZE
-    page = list(requests[start : start + CHANGE_PAGE_SIZE])
+    page = query.page_of(requests)
     return {
-        "count": requests.count(),
-        "page": query.page,
-        "page_size": CHANGE_PAGE_SIZE,
+        **page,
         "items": [
             {
                 "number": change.number,
@@ -203,7 +199,7 @@ def change_requests_list(request: HttpRequest, query: Query[ChangeListQueryIn]):
                 "assigned_to": change.assigned_to.get_username() if change.assigned_to else None,
                 "impersonation_suspected": change.impersonation_suspected,
             }
-            for change in page
+            for change in page["items"]
         ],
     }
 

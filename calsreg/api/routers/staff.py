@@ -7,9 +7,9 @@ from ninja import Query, Router
 
 from calsreg.api.auth import DeskStaffToken
 from calsreg.api.schemas.errors import ErrorOut
-from calsreg.api.schemas.staff_in import QUEUE_PAGE_SIZE, QueueQueryIn
+from calsreg.api.schemas.staff_in import QueueQueryIn
 from calsreg.api.schemas.staff_out import ApplicationDetailOut, QueuePageOut
-from calsreg.applications.selectors import QueueFilters, application_by_receipt_number, queue_page
+from calsreg.applications.selectors import QueueFilters, application_by_receipt_number, applications_for_queue
 from calsreg.applications.services import application_viewed
 from calsreg.directory.selectors import office_id_by_code
 from calsreg.records.services import Actor
@@ -26,7 +26,7 @@ _REFUSALS = {401: ErrorOut, 403: ErrorOut}
     summary="申込の一覧（受付キュー）",
 )
 def applications_list(request: HttpRequest, query: Query[QueueQueryIn]):
-    """デスクの受付キューと同じ絞り込み・並び順です。50件ずつ、総数付きで返します。"""
+    """デスクの受付キューと同じ絞り込み・並び順です。page_size 件ずつ（省略時50件）、総数付きで返します。"""
     filters = QueueFilters(
         status=query.status.value if query.status else "",
         office_id=office_id_by_code(code=query.office) if query.office else None,
@@ -36,7 +36,7 @@ def applications_list(request: HttpRequest, query: Query[QueueQueryIn]):
         duplicates_only=query.duplicates_only,
         sort=query.sort.value,
     )
-    return queue_page(filters=filters, page=query.page, page_size=QUEUE_PAGE_SIZE)
+    return query.page_of(applications_for_queue(filters=filters))
 
 
 @router.get(

@@ -8,11 +8,9 @@ from enum import Enum
 from ninja import Schema
 from pydantic import Field
 
+from calsreg.api.paging import PagedQueryIn, PageOut
 from calsreg.api.schemas.application_in import StrictIn
 from calsreg.billing.models import InvoiceStatus, PaymentImportKind
-
-INVOICE_PAGE_SIZE = 50
-PAYMENT_PAGE_SIZE = 50
 
 InvoiceStatusFilter = Enum(  # type: ignore[misc]
     "InvoiceStatusFilter", {value: value for value in InvoiceStatus.values}, type=str
@@ -20,18 +18,11 @@ InvoiceStatusFilter = Enum(  # type: ignore[misc]
 ImportKind = Enum("ImportKind", {value: value for value in PaymentImportKind.values}, type=str)  # type: ignore[misc]
 
 
-class InvoiceQueryIn(StrictIn):
+class InvoiceQueryIn(PagedQueryIn):
     status: InvoiceStatusFilter | None = Field(default=None, description="状態で絞り込み")  # type: ignore[valid-type]
     overdue: bool = Field(default=False, description="支払期限を過ぎて未入金のものだけ")
     office: str | None = Field(default=None, max_length=20, description="発注事務所コードで絞り込み")
-    run_month: str | None = Field(
-        default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="請求月（YYYY-MM）で絞り込み"
-    )
-    page: int = Field(default=1, ge=1, description=f"ページ番号（1から、{INVOICE_PAGE_SIZE}件ずつ）")
-
-
-class PageIn(StrictIn):
-    page: int = Field(default=1, ge=1, description=f"ページ番号（1から、{PAYMENT_PAGE_SIZE}件ずつ）")
+    run_month: str | None = Field(default=None, max_length=20, description="請求月（YYYY-MM）で絞り込み")
 
 
 class PostedIn(StrictIn):
@@ -85,10 +76,8 @@ class InvoiceOut(Schema):
     balance: int = Field(description="残額（円）")
 
 
-class InvoicePageOut(Schema):
+class InvoicePageOut(PageOut):
     count: int = Field(description="条件に合う請求書の総数")
-    page: int
-    page_size: int
     items: list[InvoiceOut]
 
 
@@ -118,10 +107,7 @@ class PaymentOut(Schema):
     allocations: list[AllocationOut] = Field(description="充当")
 
 
-class PaymentPageOut(Schema):
-    count: int
-    page: int
-    page_size: int
+class PaymentPageOut(PageOut):
     items: list[PaymentOut]
 
 

@@ -16,11 +16,11 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from calsreg.api.paging import PagedQueryIn, PageOut
 from calsreg.api.schemas.application_in import StrictIn
 from calsreg.changes.models import ChangeStatus
 from calsreg.verification.models import CallOutcome
 
-CHANGE_PAGE_SIZE = 50
 TEXT_MAX_CHARS = 2000
 
 ChangeStatusFilter = Enum(  # type: ignore[misc]
@@ -37,11 +37,10 @@ OUTCOME_HELP = (
 # --- input ------------------------------------------------------------------------------------------
 
 
-class ChangeListQueryIn(StrictIn):
+class ChangeListQueryIn(PagedQueryIn):
     status: ChangeStatusFilter | None = Field(default=None, description="状態で絞り込み")  # type: ignore[valid-type]
     mine: bool = Field(default=False, description="自分（トークンの利用者）が担当の申込だけ")
     q: str = Field(default="", max_length=100, description="変更受付番号・工事番号・工事名・申込者氏名の一部")
-    page: int = Field(default=1, ge=1, description=f"ページ番号（1から、{CHANGE_PAGE_SIZE}件ずつ）")
 
 
 class ItemDecisionIn(StrictIn):
@@ -110,10 +109,8 @@ class ChangeListItemOut(Schema):
     impersonation_suspected: bool = Field(description="なりすましの疑い（本人が否認した）")
 
 
-class ChangeListPageOut(Schema):
+class ChangeListPageOut(PageOut):
     count: int = Field(description="条件に合う変更申込の総数")
-    page: int = Field(description="ページ番号（1から）")
-    page_size: int = Field(description="1ページの件数")
     items: list[ChangeListItemOut]
 
 

@@ -7,17 +7,15 @@ from enum import Enum
 
 from pydantic import Field
 
-from calsreg.api.schemas.application_in import StrictIn
+from calsreg.api.paging import PagedQueryIn
 from calsreg.applications.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS
 from calsreg.applications.states import Status
-
-QUEUE_PAGE_SIZE = 50
 
 StatusFilter = Enum("StatusFilter", {value: value for value in Status.values}, type=str)  # type: ignore[misc]
 QueueSort = Enum("QueueSort", {key: key for key in QUEUE_SORTS}, type=str)  # type: ignore[misc]
 
 
-class QueueQueryIn(StrictIn):
+class QueueQueryIn(PagedQueryIn):
     status: StatusFilter | None = Field(default=None, description="状態で絞り込み")  # type: ignore[valid-type]
     office: str | None = Field(default=None, max_length=20, description="発注事務所コードで絞り込み")
     received_from: date | None = Field(default=None, description="受付日（この日から）")
@@ -27,4 +25,3 @@ class QueueQueryIn(StrictIn):
     sort: QueueSort = Field(  # type: ignore[valid-type]
         default=QueueSort(DEFAULT_QUEUE_SORT), description="並び順（先頭の - は降順）"
     )
-    page: int = Field(default=1, ge=1, description=f"ページ番号（1から、{QUEUE_PAGE_SIZE}件ずつ）")

@@ -9,6 +9,7 @@ from django.utils import translation
 from ninja import Schema
 from pydantic import Field, create_model
 
+from calsreg.api.paging import PageOut
 from calsreg.api.schemas.application_in import spec_description
 from calsreg.applications.schema import FIELDS, USER_FIELDS, FieldSpec, Kind
 
@@ -34,10 +35,8 @@ class QueueItemOut(Schema):
     )
 
 
-class QueuePageOut(Schema):
+class QueuePageOut(PageOut):
     count: int = Field(description="条件に合う申込の総数")
-    page: int = Field(description="ページ番号（1から）")
-    page_size: int = Field(description="1ページの件数")
     items: list[QueueItemOut]
 
 

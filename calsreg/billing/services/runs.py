@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks_db import DatabaseBackend
 
-from calsreg.billing.due_dates import arrival_for_posting, due_date_for_arrival, month_start
+from calsreg.billing.due_dates import arrival_for_posting, due_date_for_arrival
 from calsreg.billing.mailing import mailing_csv_bytes
 from calsreg.billing.models import (
     BillingRun,
@@ -37,6 +37,7 @@ from calsreg.billing.models.invoices import PAYABLE_KINDS
 from calsreg.billing.numbering import invoice_number_next
 from calsreg.billing.pdf.document import invoice_print_from
 from calsreg.billing.pdf.render import bundle_pdf_bytes
+from calsreg.billing.run_months import run_month_check
 from calsreg.billing.selectors import invoice_for_print, invoices_due_for_run, issuer_active
 from calsreg.billing.services.documents import invoice_document_store, sha256_hex
 from calsreg.billing.services.drafts import invoice_drafts_create_missing
@@ -106,9 +107,10 @@ def billing_run(*, run_month: date, actor: Actor, progress: Progress | None = No
     Runs in the caller's process (the ``billing_run`` command); the desk queues the same work with
     ``billing_run_enqueue``. Returns the finished ``BillingRun`` (status ``failed`` if some invoice
     could not be issued: the others are issued, the failed ones stay drafts for the next run,
-    ``error`` says which). Raises BillingNotConfigured before doing anything when no issuer is active.
+    ``error`` says which). Raises ``ValidationFailed`` for a month outside ``run_month_check``'s bounds
+    and BillingNotConfigured when no issuer is active, both before doing anything.
     """
-    run_month = month_start(run_month)
+    run_month = run_month_check(run_month=run_month, today=clock.today())
     issuer = issuer_active()
     # A project started without a draft (accounts cannot call billing) is drafted now, so the run
     # never misses one that is due.
@@ -122,10 +124,10 @@ def billing_run_enqueue(*, run_month: date, actor: Actor) -> BillingRun:
     """Record a queued run of ``run_month`` and queue ``billing_run_task`` for it, in one transaction.
 
     ``total`` is the number of drafts due now (the worker recounts when it starts). Raises
-    BillingNotConfigured when no issuer is active, ``Conflict`` while a run of the same month is
-    queued or running.
+    ``ValidationFailed`` for a month outside ``run_month_check``'s bounds, BillingNotConfigured when
+    no issuer is active, ``Conflict`` while a run of the same month is queued or running.
     """
-    run_month = month_start(run_month)
+    run_month = run_month_check(run_month=run_month, today=clock.today())
     issuer_active()
     invoice_drafts_create_missing(actor=actor)
     with transaction.atomic():

@@ -3,12 +3,14 @@
 Format (also shown to the agent on the import page):
 
 * UTF-8 (with or without BOM) or Shift_JIS (what Excel in Japan saves as "CSV"); comma-separated;
-* the first row names the columns, in any order; blank rows are skipped;
+* the first row names the columns, in any order, each once; blank rows are skipped;
+* one payment per line: a quote left open (a value running over lines) is refused at its line;
 
   ============================  ==========================  =========================================
   column (Japanese / English)   required                    content
   ============================  ==========================  =========================================
   入金日 / date                  yes                         2026-11-30 or 2026/11/30, not in the future
+                                                             (``days.payment_day_problem``)
   金額 / amount                  yes                         yen, digits (12,345 and 円 tolerated), > 0
   振込依頼人名 / payer_kana       yes                         the payer's name in kana (half- or full-width)
   依頼人コード・EDI / payer_code  no                          customer code / invoice number / EDI text
@@ -25,17 +27,18 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from django.utils.translation import gettext as _
 
+from calsreg.billing.zengin.days import payment_day_problem
 from calsreg.billing.zengin.problems import CsvFileRefused, RecordProblem
 from calsreg.core.errors import UploadRefused
 from calsreg.core.width import to_full_width_kana
 
 MAX_AMOUNT_YEN = 9_999_999_999  # the Zengin amount field's capacity (N(10))
-EARLIEST_DATE = date(2000, 1, 1)
 MAX_CODE_LENGTH = 40
 MAX_REFERENCE_LENGTH = 20
 MAX_NAME_LENGTH = 48  # the Zengin 振込依頼人名 width
@@ -71,46 +74,78 @@ class CsvPayment:
 def parse_payments_csv(content: bytes, *, today: date) -> list[CsvPayment]:
     """Read a whole file. Raises ``UploadRefused`` (unreadable) or ``CsvFileRefused`` (every problem)."""
     text = _decode(content)
-    rows = csv.reader(io.StringIO(text, newline=""))
     problems: list[RecordProblem] = []
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise UploadRefused(_("CSVファイルが空です。")) from None
-    columns = _columns(header, problems)
-    payments: list[CsvPayment] = []
-    references: dict[str, int] = {}
+    records = _records(text, problems)
+    header = next(records, None)
+    if header is None:
+        raise (CsvFileRefused(problems) if problems else UploadRefused(_("CSVファイルが空です。")))
+    columns = _columns(header[1], problems)
     if problems:
         raise CsvFileRefused(problems)
-    try:
-        for row in rows:
-            line = rows.line_num
-            if not any(cell.strip() for cell in row):
+    payments: list[CsvPayment] = []
+    references: dict[str, int] = {}
+    for line, row in records:
+        if not any(cell.strip() for cell in row):
+            continue
+        payment = _row(line, row, columns, today=today, problems=problems)
+        if payment is None:
+            continue
+        if payment.reference:
+            if payment.reference in references:
+                _problem(
+                    problems,
+                    line,
+                    "reference",
+                    _("照会番号「%(value)s」が%(other)d行目と重複しています。")
+                    % {"value": payment.reference, "other": references[payment.reference]},
+                )
                 continue
-            payment = _row(line, row, columns, today=today, problems=problems)
-            if payment is None:
-                continue
-            if payment.reference:
-                if payment.reference in references:
-                    _problem(
-                        problems,
-                        line,
-                        "reference",
-                        _("照会番号「%(value)s」が%(other)d行目と重複しています。")
-                        % {"value": payment.reference, "other": references[payment.reference]},
-                    )
-                    continue
-                references[payment.reference] = line
-            payments.append(payment)
-    except csv.Error as error:
-        raise UploadRefused(
-            _("CSVとして読めません（%(line)d行目: %(error)s）。") % {"line": rows.line_num, "error": error}
-        ) from None
+            references[payment.reference] = line
+        payments.append(payment)
     if problems:
         raise CsvFileRefused(problems)
     if not payments:
         raise UploadRefused(_("CSVファイルに入金の行がありません。"))
     return payments
+
+
+def _records(text: str, problems: list[RecordProblem]) -> Iterator[tuple[int, list[str]]]:
+    """Each row with the line it starts on (the header is line 1).
+
+    One payment is one line: a row that runs over several lines means a quote opened and closed
+    further down (or never: the csv module's strict mode stops at the end of the file), so the
+    columns of every row after it would be misread. Reading stops there with a problem naming the
+    line where the row began.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    end = 0
+    while True:
+        start = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            problems.append(_quote_problem(start))
+            return
+        end = reader.line_num
+        if end > start:
+            problems.append(_quote_problem(start))
+            return
+        yield start, row
+
+
+def _quote_problem(line: int) -> RecordProblem:
+    return RecordProblem(
+        line=line,
+        field="quote",
+        label=_('引用符（"）'),
+        message=_(
+            '%(line)d行目の引用符（"）が閉じられていないか、値の途中で改行しています。'
+            '1件の入金を1行に書き、値の中の " は "" と2つ重ねてください。'
+        )
+        % {"line": line},
+    )
 
 
 def _decode(content: bytes) -> str:
@@ -131,8 +166,25 @@ def _columns(header: list[str], problems: list[RecordProblem]) -> dict[str, int]
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
         name = wanted.get(unicodedata.normalize("NFKC", cell).strip().lower())
-        if name is not None and name not in columns:
-            columns[name] = index
+        if name is None:
+            continue
+        if name in columns:
+            # Two amount columns (a bank's 入金額 and a typed 金額): which one is the payment is a
+            # guess the import must not make.
+            label = COLUMNS[name][0]
+            problems.append(
+                RecordProblem(
+                    line=1,
+                    field=name,
+                    label=label,
+                    message=_(
+                        "1行目（見出し）に「%(label)s」の列が2つあります（%(first)d列目と%(second)d列目）。1つにしてください。"
+                    )
+                    % {"label": label, "first": columns[name] + 1, "second": index + 1},
+                )
+            )
+            continue
+        columns[name] = index
     for name in REQUIRED:
         if name not in columns:
             label = COLUMNS[name][0]
@@ -161,6 +213,12 @@ def _row(
         return unicodedata.normalize("NFKC", row[index]).strip()
 
     before = len(problems)
+    quoted = [name for name, index in columns.items() if index < len(row) and '"' in row[index]]
+    for name in quoted:
+        # A quote inside a value is a quote left unbalanced (no payment field has one).
+        _problem(problems, line, name, _('値に引用符（"）が含まれています。引用符の対応を確認してください。'))
+    if quoted:
+        return None
     received_on = _date(cell("date"), line, today=today, problems=problems)
     amount = _amount(cell("amount"), line, problems=problems)
     payer_name = to_full_width_kana(cell("payer_kana"))
@@ -212,14 +270,9 @@ def _date(value: str, line: int, *, today: date, problems: list[RecordProblem]) 
             _("「%(value)s」は日付として読めません（例: 2026-11-30 または 2026/11/30）。") % {"value": value},
         )
         return None
-    if parsed > today or parsed < EARLIEST_DATE:
-        _problem(
-            problems,
-            line,
-            "date",
-            _("入金日%(value)sは受け付けられません（未来の日付、または2000年より前です）。")
-            % {"value": parsed.isoformat()},
-        )
+    refusal = payment_day_problem(parsed, today=today)
+    if refusal is not None:
+        _problem(problems, line, "date", refusal)
         return None
     return parsed
 

@@ -9,9 +9,9 @@ What is accepted (banks deliver all of these): records one after another with no
 separated by CR LF (also LF or CR alone), an optional final separator, and the DOS end-of-file mark
 (0x1A) some banking software appends. What is refused: a record that is not 200 bytes, an unknown
 データ区分, records out of order (header → data… → trailer, repeated per account, then one end
-record), non-digits in a numeric field, a date that is not a valid 和暦 YYMMDD, a character outside
-JIS X 0201 (full-width characters), a trailer whose count or sum disagrees with the data records,
-and a missing end record.
+record), non-digits in a numeric field, a date that is not a valid 和暦 YYMMDD or is after today
+(as in the CSV reader), a character outside JIS X 0201 (full-width characters), a trailer whose
+count or sum disagrees with the data records, and a missing end record.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from calsreg.billing.zengin.days import payment_day_problem
 from calsreg.billing.zengin.layout import (
     CANCELLED,
     CODE_DIVISION_JIS,
@@ -106,13 +107,14 @@ class TransferNoticeFile:
         return [(statement, record) for statement in self.statements for record in statement.transfers]
 
 
-def parse_transfer_notice(content: bytes) -> TransferNoticeFile:
+def parse_transfer_notice(content: bytes, *, today: date) -> TransferNoticeFile:
     """Read a whole file. Raises ``UploadRefused`` (not a transfer notice at all, e.g. empty) or
-    ``ZenginFileRefused`` (every problem, with line and field)."""
+    ``ZenginFileRefused`` (every problem, with line and field; a date after ``today`` is one, as in
+    the CSV reader: ``days.payment_day_problem``)."""
     if not content.strip(b" \r\n" + DOS_EOF):
         raise UploadRefused(_("ファイルが空です。銀行から受け取った振込入金通知のファイルを選んでください。"))
     records, separator = split_records(content)
-    reader = _Reader()
+    reader = _Reader(today=today)
     for number, raw in enumerate(records, start=1):
         reader.read(number, raw)
     reader.finish(len(records))
@@ -168,7 +170,8 @@ def _shown(raw: bytes) -> str:
 class _Reader:
     """Walks the records once, keeping the structure state and collecting every problem."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, today: date) -> None:
+        self.today = today
         self.problems: list[RecordProblem] = []
         self.statements: list[AccountStatement] = []
         self.current: AccountStatement | None = None
@@ -272,6 +275,11 @@ class _Reader:
                         _("「%(value)s」は和暦の年月日（YYMMDD、令和）として正しくありません。")
                         % {"value": text},
                     )
+                    complete = False
+                    continue
+                refusal = payment_day_problem(day, today=self.today)
+                if refusal is not None:
+                    self.problem(line, item, refusal)
                     complete = False
                     continue
                 values[item.name] = day

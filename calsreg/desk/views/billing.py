@@ -36,7 +36,7 @@ from calsreg.core import clock
 from calsreg.core.errors import DomainError
 from calsreg.core.exports import csv_bytes
 from calsreg.desk.exports_billing import aging_xlsx_response, invoices_xlsx_response
-from calsreg.desk.feedback import form_errors_as_messages, run_service
+from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, run_service
 from calsreg.desk.forms_billing import (
     ArrivalForm,
     BillingRunForm,
@@ -151,7 +151,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     try:
         run = billing_run_enqueue(run_month=form.cleaned_data["run_month"], actor=Actor.staff(request.user))
     except DomainError as refusal:
-        messages.error(request, refusal.message)
+        refusal_as_messages(request, refusal)
         return redirect("desk:billing_invoices")
     messages.success(request, _("請求処理を開始しました。進み具合はこの画面に表示されます。"))
     return redirect("desk:billing_run_detail", pk=run.pk)

@@ -1,28 +1,19 @@
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
 from calsreg.billing.services import billing_run
+from calsreg.core.dates import month_argument
 from calsreg.core.errors import DomainError
 from calsreg.records.services import Actor
-
-
-def _month(value: str) -> date:
-    try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError as exc:
-        raise CommandError(f"--month must be YYYY-MM, got {value!r}") from exc
 
 
 class Command(BaseCommand):
     help = "請求処理: 指定した月までに請求時期が来た下書きを発行し、印刷用PDFと郵送リストを作ります。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--month", required=True, help="請求月（例: 2026-12）")
+        parser.add_argument("--month", required=True, type=month_argument, help="請求月（例: 2026-12）")
 
     def handle(self, *args, **options):
-        run_month = _month(options["month"])
+        run_month = options["month"]
 
         def progress(done: int, total: int) -> None:
             if options["verbosity"] >= 2 or done == total:

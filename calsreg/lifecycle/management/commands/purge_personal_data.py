@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from calsreg.core import clock
+from calsreg.core.dates import day_argument
 from calsreg.lifecycle.selectors import (
     applications_due_for_purge,
     invoices_past_retention,
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="対象を表示するだけで消去しない")
         parser.add_argument(
-            "--date", type=date.fromisoformat, default=None, help="この日（YYYY-MM-DD）として判定する"
+            "--date", type=day_argument, default=None, help="この日（YYYY-MM-DD）として判定する"
         )
 
     def handle(self, *args, **options):

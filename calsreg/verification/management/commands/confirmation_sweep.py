@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from calsreg.core.dates import day_argument
 from calsreg.verification.services import confirmations_overdue_sweep
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--today", type=date.fromisoformat, help="基準日 YYYY-MM-DD（省略時は今日）")
+        parser.add_argument("--today", type=day_argument, help="基準日 YYYY-MM-DD（省略時は今日）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         reminded = confirmations_overdue_sweep(today=options.get("today"))
