@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from calsreg.accounts.access import account_login_refusal
@@ -12,6 +14,7 @@ from calsreg.records.selectors import evidence_for
 
 __all__ = [
     "account_login_refusal",
+    "account_personal_data",
     "account_projects",
     "project_accounts",
     "project_evidence",
@@ -54,3 +57,31 @@ def project_evidence(*, project: Project) -> QuerySet[Evidence]:
     """The project's evidence: the application form and the supervisor's reply, kept on the
     application it was registered from (seed step 4)."""
     return evidence_for(subject=Application(pk=project.application_id))
+
+
+def account_personal_data(*, user: User) -> dict[str, Any]:
+    """What the accounts app holds on an account holder, for a disclosure (個人情報保護法 第33条)."""
+    return {
+        "role": "account",
+        "account_id": user.username,
+        "name": user.display_name,
+        "kana": user.kana,
+        "email": user.email,
+        "phone": user.phone,
+        "state": user.state,
+        "activated_at": _iso(user.activated_at),
+        "last_login": _iso(user.last_login),
+        "projects": [
+            {
+                "project_number": m.project.project_number,
+                "project_name": m.project.name,
+                "role": m.role,
+                "active": m.active,
+            }
+            for m in Membership.objects.filter(user=user).select_related("project").order_by("pk")
+        ],
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

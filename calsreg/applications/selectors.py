@@ -162,3 +162,15 @@ def queue_page(*, filters: QueueFilters, page: int, page_size: int) -> dict[str,
         "page_size": page_size,
         "items": list(queryset[start : start + page_size]),
     }
+
+
+def applicant_personal_data(*, application: Application) -> dict[str, Any]:
+    """What the application holds on its applicant (申込担当者), for a disclosure (個人情報保護法 第33条)."""
+    return {
+        "role": "applicant",
+        "name": application.applicant_name,
+        "kana": application.applicant_kana,
+        "email": application.applicant_email,
+        "phone": application.applicant_phone,
+        "application": application.receipt_number,
+    }

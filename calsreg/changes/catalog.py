@@ -153,7 +153,17 @@ EMAIL_FIELDS = frozenset({"applicant_email", "user.email"})
 # Items that can change the fee (billing.fee_impact / fee_change_settle).
 FEE_FIELDS = frozenset({"period_start", "period_end", "contract_amount"})
 APPLICANT = "applicant"  # the ``target`` naming the 申込担当者 in personal-data items
+# Kinds whose items are about people: their before/after values are a person's, whole.
+PERSONAL_KINDS = frozenset({ChangeKind.USERS, ChangeKind.DISCLOSURE, ChangeKind.DELETION})
 
 
 def item_spec(field: str) -> ItemSpec | None:
     return ITEMS.get(field)
+
+
+def item_is_personal(kind: str, field: str) -> bool:
+    """Whether a change item's before/after are a person's values (the catalog says; else its kind)."""
+    spec = item_spec(field)
+    if spec is not None:
+        return spec.personal or spec.kind in PERSONAL_KINDS
+    return kind in PERSONAL_KINDS or kind == ChangeKind.CONTACT

@@ -4,6 +4,7 @@ notices inside, and the decision (``confirmation_decide``) at the end of each an
 - ``requests``: the confirmation mail to the directory supervisors, its send-time link, reminders.
 - ``answers``: the supervisor's answer by link or by reply mail, the desk's phone calls.
 - ``decision``: confirmed (positive answer and positive call) or rejected (any denial).
+- ``erasure``: the personal data erased by the retention purge.
 """
 
 from calsreg.verification.services.answers import (
@@ -12,6 +13,7 @@ from calsreg.verification.services.answers import (
     confirmation_reply_record,
 )
 from calsreg.verification.services.decision import confirmation_decide
+from calsreg.verification.services.erasure import confirmations_personal_data_erase
 from calsreg.verification.services.requests import (
     DESK_OVERDUE_KIND,
     REMINDER_KIND,
@@ -32,4 +34,5 @@ __all__ = [
     "confirmation_reply_record",
     "confirmation_request_send",
     "confirmations_overdue_sweep",
+    "confirmations_personal_data_erase",
 ]
