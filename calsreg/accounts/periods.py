@@ -22,10 +22,14 @@ from calsreg.applications.validation import FieldCollector, check_period
 from calsreg.core.errors import FieldError
 
 
-def project_period_errors(*, project: Project, period_start: date, period_end: date) -> list[FieldError]:
+def project_period_errors(
+    *, project: Project, period_start: date, period_end: date, early_end: bool = True
+) -> list[FieldError]:
     """What is wrong with giving ``project`` the period ``period_start``–``period_end`` (empty: nothing).
 
-    Errors name the period field to change (``period_start`` or ``period_end``).
+    ``early_end=False`` leaves out the current early end of use, for a change that sets a new one
+    together with the period (checked by its own rule). Errors name the period field to change
+    (``period_start`` or ``period_end``).
     """
     out = FieldCollector()
     contract_date = project.application.contract_date
@@ -35,7 +39,7 @@ def project_period_errors(*, project: Project, period_start: date, period_end: d
     errors = list(out.errors)
     if errors:
         return errors
-    ends_on = project.ends_on
+    ends_on = project.ends_on if early_end else None
     if ends_on is not None and not period_start <= ends_on <= period_end:
         after_end = ends_on > period_end
         errors.append(
@@ -44,7 +48,7 @@ def project_period_errors(*, project: Project, period_start: date, period_end: d
                 label=_("工期（終了日）") if after_end else _("工期（開始日）"),
                 message=_(
                     "工期を%(start)s〜%(end)sにすると、すでに決まっている利用終了日（%(ends_on)s）が"
-                    "工期の外になります。利用終了日を工期内の日付に変更してから、工期を変更してください。"
+                    "工期の外になります。利用終了日（早期終了）も工期内の日付に変更してください。"
                 )
                 % {
                     "start": period_start.isoformat(),
