@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.plugins.smtp",
     "tests.plugins.browser",
     "tests.plugins.hashing",
+    "tests.plugins.ownership",
 ]
 
 
