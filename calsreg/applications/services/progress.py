@@ -24,7 +24,7 @@ from calsreg.records.services import Actor, audit_record
 
 
 def _advance(*, application: Application, target: str, stamp: str | None, at: datetime) -> Application:
-    application = Application.objects.select_for_update().select_related("office").get(pk=application.pk)
+    application = Application.objects.select_for_update().get(pk=application.pk)
     application.transition_to(target)
     fields = ["status", "updated_at"]
     if stamp is not None:
