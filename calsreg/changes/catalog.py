@@ -20,6 +20,7 @@ from typing import cast
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.accounts.services.details import PROJECT_DETAIL_FIELDS
 from calsreg.applications.schema import FIELDS_BY_KEY, USER_FIELDS_BY_KEY, FieldSpec
 from calsreg.changes.models import ChangeKind
 
@@ -60,8 +61,9 @@ def _lazy_format(pattern: Promise, **params: Promise) -> Promise:
     return cast(Promise, formatted)
 
 
-def _project(field: str, attribute: str) -> ItemSpec:
+def _project(field: str) -> ItemSpec:
     spec = FIELDS_BY_KEY[field]
+    attribute = PROJECT_DETAIL_FIELDS[field]  # the project's attribute, as accounts maps it
     return ItemSpec(
         field, ChangeKind.PROJECT, spec.label, store=Store.PROJECT, attribute=attribute, spec=spec
     )
@@ -96,11 +98,11 @@ _BILLING = _("請求書送付先")
 
 _ALL: tuple[ItemSpec, ...] = (
     # 工事情報・工事名
-    _project("project_name", "name"),
-    _project("project_location", "location"),
-    _project("period_start", "period_start"),
-    _project("period_end", "period_end"),
-    _project("contract_amount", "contract_amount"),
+    _project("project_name"),
+    _project("project_location"),
+    _project("period_start"),
+    _project("period_end"),
+    _project("contract_amount"),
     # 受注者・申込担当者（連絡先・個人情報の訂正）
     _registration("contractor_name", ChangeKind.CONTACT, personal=False, prefix=_CONTRACTOR),
     _registration("contractor_kana", ChangeKind.CONTACT, personal=False, prefix=_CONTRACTOR),
