@@ -222,8 +222,9 @@ class Project(TimeStampedModel):
 
     @property
     def last_day_of_use(self) -> date:
-        """The day after which the project closes: an early end, else the end of the period."""
-        return self.ends_on or self.period_end
+        """The day after which the project closes: an early end, else the end of the period — never
+        after the period's end, even if a row was left with an early end outside it."""
+        return min(self.ends_on, self.period_end) if self.ends_on else self.period_end
 
     def transition_to(self, target: str) -> None:
         ensure_transition(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
@@ -17,6 +18,7 @@ from calsreg.records.selectors import evidence_for
 __all__ = [
     "LockedLogin",
     "account_login_refusal",
+    "account_personal_data",
     "account_projects",
     "login_locks_current",
     "project_accounts",
@@ -93,3 +95,31 @@ def login_locks_current(*, at: datetime, username: str | None = None) -> list[Lo
         )
         for name in usernames
     ]
+
+
+def account_personal_data(*, user: User) -> dict[str, Any]:
+    """What the accounts app holds on an account holder, for a disclosure (個人情報保護法 第33条)."""
+    return {
+        "role": "account",
+        "account_id": user.username,
+        "name": user.display_name,
+        "kana": user.kana,
+        "email": user.email,
+        "phone": user.phone,
+        "state": user.state,
+        "activated_at": _iso(user.activated_at),
+        "last_login": _iso(user.last_login),
+        "projects": [
+            {
+                "project_number": m.project.project_number,
+                "project_name": m.project.name,
+                "role": m.role,
+                "active": m.active,
+            }
+            for m in Membership.objects.filter(user=user).select_related("project").order_by("pk")
+        ],
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -149,3 +150,15 @@ def application_by_receipt_number(*, receipt_number: str) -> Application:
     if found is None:
         raise NotFound(_("その受付番号の申込はありません。"))
     return application_detail(pk=found)
+
+
+def applicant_personal_data(*, application: Application) -> dict[str, Any]:
+    """What the application holds on its applicant (申込担当者), for a disclosure (個人情報保護法 第33条)."""
+    return {
+        "role": "applicant",
+        "name": application.applicant_name,
+        "kana": application.applicant_kana,
+        "email": application.applicant_email,
+        "phone": application.applicant_phone,
+        "application": application.receipt_number,
+    }

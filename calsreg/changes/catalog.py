@@ -26,6 +26,7 @@ from typing import cast
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.accounts.services.details import PROJECT_DETAIL_FIELDS
 from calsreg.applications.schema import FIELDS_BY_KEY, USER_FIELDS_BY_KEY, FieldSpec
 from calsreg.changes.models import ChangeKind
 
@@ -74,8 +75,9 @@ def _lazy_format(pattern: Promise, **params: Promise) -> Promise:
     return cast(Promise, formatted)
 
 
-def _project(field: str, attribute: str) -> ItemSpec:
+def _project(field: str) -> ItemSpec:
     spec = FIELDS_BY_KEY[field]
+    attribute = PROJECT_DETAIL_FIELDS[field]  # the project's attribute, as accounts maps it
     return ItemSpec(
         field, ChangeKind.PROJECT, spec.label, store=Store.PROJECT, attribute=attribute, spec=spec
     )
@@ -111,11 +113,11 @@ _BILLING = _("請求書送付先")
 
 _ALL: tuple[ItemSpec, ...] = (
     # 工事情報・工事名
-    _project("project_name", "name"),
-    _project("project_location", "location"),
-    _project("period_start", "period_start"),
-    _project("period_end", "period_end"),
-    _project("contract_amount", "contract_amount"),
+    _project("project_name"),
+    _project("project_location"),
+    _project("period_start"),
+    _project("period_end"),
+    _project("contract_amount"),
     # 受注者・申込担当者（連絡先・個人情報の訂正）
     _registration("contractor_name", ChangeKind.CONTACT, personal=False, prefix=_CONTRACTOR),
     _registration("contractor_kana", ChangeKind.CONTACT, personal=False, prefix=_CONTRACTOR),
@@ -174,6 +176,8 @@ EMAIL_FIELDS = frozenset({"applicant_email", "user.email"})
 # Items that can change the fee (billing.fee_impact / fee_change_settle).
 FEE_FIELDS = frozenset({"period_start", "period_end", "contract_amount"})
 APPLICANT = "applicant"  # the ``target`` naming the 申込担当者 in personal-data items
+# Kinds whose items are about people: their before/after values are a person's, whole.
+PERSONAL_KINDS = frozenset({ChangeKind.USERS, ChangeKind.DISCLOSURE, ChangeKind.DELETION})
 
 
 def item_spec(field: str) -> ItemSpec | None:
@@ -188,3 +192,11 @@ def person_concerned(*, field: str, target: str) -> str:
     """
     # An item about someone with no target names nobody, so nobody can confirm it (never the applicant).
     return target if ITEMS[field].concerns == Concerns.TARGET else APPLICANT
+
+
+def item_is_personal(kind: str, field: str) -> bool:
+    """Whether a change item's before/after are a person's values (the catalog says; else its kind)."""
+    spec = item_spec(field)
+    if spec is not None:
+        return spec.personal or spec.kind in PERSONAL_KINDS
+    return kind in PERSONAL_KINDS or kind == ChangeKind.CONTACT

@@ -33,6 +33,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from calsreg.accounts.models import Membership, Project, Role
+from calsreg.accounts.periods import project_period_errors
 from calsreg.applications.models import UserRole
 from calsreg.applications.schema import FIELDS_BY_KEY, USER_FIELDS, Kind
 from calsreg.applications.validation import FieldCollector, check_period, clean_value
@@ -289,16 +290,20 @@ class _ItemChecker:
             self._check_hidden(fields)
             self._check_requested_ids(items)
             return
-        if FEE_FIELDS & fields.keys():
-            merged = {
-                "period_start": _date(fields.get("period_start"), self.project.period_start),
-                "period_end": _date(fields.get("period_end"), self.project.period_end),
-                "contract_date": self.project.application.contract_date,
-            }
-            before = len(self.out.errors)
-            check_period(merged, self.out)
-            self._errors_to_items(before)
         end = fields.get("end_of_use")
+        if FEE_FIELDS & fields.keys():
+            before = len(self.out.errors)
+            # The project's own period rules, also against an early end already set (unless this
+            # request sets a new one, checked below): the same rules apply checks again.
+            self.out.errors.extend(
+                project_period_errors(
+                    project=self.project,
+                    period_start=_date(fields.get("period_start"), self.project.period_start),
+                    period_end=_date(fields.get("period_end"), self.project.period_end),
+                    early_end=end is None,
+                )
+            )
+            self._errors_to_items(before)
         if end is not None:
             start = _date(fields.get("period_start"), self.project.period_start)
             finish = _date(fields.get("period_end"), self.project.period_end)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from calsreg.accounts.services.anonymise import ERASED
+from calsreg.core.redaction import ERASED, erase_all
 
 __all__ = ["ERASED", "Redactor", "erase_all"]
 
@@ -127,17 +127,6 @@ class Redactor:
                     result[self.text(key) if isinstance(key, str) else key] = self.json(item)
             return result
         return value
-
-
-def erase_all(value: Any) -> Any:
-    """Every string inside ``value`` replaced by ERASED (structure, numbers and nulls kept)."""
-    if isinstance(value, str):
-        return ERASED if value else value
-    if isinstance(value, list | tuple):
-        return [erase_all(item) for item in value]
-    if isinstance(value, dict):
-        return {key: erase_all(item) for key, item in value.items()}
-    return value
 
 
 def strings_in(value: Any) -> set[str]:

@@ -46,6 +46,11 @@ def deliveries_for(*, subject: models.Model) -> QuerySet[Delivery]:
     )
 
 
+def deliveries_to(*, address: str) -> QuerySet[Delivery]:
+    """The notices sent (or to be sent) to one address, oldest first."""
+    return Delivery.objects.filter(to_address=address).order_by("created_at", "pk")
+
+
 def deliveries_stuck(*, now: datetime | None = None) -> QuerySet[Delivery]:
     """Rows claimed for sending long ago and never finished: the process died mid-send, so the mail
     may or may not have left. Nothing resends them automatically (see calsreg.notifications.tasks);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,8 @@ from django_tasks_db import DatabaseBackend
 
 from calsreg.core import clock
 from calsreg.core.errors import InvalidTransition
-from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus
+from calsreg.core.redaction import ERASED, Scrubber
+from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus, OutboxMessage
 from calsreg.notifications.rendering import ensure_template
 from calsreg.notifications.tasks import SendOutcome, delivery_send, send_delivery
 from calsreg.records.services import Actor, audit_record
@@ -135,3 +137,36 @@ def _enqueue(*, delivery: Delivery) -> None:
         # A backend outside the database (immediate, dummy) would otherwise send before the
         # caller's transaction commits — possibly a notice for a change that is then rolled back.
         transaction.on_commit(lambda: send_delivery.enqueue(delivery.pk))
+
+
+@transaction.atomic
+def deliveries_personal_data_erase(
+    *, deliveries: models.QuerySet[Delivery], scrub: Scrubber, emails: Collection[str]
+) -> int:
+    """Scrub the people's values from ``deliveries`` and their outbox copies (the retention purge).
+
+    A mail to one of ``emails`` (lower case) loses its address, and gets a neutral idempotency key (the
+    old one held a digest of the address); a mail to a supervisor about the project keeps the
+    supervisor's (directory) address. Returns how many deliveries were scrubbed.
+    """
+    rows = list(deliveries)
+    for delivery in rows:
+        if delivery.to_address.strip().lower() in emails:
+            delivery.to_address = ERASED
+            delivery.idempotency_key = f"purged:{delivery.pk}"
+        delivery.context = scrub.json(delivery.context)
+        delivery.last_error = scrub.text(delivery.last_error)
+    Delivery.objects.bulk_update(
+        rows, ["to_address", "context", "last_error", "idempotency_key"], batch_size=500
+    )
+    messages = list(OutboxMessage.objects.filter(delivery__in=[d.pk for d in rows]).order_by("pk"))
+    for message in messages:
+        before = (message.to_addresses, message.subject, message.body)
+        message.to_addresses = scrub.text(message.to_addresses)
+        message.subject = scrub.text(message.subject)
+        message.body = scrub.text(message.body)
+        if (message.to_addresses, message.subject, message.body) != before:
+            # The MIME source encodes the same text (quoted-printable, encoded words): dropped whole.
+            message.raw = ERASED
+    OutboxMessage.objects.bulk_update(messages, ["to_addresses", "subject", "body", "raw"], batch_size=500)
+    return len(rows)

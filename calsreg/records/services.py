@@ -1,16 +1,19 @@
-"""Writes of the records app: store evidence, verify it, append audit events."""
+"""Writes of the records app: store evidence, verify it, append audit events; erase the personal
+data they hold when the retention purge asks (the purge passes the scrubber)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import models
+from django.db import models, transaction
 
 from calsreg.core import clock
+from calsreg.core.redaction import Scrubber, save_changed
 from calsreg.records.models import ActorType, AuditEvent, Evidence
 
 
@@ -182,3 +185,39 @@ def audit_record(
         summary_params=summary_params or {},
         data=data or {},
     )
+
+
+@transaction.atomic
+def evidence_personal_data_erase(*, evidence_ids: Collection[int], scrub: Scrubber, now: datetime) -> int:
+    """Delete the stored originals of ``evidence_ids`` (forms, mails, call records) and scrub their
+    names and notes; the rows keep their checksums. Returns how many files were deleted."""
+    purged = 0
+    for evidence in Evidence.objects.select_for_update().filter(pk__in=list(evidence_ids)).order_by("pk"):
+        save_changed(
+            evidence, {"original_name": scrub.text(evidence.original_name), "note": scrub.text(evidence.note)}
+        )
+        purged += evidence_purge(evidence=evidence, at=now)
+    return purged
+
+
+@transaction.atomic
+def audit_events_personal_data_erase(
+    *,
+    events: models.QuerySet[AuditEvent],
+    scrub: Scrubber,
+    renames: Mapping[str, str],
+    renamed_actor_ids: Collection[int],
+) -> int:
+    """Scrub the people's values from ``events``; action, time and actor stay. An anonymised account
+    that acted (``renamed_actor_ids``) keeps its row as the actor, labelled with its new ID from
+    ``renames`` (old ID → new). Returns how many events were scrubbed."""
+    rows = list(events)
+    for event in rows:
+        if event.actor_id in renamed_actor_ids:
+            event.actor_label = renames.get(event.actor_label, scrub.text(event.actor_label))
+        else:
+            event.actor_label = scrub.text(event.actor_label)
+        event.summary_params = scrub.json(event.summary_params)
+        event.data = scrub.json(event.data)
+    AuditEvent.objects.bulk_update(rows, ["actor_label", "summary_params", "data"], batch_size=500)
+    return len(rows)

@@ -11,7 +11,7 @@ from django.test import Client
 
 from calsreg.accounts.models import User
 from calsreg.accounts.services import account_contact_correct, account_email_change_refused_notify
-from calsreg.core.errors import DomainError
+from calsreg.core.errors import DomainError, ValidationFailed
 from calsreg.notifications.models import Delivery
 from calsreg.notifications.rendering import render_delivery
 from calsreg.records.models import AuditEvent
@@ -163,3 +163,21 @@ def test_a_refused_address_change_is_told_to_the_address_on_file_and_changes_not
     )
     assert _contact(suzuki) == contact
     assert client.get("/mypage/").wsgi_request.user == suzuki
+
+
+def test_a_contact_value_the_form_refuses_is_refused_by_the_owner_and_nothing_changes():
+    # given: a caller that did not validate (the owner cleans again, whoever calls)
+    _project, accounts = started()
+    suzuki = next(user for user in accounts if user.username.startswith("suzuki2."))
+    before = _contact(suzuki)
+
+    # when
+    with pytest.raises(ValidationFailed) as refused:
+        account_contact_correct(
+            user=suzuki, values={"email": "suzuki@", "display_name": "鈴木 次郎"}, actor=desk_actor()
+        )
+
+    # then
+    assert [error.field for error in refused.value.errors] == ["email"]
+    assert _contact(suzuki) == before
+    assert not Delivery.objects.filter(kind__startswith="account_email_changed").exists()

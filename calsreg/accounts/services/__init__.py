@@ -5,7 +5,10 @@
 - ``passwords``: the policy, the forced change at first login, "forgot password".
 - ``membership``: contractor users and supervisors added to or removed from a project.
 - ``contacts``: an account holder's contact details corrected; the e-mail change notices.
+- ``details``: a project's details and its registration's contractor/applicant/billing details.
+- ``erasure``: personal data erased on a deletion request or by the retention purge.
 - ``closing``: end of use — an early end, closing a project (now or by the daily job).
+- ``suspension``: a project suspended and reinstated (billing decides when).
 - ``issuing``: how accounts are made and made usable (shared by the above).
 - ``notices``: the credential, start-of-use and reset mails and their send-time hooks.
 - ``api_tokens``: staff API tokens.
@@ -21,6 +24,16 @@ from calsreg.accounts.services.api_tokens import (
 )
 from calsreg.accounts.services.closing import project_close, project_end_schedule, projects_close_due
 from calsreg.accounts.services.contacts import account_contact_correct, account_email_change_refused_notify
+from calsreg.accounts.services.details import (
+    PROJECT_DETAIL_FIELDS,
+    project_details_change,
+    project_registration_details_change,
+)
+from calsreg.accounts.services.erasure import (
+    account_personal_data_erase,
+    accounts_anonymise,
+    project_personal_data_erase,
+)
 from calsreg.accounts.services.login_locks import account_login_locks_lift
 from calsreg.accounts.services.membership import (
     project_supervisor_add,
@@ -39,8 +52,10 @@ from calsreg.accounts.services.passwords import (
 )
 from calsreg.accounts.services.registration import project_register
 from calsreg.accounts.services.start_of_use import project_start_use, projects_start_due
+from calsreg.accounts.services.suspension import project_reinstate, project_suspend
 
 __all__ = [
+    "PROJECT_DETAIL_FIELDS",
     "IssuedApiToken",
     "account_actor",
     "account_contact_correct",
@@ -52,16 +67,23 @@ __all__ = [
     "account_password_reset_check",
     "account_password_reset_complete",
     "account_password_reset_request",
+    "account_personal_data_erase",
+    "accounts_anonymise",
     "api_token_authenticate",
     "api_token_issue",
     "api_token_revoke",
     "password_policy_errors",
     "project_close",
+    "project_details_change",
     "project_end_schedule",
+    "project_personal_data_erase",
     "project_register",
+    "project_registration_details_change",
+    "project_reinstate",
     "project_start_use",
     "project_supervisor_add",
     "project_supervisor_remove",
+    "project_suspend",
     "project_user_add",
     "project_user_remove",
     "projects_close_due",

@@ -12,25 +12,11 @@ from django.db import IntegrityError, transaction
 
 from calsreg.accounts import credentials
 from calsreg.accounts.models import LoginIdLock, PasswordHistory, User
+from calsreg.core.redaction import ERASED, anonymous_requested_part
 
-ERASED = "（消去済み）"  # stored data, not translated: the same marker wherever a value was erased
-ANONYMOUS_ID_PREFIX = "del"  # 削除: an anonymised account's ID is "del" + its number in base 36
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+__all__ = ["ERASED", "account_anonymise", "anonymous_requested_part"]
+
 _ID_ATTEMPTS = 20
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = _BASE36[rest] + digits
-        if number == 0:
-            return digits
-
-
-def anonymous_requested_part(pk: int) -> str:
-    """``del`` + the row's number in base 36: 3–10 characters of [a-z0-9] below 36**7 rows."""
-    return f"{ANONYMOUS_ID_PREFIX}{_base36(pk)}"
 
 
 def account_anonymise(*, user: User) -> str:

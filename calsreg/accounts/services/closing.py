@@ -209,7 +209,7 @@ def projects_close_due(*, today: date | None = None) -> int:
     """
     today = today or clock.today()
     due = Project.objects.exclude(status=ProjectStatus.CLOSED).filter(
-        Q(ends_on__lt=today) | Q(ends_on__isnull=True, period_end__lt=today)
+        Q(ends_on__lt=today) | Q(period_end__lt=today)
     )
     closed = 0
     for project_id in due.order_by("pk").values_list("pk", flat=True):

@@ -16,12 +16,16 @@ from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import User
 from calsreg.accounts.services.closing import address_digest
+from calsreg.applications.schema import USER_FIELDS_BY_KEY
+from calsreg.applications.validation import FieldCollector, clean_value
 from calsreg.core import clock
-from calsreg.core.errors import DomainError
+from calsreg.core.errors import DomainError, ValidationFailed
 from calsreg.notifications.services import notification_enqueue
 from calsreg.records.services import Actor, audit_record
 
 CONTACT_FIELDS = ("display_name", "kana", "email", "phone")
+# The account's field → the application schema's spec for a user's field of the same meaning.
+_SPECS = {"display_name": "name", "kana": "kana", "email": "email", "phone": "phone"}
 EMAIL_CHANGED_OLD = "account_email_changed_old"
 EMAIL_CHANGED_NEW = "account_email_changed_new"
 EMAIL_CHANGE_REFUSED = "account_email_change_refused"
@@ -40,7 +44,9 @@ def account_contact_correct(
     """Save the fields of ``values`` (validated by the caller) that differ; return ``{field: (old, new)}``.
 
     Keys are among ``CONTACT_FIELDS``. Nothing changed → nothing written or sent, ``{}`` returned.
-    Raises ``DomainError`` for a staff user (not an account holder).
+    Values are cleaned again with the application form's cleaners for a user, whoever calls.
+    Raises ``DomainError`` for a staff user (not an account holder), ``ValidationFailed`` naming the
+    field for a value the form refuses (nothing written then).
     """
     unknown = set(values) - set(CONTACT_FIELDS)
     if unknown:
@@ -48,6 +54,7 @@ def account_contact_correct(
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_account_holder:
         raise DomainError(_("職員の利用者の連絡先は、この手続きでは修正できません。"))
+    values = _cleaned(values)
     changes = {
         field: (getattr(user, field), values[field])
         for field in CONTACT_FIELDS
@@ -91,6 +98,17 @@ def account_contact_correct(
             context=common,
         )
     return changes
+
+
+def _cleaned(values: Mapping[str, str]) -> dict[str, str]:
+    out = FieldCollector()
+    cleaned = {}
+    for field, value in values.items():
+        spec = USER_FIELDS_BY_KEY[_SPECS[field]]
+        cleaned[field] = clean_value(spec, value, path=field, label=str(spec.label), out=out)
+    if out.errors:
+        raise ValidationFailed(errors=out.errors)
+    return cleaned
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from calsreg.accounts.models import Membership, Project, User
 from calsreg.accounts.services.issuing import contractor_account_create, supervisor_account
 from calsreg.accounts.services.notices import credentials_enqueue
 from calsreg.applications.models import Application, ApplicationUser
+from calsreg.applications.services import application_registered
 from calsreg.applications.states import Status
 from calsreg.core import clock
 from calsreg.core.errors import InvalidTransition
@@ -59,10 +60,14 @@ def project_register(*, application: Application, actor: Actor, language: str = 
         user, created = supervisor_account(supervisor=supervisor, now=now)
         Membership.objects.create(project=project, user=user, role=supervisor.title)
         (issued if created else reused).append(user)
-    application.transition_to(Status.REGISTERED)
-    application.registered_at = now
-    application.save(update_fields=["status", "registered_at", "updated_at"])
     _audit(actor=actor, application=application, project=project, issued=issued, reused=reused, now=now)
+    application_registered(
+        application=application,
+        project_id=project.pk,
+        issued_accounts=[user.username for user in issued],
+        actor=actor,
+        at=now,
+    )
     for user in issued:
         credentials_enqueue(user=user, project=project, language=language)
     return project
@@ -104,7 +109,6 @@ def _audit(
     now: datetime,
 ) -> None:
     # Account IDs only: no password exists yet, and none is ever recorded.
-    issued_ids = [user.username for user in issued]
     audit_record(
         actor=actor,
         action="project.registered",
@@ -116,16 +120,7 @@ def _audit(
         summary_params={"receipt_number": application.receipt_number, "count": len(issued)},
         data={
             "application": application.receipt_number,
-            "issued_accounts": issued_ids,
+            "issued_accounts": [user.username for user in issued],
             "reused_accounts": [user.username for user in reused],
         },
-    )
-    audit_record(
-        actor=actor,
-        action="application.registered",
-        subject=application,
-        at=now,
-        summary=gettext_noop("システムに登録しました（工事ID %(project_id)s）。"),
-        summary_params={"project_id": project.pk},
-        data={"project_id": project.pk, "issued_accounts": issued_ids},
     )

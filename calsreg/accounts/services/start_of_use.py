@@ -22,8 +22,7 @@ from calsreg.accounts.models import (
 )
 from calsreg.accounts.services.issuing import account_activate
 from calsreg.accounts.services.notices import project_recipients, start_of_use_enqueue
-from calsreg.applications.models import Application
-from calsreg.applications.states import Status
+from calsreg.applications.services import application_in_service
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
 from calsreg.records.services import Actor, audit_record
@@ -140,10 +139,6 @@ def _start(*, project: Project, actor: Actor, now: datetime) -> Project:
     project.started_at = now
     project.save(update_fields=["status", "started_at", "notice_language", "updated_at"])
     activated = _accounts_activate(project=project, now=now)
-    application = Application.objects.select_for_update().get(pk=project.application_id)
-    application.transition_to(Status.IN_SERVICE)
-    application.in_service_at = now
-    application.save(update_fields=["status", "in_service_at", "updated_at"])
     recipients = project_recipients(project=project, supervisors=True)
     audit_record(
         actor=actor,
@@ -154,14 +149,7 @@ def _start(*, project: Project, actor: Actor, now: datetime) -> Project:
         summary_params={"count": len(activated)},
         data={"activated_accounts": activated, "notified": len(recipients)},
     )
-    audit_record(
-        actor=actor,
-        action="application.in_service",
-        subject=application,
-        at=now,
-        summary=gettext_noop("利用開始のお知らせを送りました。"),
-        data={"project_id": project.pk},
-    )
+    application_in_service(application=project.application, project_id=project.pk, actor=actor, at=now)
     start_of_use_enqueue(project=project, recipients=recipients, language=project.notice_language)
     return project
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import Membership, MembershipRole, Project, ProjectStatus
+from calsreg.accounts.services import project_reinstate, project_suspend
 from calsreg.billing.models import Invoice, InvoiceDeferral, InvoiceStatus
 from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS
 from calsreg.core import clock
@@ -107,13 +108,9 @@ def _suspend_if_due(*, project_id: int, today: date) -> int:
     if project.status != ProjectStatus.ACTIVE or invoice is None:
         return 0
     now = clock.now()
-    project.transition_to(ProjectStatus.SUSPENDED)
-    project.suspended_at = now
-    project.save(update_fields=["status", "suspended_at", "updated_at"])
-    audit_record(
+    project = project_suspend(
+        project=project,
         actor=Actor.system("billing_suspension_sweep"),
-        action="project.suspended",
-        subject=project,
         at=now,
         summary=gettext_noop(
             "請求書 %(number)s が支払期限（%(due_on)s）を過ぎて未入金のため、利用を停止しました。"
@@ -152,13 +149,9 @@ def _reinstate_if_clear(*, project_id: int, invoice: Invoice, actor: Actor) -> N
     if invoices_suspending(today=clock.today()).filter(project=project).exists():
         return  # another unpaid invoice keeps it suspended
     now = clock.now()
-    project.transition_to(ProjectStatus.ACTIVE)
-    project.suspended_at = None  # the audit trail keeps when it was suspended
-    project.save(update_fields=["status", "suspended_at", "updated_at"])
-    audit_record(
+    project = project_reinstate(
+        project=project,
         actor=actor,
-        action="project.reinstated",
-        subject=project,
         at=now,
         summary=gettext_noop("請求書 %(number)s の入金を確認したため、利用を再開しました。"),
         summary_params={"number": invoice.number},

@@ -3,12 +3,14 @@
 - ``intake``: file a change request (any channel) and assign it to an operator.
 - ``callbacks``: the call-back to a number on file and the per-item confirmation (identity verification).
 - ``apply``: apply the confirmed items of a verified request; reject a request.
-- ``disclosure``: personal-data disclosure and deletion.
+- ``disclosure``: personal-data disclosure (deletion is applied through ``accounts``).
+- ``erasure``: the requests' personal data erased by the retention purge.
 """
 
 from calsreg.changes.services.apply import change_request_apply, change_request_reject
 from calsreg.changes.services.callbacks import callback_record
-from calsreg.changes.services.disclosure import personal_data_disclose, personal_data_erase, personal_data_of
+from calsreg.changes.services.disclosure import personal_data_disclose, personal_data_of
+from calsreg.changes.services.erasure import change_requests_personal_data_erase
 from calsreg.changes.services.intake import (
     ChangeForm,
     change_request_assign,
@@ -24,7 +26,7 @@ __all__ = [
     "change_request_reject",
     "change_request_submit",
     "change_request_viewed",
+    "change_requests_personal_data_erase",
     "personal_data_disclose",
-    "personal_data_erase",
     "personal_data_of",
 ]

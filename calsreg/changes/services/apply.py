@@ -2,18 +2,21 @@
 
 Only items the caller confirmed on the call-back are applied (invariant 2; the database refuses an
 applied item that was not confirmed). Each item runs in a savepoint: an item that a business rule
-refuses (say, the supervisor left the directory meanwhile) is reported as not applied while the others
-go through. The audit log keeps the before/after of every field; the applicant is told, at the
-addresses on file, what was applied and what was not.
+refuses (say, the supervisor left the directory meanwhile, or a new period would leave the early end
+of use outside it) is reported as not applied, with the reason, while the others go through.
+
+Every item is applied by a service of the app that owns the data (``accounts`` for the project,
+its registration details, accounts and memberships; ``billing`` for the invoices), which checks its
+own rules and audits the before/after of every field. This app writes only its own rows.
+The applicant is told, at the addresses on file, what was applied and what was not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -21,19 +24,21 @@ from django.utils.translation import gettext_noop
 from calsreg.accounts.models import Project, User
 from calsreg.accounts.services import (
     account_contact_correct,
+    account_personal_data_erase,
+    project_details_change,
     project_end_schedule,
+    project_registration_details_change,
     project_supervisor_add,
     project_supervisor_remove,
     project_user_add,
     project_user_remove,
 )
-from calsreg.applications.models import Application
 from calsreg.billing.services import billing_address_change_settle, fee_change_settle
 from calsreg.changes.catalog import FEE_FIELDS, ITEMS, Store
 from calsreg.changes.models import ChangeItem, ChangeKind, ChangeRequest, ChangeStatus, ItemDecision
-from calsreg.changes.registration import as_json, project_accounts
+from calsreg.changes.registration import project_accounts
 from calsreg.changes.services.callbacks import request_rejected
-from calsreg.changes.services.disclosure import personal_data_disclose, personal_data_erase
+from calsreg.changes.services.disclosure import personal_data_disclose
 from calsreg.changes.services.notices import project_mail_context, recipients_on_file
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
@@ -72,21 +77,26 @@ def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeReque
     applier = _Applier(request=request, project=project, actor=actor)
     # Outcomes are told to the applicant, so they are written in the request's language.
     with translation.override(request.language):
-        period_refusal = _period_refusal(project=project, items=items)
-        # Additions before removals, so a replacement is in place before the person it replaces leaves.
-        for item in sorted(items, key=_apply_order):
-            if item.decision != ItemDecision.CONFIRMED:
-                item.outcome = _("本人確認で確認できなかったため、反映していません。")
-                continue
-            if period_refusal and item.field in {"period_start", "period_end"}:
-                item.outcome = period_refusal
+        for unit in _units(items, project=project):
+            confirmed = [item for item in unit if item.decision == ItemDecision.CONFIRMED]
+            for item in unit:
+                if item.decision != ItemDecision.CONFIRMED:
+                    item.outcome = _("本人確認で確認できなかったため、反映していません。")
+            if not confirmed:
                 continue
             try:
                 with transaction.atomic():
-                    item.outcome = applier.apply(item)
-                    item.applied_at = now
+                    outcome, applied_at = applier.apply(confirmed), now
             except DomainError as refusal:
-                item.outcome = _("反映できませんでした：%(reason)s") % {"reason": refusal.message}
+                outcome, applied_at = (
+                    _("反映できませんでした：%(reason)s") % {"reason": refusal.message},
+                    None,
+                )
+            for item in confirmed:
+                item.outcome, item.applied_at = outcome, applied_at
+            # The owning services wrote the rows: the notices that follow show them as they now are.
+            project.refresh_from_db()
+            project.application.refresh_from_db()
     ChangeItem.objects.bulk_update(items, ["outcome", "applied_at"])
     applier.settle_billing()
     request.transition_to(ChangeStatus.APPLIED)
@@ -107,30 +117,33 @@ def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeReque
     return request
 
 
-def _period_refusal(*, project: Project, items: list[ChangeItem]) -> str:
-    """Why the confirmed period items cannot be applied together ('' when they can).
-
-    The validator checks the period against the registration, except for a portal filer who may not
-    see it; the registration may also have changed since. So the period is checked again here.
-    """
-    confirmed = {
-        item.field: date.fromisoformat(str(item.after))
-        for item in items
-        if item.decision == ItemDecision.CONFIRMED and item.field in {"period_start", "period_end"}
-    }
-    start = confirmed.get("period_start", project.period_start)
-    end = confirmed.get("period_end", project.period_end)
-    if confirmed and end < start:
-        return _("反映できませんでした：工期の終了日が開始日より前になります（%(start)s〜%(end)s）。") % {
-            "start": jdate(start),
-            "end": jdate(end),
-        }
-    return ""
+PERIOD_FIELDS = frozenset({"period_start", "period_end"})
 
 
-def _apply_order(item: ChangeItem) -> tuple[int, int]:
+def _units(items: list[ChangeItem], *, project: Project) -> list[list[ChangeItem]]:
+    """The items in the order they are applied, the confirmed period items as one unit: a period is
+    changed whole, so its two ends are checked together (moving both later must not fail on the way)."""
+    units: list[list[ChangeItem]] = []
+    period: list[ChangeItem] = []
+    for item in sorted(items, key=lambda item: _apply_order(item, project=project)):
+        if item.field in PERIOD_FIELDS and item.decision == ItemDecision.CONFIRMED:
+            if not period:
+                units.append(period)
+            period.append(item)
+        else:
+            units.append([item])
+    return units
+
+
+def _apply_order(item: ChangeItem, *, project: Project) -> tuple[int, int]:
+    """Additions before removals, so a replacement is in place before the person it replaces leaves.
+    An early end inside the current period goes before a new period (which must not leave the early
+    end outside it); one outside the current period goes after it (it needs the new period)."""
+    if item.field == "end_of_use" and item.after:
+        inside = project.period_start <= date.fromisoformat(str(item.after)) <= project.period_end
+        return (2 if inside else 4, item.position)
     order = {"user.add": 0, "supervisor.add": 0, "user.replace": 1}
-    return (order.get(item.field, 2), item.position)
+    return (order.get(item.field, 3), item.position)
 
 
 class _Applier:
@@ -152,42 +165,36 @@ class _Applier:
             "personal.deletion": self._erase,
         }
 
-    def apply(self, item: ChangeItem) -> str:
+    def apply(self, unit: list[ChangeItem]) -> str:
+        """Apply one item, or the two ends of a period together; return the outcome told to the applicant."""
+        item = unit[0]
         spec = ITEMS[item.field]
         if spec.store == Store.NONE:
             return self.handlers[item.field](item)
         if spec.store == Store.ACCOUNT:
-            user = self._account(item.target)
             account_contact_correct(
-                user=user, values={spec.attribute: str(item.after)}, actor=self.actor, language=self.language
+                user=self._account(item.target),
+                values={spec.attribute: str(item.after)},
+                actor=self.actor,
+                language=self.language,
             )
             return _("反映しました。")
-        row: Project | Application = self.project if spec.store == Store.PROJECT else self.project.application
-        before = as_json(getattr(row, spec.attribute))
-        if before == item.after:  # possible when the filer could not see the registration
-            return _("登録内容と同じため、変更はありませんでした。")
-        setattr(row, spec.attribute, _typed(row, spec.attribute, item.after))
-        row.save(update_fields=[spec.attribute, "updated_at"])
-        if item.field == "contractor_name":  # the project carries the name for lists and invoices
-            self.project.contractor_name = str(item.after)
-            self.project.save(update_fields=["contractor_name", "updated_at"])
-        if item.field == "applicant_email":
-            self._email_changed_notify(old=str(before), new=str(item.after))
-        self.fee_changed |= item.field in FEE_FIELDS
-        self.billing_changed |= item.kind == ChangeKind.BILLING_ADDRESS
-        audit_record(
-            actor=self.actor,
-            action="registration.field_changed",
-            subject=row,
-            summary=gettext_noop("%(label)sを変更しました（変更申込 %(number)s）。"),
-            summary_params={"label": str(spec.label), "number": self.request.number},
-            data={
-                "field": item.field,
-                "before": before,
-                "after": item.after,
-                "change_request": self.request.number,
-            },
+        change = (
+            project_details_change if spec.store == Store.PROJECT else project_registration_details_change
         )
+        changed = change(
+            project=self.project,
+            values={each.field: each.after for each in unit},
+            actor=self.actor,
+            change_request=self.request.number,
+        )
+        if not changed:  # possible when the filer could not see the registration
+            return _("登録内容と同じため、変更はありませんでした。")
+        if "applicant_email" in changed:
+            old, new = changed["applicant_email"]
+            self._email_changed_notify(old=old, new=new)
+        self.fee_changed |= bool(FEE_FIELDS & changed.keys())
+        self.billing_changed |= item.kind == ChangeKind.BILLING_ADDRESS
         return _("反映しました。")
 
     def settle_billing(self) -> None:
@@ -252,7 +259,7 @@ class _Applier:
     def _erase(self, item: ChangeItem) -> str:
         user = self._account(item.target)
         project_user_remove(project=self.project, user=user, actor=self.actor, language=self.language)
-        personal_data_erase(user=user, actor=self.actor)
+        account_personal_data_erase(user=user, actor=self.actor)
         return _("利用者 %(id)s の利用を終了し、個人データを削除しました。") % {"id": item.target}
 
     def _email_changed_notify(self, *, old: str, new: str) -> None:
@@ -272,13 +279,6 @@ class _Applier:
                 language=self.language,
                 context={**context, "recipient_role": role},
             )
-
-
-def _typed(row: Project | Application, attribute: str, value: Any) -> Any:
-    """JSON value → the model field's Python type (dates are stored as ISO strings in items)."""
-    field = row._meta.get_field(attribute)
-    assert isinstance(field, models.Field)
-    return field.to_python(value)
 
 
 def _result_notify(*, request: ChangeRequest, project: Project, items: list[ChangeItem]) -> None:

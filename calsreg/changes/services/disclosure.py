@@ -2,8 +2,9 @@
 disclosure of what is held on a person, and deletion — each only after the call-back verification.
 
 The disclosure is a JSON document kept as evidence on the change request; the desk downloads it and
-sends it to the registered contact. Deletion erases the person's name and contact details from their
-account once they no longer take part in any project.
+sends it to the registered contact. Each part of it is read from the app that holds it. Deletion is
+the accounts app's (``accounts.services.account_personal_data_erase``): it erases the person's name
+and contact details from their account once they no longer take part in any project.
 """
 
 from __future__ import annotations
@@ -11,61 +12,35 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.db import models
 from django.utils.translation import gettext_noop
 
-from calsreg.accounts.models import AccountState, Membership, ProjectStatus, User
-from calsreg.accounts.services.anonymise import account_anonymise
-from calsreg.accounts.services.closing import sessions_end
+from calsreg.accounts.selectors import account_personal_data
+from calsreg.applications.selectors import applicant_personal_data
 from calsreg.changes.catalog import APPLICANT
 from calsreg.changes.models import ChangeRequest
 from calsreg.changes.registration import project_accounts
 from calsreg.core import clock
-from calsreg.core.errors import DomainError
-from calsreg.notifications.models import Delivery
-from calsreg.records.models import AuditEvent, Evidence, EvidenceKind
+from calsreg.notifications.selectors import deliveries_to
+from calsreg.records.models import Evidence, EvidenceKind
+from calsreg.records.selectors import audit_timeline
 from calsreg.records.services import Actor, audit_record, evidence_store
 
 
 def personal_data_of(*, request: ChangeRequest, target: str) -> dict[str, Any]:
-    """Everything the system holds on the person ``target`` names on the request's project."""
+    """Everything the system holds on the person ``target`` names on the request's project, each part
+    read from the app that holds it."""
     project = request.project
     application = project.application
     if target == APPLICANT:
-        person: dict[str, Any] = {
-            "role": "applicant",
-            "name": application.applicant_name,
-            "kana": application.applicant_kana,
-            "email": application.applicant_email,
-            "phone": application.applicant_phone,
-            "application": application.receipt_number,
-        }
+        person = applicant_personal_data(application=application)
         address = application.applicant_email
-        subjects: list[tuple[str, int]] = [("application", application.pk)]
+        subject: models.Model = application
     else:
         user = project_accounts(project)[target]
-        person = {
-            "role": "account",
-            "account_id": user.username,
-            "name": user.display_name,
-            "kana": user.kana,
-            "email": user.email,
-            "phone": user.phone,
-            "state": user.state,
-            "activated_at": _iso(user.activated_at),
-            "last_login": _iso(user.last_login),
-            "projects": [
-                {
-                    "project_number": m.project.project_number,
-                    "project_name": m.project.name,
-                    "role": m.role,
-                    "active": m.active,
-                }
-                for m in Membership.objects.filter(user=user).select_related("project").order_by("pk")
-            ],
-        }
+        person = account_personal_data(user=user)
         address = user.email
-        subjects = [("user", user.pk)]
+        subject = user
     return {
         "disclosed_for": request.number,
         "project_number": project.project_number,
@@ -73,14 +48,10 @@ def personal_data_of(*, request: ChangeRequest, target: str) -> dict[str, Any]:
         "person": person,
         "mails_sent": [
             {"kind": d.kind, "created_at": _iso(d.created_at), "status": d.status}
-            for d in Delivery.objects.filter(to_address=address).order_by("created_at", "pk")
+            for d in deliveries_to(address=address)
         ],
         "records": [
-            {"action": event.action, "at": _iso(event.at)}
-            for subject_type, subject_id in subjects
-            for event in AuditEvent.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by(
-                "at", "pk"
-            )
+            {"action": event.action, "at": _iso(event.at)} for event in audit_timeline(subject=subject)
         ],
         "change_requests_filed": list(
             ChangeRequest.objects.filter(project=project, requester_name=person["name"]).values_list(
@@ -115,29 +86,3 @@ def personal_data_disclose(*, request: ChangeRequest, target: str, actor: Actor)
         data={"evidence_id": evidence.pk},
     )
     return evidence
-
-
-def personal_data_erase(*, user: User, actor: Actor) -> None:
-    """Erase a contractor account's name and contact details (a deletion request).
-
-    Refused while the person still takes part in a project that is not closed: they would be
-    unreachable there. The row and its ID stay, so invoices and the audit log keep referring to it.
-    """
-    if user.is_staff_member or user.supervisor_id is not None:
-        raise DomainError(_("削除の求めで消去できるのは受注者の利用者アカウントだけです。"))
-    still_in = Membership.objects.filter(user=user, active=True).exclude(project__status=ProjectStatus.CLOSED)
-    if still_in.exists():
-        raise DomainError(
-            _("他の工事で利用中のため、個人データを削除できません。先にその工事の利用を終了してください。")
-        )
-    if user.state != AccountState.CLOSED:
-        user.account_transition_to(AccountState.CLOSED)
-    new_id = account_anonymise(user=user)
-    sessions_end(user_ids=[user.pk])
-    audit_record(
-        actor=actor,
-        action="personal_data.erased",
-        subject=user,
-        summary=gettext_noop("削除の求めにより、利用者の個人データを削除しました（匿名化後のID %(id)s）。"),
-        summary_params={"id": new_id},
-    )

@@ -1,7 +1,7 @@
 """Writes of the lifecycle app: erasing personal data at the end of its retention period.
 
-- ``purge``: the daily job and the purge of one application (with its project).
-- ``erasure``: what is erased from each kind of row (used by ``purge``).
+- ``purge``: the daily job and the purge of one application (with its project); each app erases
+  its own rows through its own service.
 """
 
 from calsreg.lifecycle.services.purge import (

@@ -5,6 +5,11 @@ question about the project, a late payment, a dispute); an application that neve
 (rejected, withdrawn) the same number of days after its last update. Then ``personal_data_purge_due``
 — the daily job ``purge_personal_data`` — erases it, one application (with its project) per
 transaction. Invoices and their PDFs are kept longer and are not touched (docs/retention.md).
+
+What is erased from each kind of row is decided by the app that owns it (``*_personal_data_erase``
+in accounts, applications, changes, verification, records and notifications): this module finds the
+scope and the values, builds the ``Redactor`` and runs them in one transaction, then records what it
+erased — counts only.
 """
 
 from __future__ import annotations
@@ -13,13 +18,19 @@ import logging
 from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts import credentials
 from calsreg.accounts.models import Project, ProjectStatus
+from calsreg.accounts.services import accounts_anonymise, project_personal_data_erase
 from calsreg.applications.models import Application
+from calsreg.applications.services import APPLICATION_PERSONAL_FIELDS, application_personal_data_erase
+from calsreg.changes.catalog import item_is_personal
+from calsreg.changes.services import change_requests_personal_data_erase
 from calsreg.core import clock
 from calsreg.core.errors import Conflict
 from calsreg.lifecycle.redaction import Redactor, personal_values_in
@@ -31,8 +42,14 @@ from calsreg.lifecycle.selectors import (
     projects_due_for_purge,
     purge_scope,
 )
-from calsreg.lifecycle.services import erasure
-from calsreg.records.services import Actor, audit_record
+from calsreg.notifications.services import deliveries_personal_data_erase
+from calsreg.records.services import (
+    Actor,
+    audit_events_personal_data_erase,
+    audit_record,
+    evidence_personal_data_erase,
+)
+from calsreg.verification.services import confirmations_personal_data_erase
 
 logger = logging.getLogger(__name__)
 
@@ -110,15 +127,36 @@ def _purge(*, application: Application, actor: Actor, now: datetime) -> None:
     counts = scope.counts()
     values, identifiers = _people_values(scope)
     emails = {value.strip().lower() for value in values if "@" in value}
-    renames = erasure.accounts_anonymise(scope=scope)
+    # Each app erases its own rows through its own service; this one only runs them in order.
+    renames = accounts_anonymise(user_ids=[user.pk for user in scope.accounts])
     redactor = Redactor(values=values, identifiers=identifiers, renames=renames)
-    erasure.application_erase(scope=scope, redactor=redactor, now=now)
-    erasure.change_requests_erase(scope=scope, redactor=redactor, now=now)
-    erasure.verification_erase(scope=scope, redactor=redactor)
-    counts["evidence_files"] = erasure.evidence_erase(scope=scope, redactor=redactor, now=now)
-    erasure.deliveries_erase(scope=scope, redactor=redactor, emails=emails)
-    erasure.audit_erase(scope=scope, redactor=redactor, renames=renames)
+    application_personal_data_erase(application=application, scrub=redactor, now=now)
+    if scope.project is not None:
+        project_personal_data_erase(project=scope.project, scrub=redactor)
+        change_requests_personal_data_erase(project=scope.project, scrub=redactor, now=now)
+    confirmations_personal_data_erase(application=application, scrub=redactor)
+    counts["evidence_files"] = evidence_personal_data_erase(
+        evidence_ids=[evidence.pk for evidence in scope.evidence], scrub=redactor, now=now
+    )
+    deliveries_personal_data_erase(deliveries=scope.deliveries(), scrub=redactor, emails=emails)
+    audit_events_personal_data_erase(
+        events=scope.audit_events(),
+        scrub=redactor,
+        renames=renames,
+        renamed_actor_ids={user.pk for user in scope.accounts},
+    )
+    _admin_log_erase(entries=scope.admin_log_entries(), scrub=redactor)
     _audit(scope=scope, actor=actor, counts=counts, now=now)
+    application.refresh_from_db()
+
+
+def _admin_log_erase(*, entries: QuerySet[LogEntry], scrub: Redactor) -> None:
+    """The Django admin's log (a framework table no app of ours owns) of the scope's rows."""
+    rows = list(entries)
+    for entry in rows:
+        entry.object_repr = scrub.text(entry.object_repr)[:200]
+        entry.change_message = scrub.text(entry.change_message)
+    LogEntry.objects.bulk_update(rows, ["object_repr", "change_message"], batch_size=500)
 
 
 def _people_values(scope: PurgeScope) -> tuple[set[str], set[str]]:
@@ -128,7 +166,7 @@ def _people_values(scope: PurgeScope) -> tuple[set[str], set[str]]:
     a call-back's name and number, audit data and mail contexts under personal keys.
     """
     application = scope.application
-    values = {getattr(application, name) for name in erasure.APPLICATION_PERSONAL_FIELDS}
+    values = {getattr(application, name) for name in APPLICATION_PERSONAL_FIELDS}
     for user in scope.application_users:
         values |= {user.name, user.kana, user.email, user.phone}
     for member in scope.members:
@@ -137,7 +175,7 @@ def _people_values(scope: PurgeScope) -> tuple[set[str], set[str]]:
     for request in scope.change_requests:
         values |= {request.requester_name, request.requester_phone, request.requester_email}
     for item in scope.change_items:
-        if erasure.item_is_personal(item.kind, item.field):
+        if item_is_personal(item.kind, item.field):
             values |= _item_values(item.before) | _item_values(item.after)
     for call in scope.call_backs:
         values |= {call.contact_name, call.phone_number}

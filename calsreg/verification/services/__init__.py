@@ -5,6 +5,7 @@ notices inside, and the decision (``confirmation_decide``) at the end of each an
 - ``answers``: the supervisor's answer by link or by reply mail (only from the directory address),
   the desk's phone calls.
 - ``decision``: confirmed (positive answer and positive call) or rejected (any denial).
+- ``erasure``: the personal data erased by the retention purge.
 """
 
 from calsreg.verification.services.answers import (
@@ -14,6 +15,7 @@ from calsreg.verification.services.answers import (
     confirmation_reply_record,
 )
 from calsreg.verification.services.decision import confirmation_decide
+from calsreg.verification.services.erasure import confirmations_personal_data_erase
 from calsreg.verification.services.requests import (
     DESK_OVERDUE_KIND,
     REMINDER_KIND,
@@ -35,4 +37,5 @@ __all__ = [
     "confirmation_reply_record",
     "confirmation_request_send",
     "confirmations_overdue_sweep",
+    "confirmations_personal_data_erase",
 ]

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils.translation import gettext_noop
-
 from calsreg.applications.models import Application
-from calsreg.applications.services import application_reject
+from calsreg.applications.services import application_confirm, application_reject
 from calsreg.applications.states import Status
-from calsreg.records.services import Actor, audit_record
+from calsreg.records.services import Actor
 from calsreg.verification.models import CallOutcome, ConfirmationRequest, PhoneCall, ReplyChannel
 from calsreg.verification.selectors import RoundState, directory_supervisors, round_state
 
@@ -47,16 +45,7 @@ def confirmation_decide(*, application: Application, actor: Actor, now: datetime
             application=application, reason=_denial_reason(state), actor=actor, impersonation_suspected=True
         )
     if state.positive_answer and state.positive_call:
-        application.transition_to(Status.CONFIRMED)
-        application.confirmed_at = now
-        application.save(update_fields=["status", "confirmed_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="application.confirmed",
-            subject=application,
-            at=now,
-            summary=gettext_noop("監督員の回答と電話確認がそろったため、申込を確認済みにしました。"),
-        )
+        return application_confirm(application=application, actor=actor, at=now)
     return application
 
 

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.applications.models import Application
-from calsreg.applications.states import Status
+from calsreg.applications.services import application_confirmation_started
+from calsreg.applications.states import Status, ensure_transition
 from calsreg.core import clock
 from calsreg.core.calendar import add_business_days
 from calsreg.core.errors import Conflict, FieldError, ValidationFailed
@@ -73,7 +74,7 @@ def confirmation_request_send(
     application = _locked(application)
     previous_status = application.status
     if previous_status != Status.AWAITING_CONFIRMATION:
-        application.transition_to(Status.AWAITING_CONFIRMATION)
+        ensure_transition(previous_status, Status.AWAITING_CONFIRMATION)  # refused before anything is sent
     open_requests = _open_locked(application)
     if expected_open_ids is not None and {r.pk for r in open_requests} != set(expected_open_ids):
         raise Conflict(
@@ -86,7 +87,8 @@ def confirmation_request_send(
     for superseded in open_requests:
         superseded.superseded_at = now
         superseded.save(update_fields=["superseded_at", "updated_at"])
-    application.save(update_fields=["status", "updated_at"])
+    if previous_status != Status.AWAITING_CONFIRMATION:
+        application = application_confirmation_started(application=application, actor=actor, at=now)
     created = [
         _request_create(
             application=application,
