@@ -271,7 +271,7 @@ def _zengin(rng: random.Random, *, records: int, today: date, actor: Actor, say:
     open_before = Invoice.objects.filter(kind=InvoiceKind.INVOICE, status__in=OPEN_STATUSES).count()
 
     started = time.perf_counter()
-    parse_transfer_notice(content)
+    parse_transfer_notice(content, today=today)
     parse_seconds = time.perf_counter() - started
     say("importing and matching …")
     started = time.perf_counter()
