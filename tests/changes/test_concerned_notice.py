@@ -14,16 +14,21 @@ import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from calsreg.accounts.models import Project, Role, User
+from calsreg.changes.excel import change_workbook_build
+from calsreg.changes.excel.cells import account_name
 from calsreg.changes.models import ChangeRequest
+from calsreg.changes.selectors import project_users_on_file
 from calsreg.changes.services import change_request_submit
 from calsreg.notifications.models import Delivery
 from calsreg.notifications.rendering import RenderedMail, render_delivery
 from calsreg.records.services import Actor
 from tests.accounts.helpers import started
 from tests.api.helpers import bearer, staff_token
+from tests.applications.files.workbooks import filled
 from tests.changes.callback_helpers import DURING_THE_WORKS, raw
 from tests.factories import UserFactory
 
@@ -176,6 +181,21 @@ def test_a_change_of_the_applicants_contact_by_a_member_reaches_the_applicant_on
     assert tanaka.email == APPLICANT
 
 
+def test_the_input_corrections_quoting_a_new_address_go_only_to_the_filing_account():
+    """A value typed in full width is corrected and the correction quoted — to the one who typed it."""
+    project, _tanaka, suzuki = _members()
+
+    _file_on_my_page(
+        _my_page(suzuki), project, {"new-applicant_email": "ｔａｎａｋａ．ｐｒｉｖａｔｅ@evil.example.net"}
+    )
+
+    _delivery, filers = _mail(RECEIVED, VICTIM)
+    _delivery, applicants = _mail(RECEIVED, APPLICANT)
+    assert f"→ {ATTACKER_EMAIL}\n" in filers.body
+    assert "自動で修正" not in applicants.body
+    assert ATTACKER_EMAIL not in applicants.body and "evil.example" not in applicants.body
+
+
 def test_an_anonymous_portal_filing_of_a_members_email_change_tells_that_member():
     project, _tanaka, suzuki = _members()
 
@@ -205,6 +225,32 @@ def test_an_anonymous_portal_filing_of_a_members_email_change_tells_that_member(
     # The name written on the form is not told as the filer's: only what is on file is.
     assert "鈴木 次郎 様のアカウント" not in mail.body
     assert _carries_none_of((ATTACKER_EMAIL, ATTACKER_PHONE))
+
+
+def test_an_uploaded_change_workbook_tells_the_member_concerned():
+    project, tanaka, suzuki = _members()
+    slot = 1 + [user.username for user in project_users_on_file(project)].index(suzuki.username)
+    content = filled(
+        change_workbook_build(project=project, requester=tanaka),
+        {account_name(slot, "email"): ATTACKER_EMAIL},
+    )
+    workbook = SimpleUploadedFile(
+        "変更申込書.xlsx",
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+    response = _my_page(tanaka).post(f"/mypage/changes/{project.pk}/upload/", {"workbook": workbook})
+
+    change = ChangeRequest.objects.get()
+    assert (response.status_code, response["Location"]) == (302, f"/changes/receipt/{change.number}/")
+    assert [(item.field, item.target) for item in change.items.all()] == [("user.email", suzuki.username)]
+    assert _sent() == [(RECEIVED, APPLICANT), (CONCERNED, VICTIM)]
+    _delivery, mail = _mail(CONCERNED, VICTIM)
+    assert (
+        f"■ 受付の経路　：Excel変更申込書\n■ 申込者　　　：田中 一郎 様のアカウント（ID：{tanaka.username}）\n"
+    ) in mail.body
+    assert _carries_none_of((ATTACKER_EMAIL,))
 
 
 def test_a_filing_through_the_api_tells_the_member_concerned(client):

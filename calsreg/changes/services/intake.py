@@ -138,6 +138,10 @@ def _filing_notify(*, request: ChangeRequest, items: list[ChangeItem], data: Cha
         "submitted_at": request.submitted_at.isoformat(),
     }
     acknowledged = recipients_on_file(request)
+    # The input corrections quote what was typed — perhaps a forger's new address or number — so only
+    # the one who typed it reads them: the filing account, or with none the 申込担当者 on file.
+    filer = request.filed_by
+    typist = filer.email if filer is not None else request.project.application.applicant_email
     for address, name in acknowledged.items():
         notification_enqueue(
             kind=RECEIVED_KIND,
@@ -148,7 +152,7 @@ def _filing_notify(*, request: ChangeRequest, items: list[ChangeItem], data: Cha
             context={
                 **context,
                 "items": [str(item.spec.label) for item in data.items],
-                "notices": list(data.notices),
+                "notices": list(data.notices) if address == typist else [],
                 "status_url": settings.SITE_URL + reverse("portal:status"),
                 "recipient_name": name,
             },
