@@ -25,6 +25,7 @@ KIND_LABELS = {
     "project_suspended": _("利用停止のお知らせ"),
     "project_reinstated": _("利用再開のお知らせ"),
     "change_request_received": _("変更申込の受付確認"),
+    "change_request_concerned": _("変更申込があったことのお知らせ（変更される情報の本人あて）"),
     "change_request_rejected": _("変更申込の不承認のお知らせ"),
     "change_request_result": _("変更申込の反映結果"),
     "change_email_attempt": _("メールアドレス変更の申込があったことのお知らせ（旧アドレスあて）"),

@@ -15,8 +15,13 @@ from django.utils.translation import gettext_noop
 from calsreg.accounts.models import Project, ProjectStatus, User
 from calsreg.changes.models import ChangeChannel, ChangeItem, ChangeRequest
 from calsreg.changes.numbering import change_number_next
-from calsreg.changes.services.notices import project_mail_context, recipients_on_file
-from calsreg.changes.validation import validate_change
+from calsreg.changes.services.notices import (
+    filing_context,
+    people_to_tell,
+    project_mail_context,
+    recipients_on_file,
+)
+from calsreg.changes.validation import ChangeData, validate_change
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
 from calsreg.notifications.services import notification_enqueue
@@ -24,6 +29,7 @@ from calsreg.records.models import EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
 
 RECEIVED_KIND = "change_request_received"
+CONCERNED_KIND = "change_request_concerned"
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,9 @@ def change_request_submit(
 
     Raises ValidationFailed listing every problem (nothing is stored then), DomainError for a closed
     project. ``registration_hidden`` for a filer who may not see the registration (the portal):
-    see ``changes.validation``. The acknowledgment goes to the addresses on file (the 申込担当者 and the filing account),
-    never to an address written on the form.
+    see ``changes.validation``. The acknowledgment goes to the addresses on file (the 申込担当者 and
+    the filing account), never to an address written on the form; each other person whose data it
+    changes is told at their own address on file (``notices.people_to_tell``).
     """
     project = Project.objects.select_for_update().select_related("application", "office").get(pk=project.pk)
     if project.status == ProjectStatus.CLOSED:
@@ -72,7 +79,7 @@ def change_request_submit(
         language=language,
         notices=data.notices,
     )
-    ChangeItem.objects.bulk_create(
+    items = ChangeItem.objects.bulk_create(
         ChangeItem(
             request=request,
             position=position,
@@ -117,24 +124,48 @@ def change_request_submit(
         },
         data={"project_id": project.pk, "fields": [item.spec.field for item in data.items]},
     )
+    _filing_notify(request=request, items=items, data=data)
+    return request
+
+
+def _filing_notify(*, request: ChangeRequest, items: list[ChangeItem], data: ChangeData) -> None:
+    """The acknowledgement to the addresses on file, and one notice to each other person concerned —
+    at their address on file, so a co-member or a forger cannot change someone's data unnoticed."""
     context = {
-        **project_mail_context(project),
+        **project_mail_context(request.project),
+        **filing_context(request),
         "number": request.number,
-        "submitted_at": now.isoformat(),
-        "items": [str(item.spec.label) for item in data.items],
-        "notices": list(data.notices),
-        "status_url": settings.SITE_URL + reverse("portal:status"),
+        "submitted_at": request.submitted_at.isoformat(),
     }
-    for address, name in recipients_on_file(request).items():
+    acknowledged = recipients_on_file(request)
+    # The input corrections quote what was typed — perhaps a forger's new address or number — so only
+    # the one who typed it reads them: the filing account, or with none the 申込担当者 on file.
+    filer = request.filed_by
+    typist = filer.email if filer is not None else request.project.application.applicant_email
+    for address, name in acknowledged.items():
         notification_enqueue(
             kind=RECEIVED_KIND,
             to=address,
             subject=request,
             idempotency_key=f"{RECEIVED_KIND}:{request.pk}:{address}",
-            language=language,
-            context={**context, "recipient_name": name},
+            language=request.language,
+            context={
+                **context,
+                "items": [str(item.spec.label) for item in data.items],
+                "notices": list(data.notices) if address == typist else [],
+                "status_url": settings.SITE_URL + reverse("portal:status"),
+                "recipient_name": name,
+            },
         )
-    return request
+    for person in people_to_tell(request, items=items, told=acknowledged):
+        notification_enqueue(
+            kind=CONCERNED_KIND,
+            to=person.address,
+            subject=request,
+            idempotency_key=f"{CONCERNED_KIND}:{request.pk}:{person.key}",
+            language=request.language,
+            context={**context, "items": list(person.items), "recipient_name": person.name},
+        )
 
 
 @transaction.atomic
