@@ -143,6 +143,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 LOGIN_ID_FAILURE_LIMIT = env_int("CALSREG_LOGIN_ID_FAILURE_LIMIT", 50)
 LOGIN_ID_COOLOFF_MINUTES = env_int("CALSREG_LOGIN_ID_COOLOFF_MINUTES", 5)
 LOGIN_ID_COOLOFF_MAX_MINUTES = env_int("CALSREG_LOGIN_ID_COOLOFF_MAX_MINUTES", 60)
+# Wrong passwords from one client address for any IDs per hour before every login from it is refused
+# for the rest of the hour (password spraying); generous, as a site office shares one address.
+LOGIN_FAILURES_PER_ADDRESS_PER_HOUR = env_int("CALSREG_LOGIN_FAILURES_PER_ADDRESS_PER_HOUR", 100)
 # Attempts refused by a lock neither count nor extend it: nobody can keep a lock going by trying.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "calsreg.accounts.lockout.client_ip"
