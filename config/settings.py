@@ -257,6 +257,9 @@ INVOICE_REMINDER_DAYS_BEFORE_DUE = env_int("CALSREG_INVOICE_REMINDER_DAYS_BEFORE
 # kept INVOICE_RETENTION_YEARS (法人税法: 帳簿書類 7 years) from the end of their fiscal year.
 PERSONAL_DATA_RETENTION_DAYS = env_int("CALSREG_PERSONAL_DATA_RETENTION_DAYS", 365)
 INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
+# Finished background-task rows (their arguments hold e.g. a reset request's ID and e-mail) are
+# deleted this many days after they finished (daily job prune_task_results).
+TASK_RESULT_RETENTION_DAYS = env_int("CALSREG_TASK_RESULT_RETENTION_DAYS", 7)
 # POSTs one client address may make per hour to each anonymous action (status lookup and withdrawal,
 # application, correction, change request, "forgot password", the supervisor's answer) by page or API;
 # past it 429 (core/ratelimit.py).
