@@ -157,6 +157,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 LOGIN_ID_FAILURE_LIMIT = env_int("CALSREG_LOGIN_ID_FAILURE_LIMIT", 50)
 LOGIN_ID_COOLOFF_MINUTES = env_int("CALSREG_LOGIN_ID_COOLOFF_MINUTES", 5)
 LOGIN_ID_COOLOFF_MAX_MINUTES = env_int("CALSREG_LOGIN_ID_COOLOFF_MAX_MINUTES", 60)
+# Wrong passwords from one client address for any IDs per hour before every login from it is refused
+# for the rest of the hour (password spraying); generous, as a site office shares one address.
+LOGIN_FAILURES_PER_ADDRESS_PER_HOUR = env_int("CALSREG_LOGIN_FAILURES_PER_ADDRESS_PER_HOUR", 100)
 # Attempts refused by a lock neither count nor extend it: nobody can keep a lock going by trying.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "calsreg.accounts.lockout.client_ip"
@@ -291,6 +294,9 @@ INVOICE_REMINDER_DAYS_BEFORE_DUE = env_int("CALSREG_INVOICE_REMINDER_DAYS_BEFORE
 # kept INVOICE_RETENTION_YEARS (法人税法: 帳簿書類 7 years) from the end of their fiscal year.
 PERSONAL_DATA_RETENTION_DAYS = env_int("CALSREG_PERSONAL_DATA_RETENTION_DAYS", 365)
 INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
+# Finished background-task rows (their arguments hold e.g. a reset request's ID and e-mail) are
+# deleted this many days after they finished (daily job prune_task_results).
+TASK_RESULT_RETENTION_DAYS = env_int("CALSREG_TASK_RESULT_RETENTION_DAYS", 7)
 # POSTs one client address may make per hour to each anonymous action (status lookup and withdrawal,
 # application, correction, change request, "forgot password", the supervisor's answer) by page or API;
 # past it 429 (core/ratelimit.py).

@@ -1,21 +1,29 @@
 """Login lockout that someone guessing elsewhere cannot turn against the account holder (django-axes 8).
 
-Two locks; a completed password reset and the desk lift both (``services/login_locks.py``):
+Three locks. A completed password reset and the desk lift the first two (``services/login_locks.py``):
 
 - **The pair (ID, client address)** — axes' own lock (``AXES_LOCKOUT_PARAMETERS =
   [["username", "ip_address"]]``): after ``AXES_FAILURE_LIMIT`` wrong passwords from one address the
   ID is refused *from that address* for ``AXES_COOLOFF_TIME``. A guesser elsewhere does not keep the
-  holder out. Never the address alone: a whole site office often shares one.
+  holder out. Never the address alone after a few failures: a whole site office often shares one.
 - **The ID alone** — counted here (``LoginIdLock``): after ``LOGIN_ID_FAILURE_LIMIT`` wrong passwords
   from any addresses within one pair cool-off, the ID is refused from everywhere for
   ``LOGIN_ID_COOLOFF_MINUTES``, doubling with each further ID-wide lock within a day up to
   ``LOGIN_ID_COOLOFF_MAX_MINUTES``. It slows a guesser with many addresses.
+- **The address alone, across IDs** — counted in ``core/ratelimit.py`` (scope ``LOGIN_FAILURE``):
+  after ``LOGIN_FAILURES_PER_ADDRESS_PER_HOUR`` wrong passwords from one address for any IDs within
+  the hour, every login from that address is refused until the hour ends, without the password being
+  checked, so a right guess is not confirmed. It stops password spraying (one common password tried
+  on many IDs, which the pair lock never sees twice); the allowance is generous because a site office
+  shares one address. Other addresses are unaffected; the lock ends with the hour (a reset does not
+  lift it: it is not about one ID).
 
 Axes applies one failure limit and one cool-off to every lockout parameter, hence this count of our
 own next to it. Attempts refused by either lock are not counted and do not extend it
 (``AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False``), so one address adds at most
 ``AXES_FAILURE_LIMIT`` to an ID's count per window: locking an ID takes at least
 ``LOGIN_ID_FAILURE_LIMIT / AXES_FAILURE_LIMIT`` addresses (10 by default), and then only for minutes.
+Refused attempts do not add to the address's count either.
 The client address is ``core.ratelimit.client_address`` (``AXES_CLIENT_IP_CALLABLE`` =
 ``client_ip``), as for the anonymous forms' limits.
 """
@@ -39,7 +47,7 @@ from django.shortcuts import render
 
 from calsreg.accounts.models import LoginIdLock
 from calsreg.core import clock
-from calsreg.core.ratelimit import client_address
+from calsreg.core.ratelimit import Scope, client_address, rate_limit_hit, rate_limit_spent
 
 # An ID's earlier ID-wide locks stop lengthening the next one a day after the last.
 STRIKES_FORGOTTEN_AFTER = timedelta(days=1)
@@ -48,6 +56,7 @@ STRIKES_FORGOTTEN_AFTER = timedelta(days=1)
 class LockScope(enum.StrEnum):
     PAIR = "pair"  # this ID from this address
     ID = "id"  # this ID from everywhere
+    ADDRESS = "address"  # every ID from this address (too many wrong passwords from it)
 
 
 @dataclass(frozen=True)
@@ -136,16 +145,32 @@ def login_locks_lift(*, username: str) -> bool:
     return was_locked
 
 
+def address_lock_wait(request: HttpRequest) -> int:
+    """Seconds until the request's address may try passwords again (0: it may now)."""
+    return rate_limit_spent(
+        scope=Scope.LOGIN_FAILURE, request=request, allowance=settings.LOGIN_FAILURES_PER_ADDRESS_PER_HOUR
+    )
+
+
+def address_failure_count(request: HttpRequest) -> bool:
+    """Count one wrong password from the request's address; whether the address is now locked."""
+    rate_limit_hit(
+        scope=Scope.LOGIN_FAILURE, request=request, allowance=settings.LOGIN_FAILURES_PER_ADDRESS_PER_HOUR
+    )
+    return address_lock_wait(request) > 0
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client address for axes (``AXES_CLIENT_IP_CALLABLE``): the rate limits' one, or None."""
     return client_address(request) or None
 
 
 class LockoutHandler(AxesDatabaseHandler):
-    """Axes' database handler (the pair lock) with the ID-wide count and lock beside it."""
+    """Axes' database handler (the pair lock) with the ID-wide and the address-wide counts and locks
+    beside it. A locked attempt never reaches the password check (axes' backend comes first)."""
 
     def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
-        if super().is_locked(request, credentials):
+        if super().is_locked(request, credentials) or address_lock_wait(request):
             return True
         username = get_client_username(request, credentials)
         return bool(username) and id_locks(at=request.axes_attempt_time, username=username).exists()  # type: ignore[attr-defined]
@@ -158,7 +183,9 @@ class LockoutHandler(AxesDatabaseHandler):
         if request is None or refused or self.is_whitelisted(request, credentials):
             return
         username = get_client_username(request, credentials)
-        if username and id_failure_count(username=username, at=request.axes_attempt_time):  # type: ignore[attr-defined]
+        at = request.axes_attempt_time  # type: ignore[attr-defined]
+        id_locked = bool(username) and id_failure_count(username=username, at=at) is not None
+        if address_failure_count(request) or id_locked:
             request.axes_locked_out = True  # type: ignore[attr-defined]
             request.axes_credentials = credentials  # type: ignore[attr-defined]
 
@@ -176,12 +203,16 @@ def lockout_response(
     """The lockout page (``AXES_LOCKOUT_CALLABLE``): which lock, and how long until it ends."""
     now = clock.now()
     username = get_client_username(request, credentials) or ""
-    lock = login_lock_of(username=username, ip_address=getattr(request, "axes_ip_address", None), at=now)
+    locks = [login_lock_of(username=username, ip_address=getattr(request, "axes_ip_address", None), at=now)]
+    if address_wait := address_lock_wait(request):
+        locks.append(LoginLock(LockScope.ADDRESS, now + timedelta(seconds=address_wait)))
+    lock = max((lock for lock in locks if lock is not None), key=lambda lock: lock.until, default=None)
     wait = lock.until - now if lock is not None else pair_cool_off()
     context = {
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_timedelta": wait,
         "id_wide": lock is not None and lock.scope == LockScope.ID,
+        "address_wide": lock is not None and lock.scope == LockScope.ADDRESS,
     }
     response = render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
     response["Retry-After"] = str(math.ceil(wait.total_seconds()))

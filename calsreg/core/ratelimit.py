@@ -2,7 +2,8 @@
 
 One mechanism for every anonymous endpoint (the portal's forms through ``portal/throttle.py``, the
 public and confirmation API through ``api/throttle.py``) and for the login lockout (django-axes calls
-``client_address`` through ``AXES_CLIENT_IP_CALLABLE``).
+``client_address`` through ``AXES_CLIENT_IP_CALLABLE``; ``accounts/lockout.py`` counts each address's
+wrong passwords across all IDs here).
 
 The client address is ``REMOTE_ADDR`` unless that is one of ``settings.TRUSTED_PROXIES``
 (``CALSREG_TRUSTED_PROXIES``: addresses or networks of our own reverse proxies). Only then is
@@ -49,6 +50,7 @@ class Scope(enum.StrEnum):
     CHANGE_REQUEST = "change_request"  # a change request by receipt or project number, form or workbook
     PASSWORD_RESET = "password_reset"  # noqa: S105 — "forgot password" on my page
     CONFIRM = "confirm"  # the supervisor's answer through the confirmation link, page or API
+    LOGIN_FAILURE = "login_failure"  # a wrong password for any ID, at any login page (password spraying)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -74,9 +76,7 @@ def rate_limit_hit(
 ) -> int:
     """Count one use of ``scope`` by the request's client; return 0 if it is within ``allowance`` per
     window, else the seconds until the window ends (what ``Retry-After`` says)."""
-    now = int(clock.now().timestamp())
-    window = now // window_seconds
-    key = f"ratelimit:{scope}:{_counted_as(client_address(request))}:{window}"
+    now, window, key = _window_key(scope=scope, request=request, window_seconds=window_seconds)
     if cache.add(key, 1, timeout=window_seconds):
         count = 1
     else:
@@ -88,6 +88,25 @@ def rate_limit_hit(
     if count <= allowance:
         return 0
     return (window + 1) * window_seconds - now
+
+
+def rate_limit_spent(
+    *, scope: Scope, request: HttpRequest, allowance: int, window_seconds: int = HOUR_SECONDS
+) -> int:
+    """Whether the request's client has used up ``allowance`` for this window, counting nothing:
+    0 if one more use is within it, else the seconds until the window ends. For actions counted only
+    on some outcome (a wrong password): checked before acting, counted by ``rate_limit_hit`` after."""
+    now, window, key = _window_key(scope=scope, request=request, window_seconds=window_seconds)
+    if cache.get(key, 0) < allowance:
+        return 0
+    return (window + 1) * window_seconds - now
+
+
+def _window_key(*, scope: Scope, request: HttpRequest, window_seconds: int) -> tuple[int, int, str]:
+    """Now (epoch seconds), the current window's number, and the cache key of its count."""
+    now = int(clock.now().timestamp())
+    window = now // window_seconds
+    return now, window, f"ratelimit:{scope}:{_counted_as(client_address(request))}:{window}"
 
 
 def _counted_as(address_text: str) -> str:

@@ -17,4 +17,7 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # closed (and applications ended) longer ago than the retention period is erased.
     ("close_ended_projects", "calsreg.accounts.services.projects_close_due"),
     ("purge_personal_data", "calsreg.lifecycle.services.personal_data_purge_due"),
+    # Background-task rows finished longer ago than their retention: their arguments hold personal
+    # data (a "forgot password" request's ID and e-mail), their results and tracebacks may too.
+    ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
 )

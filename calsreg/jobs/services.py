@@ -53,6 +53,19 @@ def next_daily_run_at(*, now: datetime) -> datetime:
     return candidate if candidate > local else candidate + timedelta(days=1)
 
 
+def task_results_prune_finished() -> int:
+    """Delete the rows of tasks that finished (succeeded or failed) more than
+    ``TASK_RESULT_RETENTION_DAYS`` ago; how many. Waiting and running tasks stay.
+
+    The selection of django-tasks-db's ``prune_db_task_results`` command (its ``finished()`` rows by
+    ``finished_at``, every queue), made here rather than by calling the command so the daily run can
+    report the count. Idempotent: a second run finds nothing more.
+    """
+    cutoff = clock.now() - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
+
+
 @transaction.atomic
 def daily_run_ensure_scheduled(*, now: datetime | None = None) -> bool:
     """Queue the next daily run unless one is already waiting; True if one was queued."""
