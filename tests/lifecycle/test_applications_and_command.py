@@ -118,7 +118,9 @@ def test_the_command_purges(capsys):
 def test_projects_close_before_the_purge_runs_in_the_daily_jobs():
     names = [name for name, _path in DAILY_JOBS]
 
-    assert names.index("close_ended_projects") < names.index("purge_personal_data") == len(names) - 1
+    # projects closed today are purged on their day; only the pruning of finished task rows follows
+    assert names.index("close_ended_projects") < names.index("purge_personal_data") == len(names) - 2
+    assert names[-1] == "prune_task_results"
     paths = dict(DAILY_JOBS)
     assert paths["purge_personal_data"] == "calsreg.lifecycle.services.personal_data_purge_due"
     assert callable(import_string(paths["purge_personal_data"]))
