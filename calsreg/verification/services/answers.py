@@ -16,8 +16,8 @@ from calsreg.applications.models import Application
 from calsreg.applications.states import Status
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
-from calsreg.core.text import text_refusal
 from calsreg.core.secrets import secret_hash
+from calsreg.core.text import text_refusal
 from calsreg.directory.models import Supervisor
 from calsreg.records.models import ActorType, EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
