@@ -148,6 +148,8 @@ _LABELS = {
     "q": _lazy("検索語"),
     "sort": _lazy("並び順"),
     "duplicates_only": _lazy("重複の疑いのみ"),
+    "reason": _lazy("理由"),
+    "note": _lazy("メモ"),
 }
 
 
@@ -175,7 +177,9 @@ def _message(error: dict[str, Any], name: str) -> str:
     if kind == "missing":
         return _("「%(name)s」がありません。") % {"name": name}
     if kind == "string_unicode":  # a lone surrogate where no field validator sees it (an object key)
-        return _("「%(name)s」に文字として読めないデータがあります。正しい文字で送ってください。") % {"name": name}
+        return _("「%(name)s」に文字として読めないデータがあります。正しい文字で送ってください。") % {
+            "name": name
+        }
     if kind == "string_type":
         return _("「%(name)s」は文字列で送ってください。") % {"name": name}
     if kind == "string_too_long":

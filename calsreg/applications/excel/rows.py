@@ -112,7 +112,7 @@ class _Geometry:
     move the named cells."""
 
     sheet_rows: dict[str, int]  # the last row of each sheet
-    after_users: int  # rows from the last user slot to the first supervisor slot
+    supervisors_heading: int  # rows of the supervisors' heading (banner, note, header) above its table
     after_terms: int  # rows from the terms cell to the form's last row (the footer)
 
 
@@ -121,10 +121,12 @@ def _geometry() -> _Geometry:
     """Measured on a freshly generated form (once per process), so the layout lives in one place."""
     workbook = load_workbook(BytesIO(workbook_build(office_names=["-"])))
     rows = _named_rows(workbook)
+    form = workbook[INPUT_SHEET]
+    between = range(rows.last_user + 1, rows.first_supervisor)
     return _Geometry(
         sheet_rows={sheet.title: sheet.max_row for sheet in workbook.worksheets},
-        after_users=rows.first_supervisor - rows.last_user,
-        after_terms=workbook[INPUT_SHEET].max_row - rows.terms,
+        supervisors_heading=sum(1 for row in between if any(cell.value for cell in form[row])),
+        after_terms=form.max_row - rows.terms,
     )
 
 
@@ -181,7 +183,8 @@ def application_rows_check(
     geometry, rows = _geometry(), _named_rows(workbook)
     sheet = workbook[rows.sheet]
     inputs = {cell.coordinate for _input, cell in located if cell.parent is sheet}
-    table_end = rows.first_supervisor - geometry.after_users  # the last row of the users table
+    # The users table and the free rows under it, down to the supervisors' heading.
+    table_end = rows.first_supervisor - geometry.supervisors_heading - 1
     extra_user = next(
         (
             row
