@@ -167,3 +167,13 @@ def test_a_change_request_reason_may_have_lines_but_no_bidi_override(client):
         "「理由」の15文字目に、文字の表示順を変える制御文字（U+202E）があります。"
     )
     assert ChangeRequest.objects.count() == 0
+
+
+def test_a_nul_in_a_path_parameter_is_not_found_before_any_query(client):
+    _staff, secret = staff_token()
+    client.raise_request_exception = False
+
+    application = client.get("/api/staff/applications/A2026-0%001", **bearer(secret))
+    change = client.get("/api/changes/H2026-%0000001", **bearer(secret))
+
+    assert (application.status_code, change.status_code) == (404, 404)
