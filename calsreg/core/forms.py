@@ -13,12 +13,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.utils.deconstruct import deconstructible
 
 from calsreg.core.text import text_refusal
 
 
-@deconstructible
 class TextValidator:
     """Refuses a value holding a character ``core.text`` refuses; ``label`` names the field."""
 
@@ -32,13 +30,6 @@ class TextValidator:
         refusal = text_refusal(value, label=str(self.label), multiline=self.multiline)
         if refusal is not None:
             raise ValidationError(refusal, code="refused_character")
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, TextValidator)
-            and str(self.label) == str(other.label)
-            and self.multiline == other.multiline
-        )
 
 
 def text_validators_add(fields: dict[str, forms.Field]) -> None:
