@@ -27,6 +27,7 @@ from calsreg.applications.schema import (
 )
 from calsreg.applications.validation import user_label
 from calsreg.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from calsreg.core.text import Refusal, RefusedCharacter, refusal_message, shown
 
 # Where ninja says an input came from; the first part of every error location.
 _SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
@@ -106,6 +107,9 @@ def _field_error(error: dict[str, Any]) -> FieldError:
     label = _label(parts)
     if not path:
         path, label = "body", _("本文")
+    # A key the schema refuses is echoed back: shown with any refused character as U+XXXX, since a
+    # lone surrogate cannot even be encoded into the response.
+    path, label = shown(path), shown(label)
     return FieldError(field=path, label=label, message=_message(error, label or path))
 
 
@@ -147,6 +151,8 @@ _LABELS = {
     "q": _lazy("検索語"),
     "sort": _lazy("並び順"),
     "duplicates_only": _lazy("重複の疑いのみ"),
+    "reason": _lazy("理由"),
+    "note": _lazy("メモ"),
 }
 
 
@@ -163,10 +169,20 @@ def _label(parts: list[str | int]) -> str:
 
 def _message(error: dict[str, Any], name: str) -> str:
     kind = error.get("type", "")
+    if kind == "refused_character":
+        ctx = error.get("ctx") or {}
+        found = RefusedCharacter(
+            kind=Refusal(ctx["kind"]), char=chr(ctx["codepoint"]), position=ctx["position"]
+        )
+        return refusal_message(found, label=name)
     if kind == "extra_forbidden":
         return _("「%(name)s」という項目は受け付けていません。項目名を確認してください。") % {"name": name}
     if kind == "missing":
         return _("「%(name)s」がありません。") % {"name": name}
+    if kind == "string_unicode":  # a lone surrogate where no field validator sees it (an object key)
+        return _("「%(name)s」に文字として読めないデータがあります。正しい文字で送ってください。") % {
+            "name": name
+        }
     if kind == "string_type":
         return _("「%(name)s」は文字列で送ってください。") % {"name": name}
     if kind == "string_too_long":

@@ -21,13 +21,15 @@ from calsreg.applications.models import UserRole
 from calsreg.applications.schema import (
     FIELDS,
     MAX_USERS,
+    SUPERVISOR_NAME_FIELDS,
     USER_FIELDS,
     FieldSpec,
     Kind,
 )
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, ValidationFailed
-from calsreg.core.phone import normalise_phone, normalise_postcode
+from calsreg.core.phone import normalise_phone, normalise_postcode, phone_has_letters, phone_letters_message
+from calsreg.core.text import text_refusal
 from calsreg.core.width import is_katakana, strip_spaces, to_full_width_kana, to_half_width
 from calsreg.directory.models import OrdererOffice, Supervisor, SupervisorTitle
 from calsreg.directory.selectors import office_by_code_or_name
@@ -91,7 +93,7 @@ def validate_application(raw: dict[str, Any], *, require_directory_supervisors: 
     supervisors = _clean_supervisor_ids(
         raw.get("supervisor_ids"), office=office, required=require_directory_supervisors, out=out
     )
-    stated = _clean_stated_supervisors(raw.get("supervisor_names"))
+    stated = _clean_stated_supervisors(raw.get("supervisor_names"), out)
     if not _is_accepted(raw.get("terms_accepted")):
         out.error(
             "terms_accepted", _("利用規約への同意"), _("利用規約を読み、「同意する」を選んでください。")
@@ -119,6 +121,10 @@ def _text(value: Any) -> str:
 
 def _clean_value(spec: FieldSpec, value: Any, *, path: str, label: str, out: _Collector) -> Any:
     text = _text(value)
+    refusal = text_refusal(text, label=label)
+    if refusal is not None:
+        out.error(path, label, refusal)
+        return None if spec.kind in {Kind.DATE, Kind.AMOUNT, Kind.OFFICE} else ""
     if not text:
         if spec.required:
             verb = _("選んで") if spec.kind in {Kind.OFFICE, Kind.USER_ROLE} else _("入力して")
@@ -169,6 +175,9 @@ def _clean_email(spec: FieldSpec, text: str, path: str, label: str, out: _Collec
 
 
 def _clean_phone(spec: FieldSpec, text: str, path: str, label: str, out: _Collector) -> str:
+    if phone_has_letters(text):
+        out.error(path, label, phone_letters_message(label=label))
+        return text
     phone = normalise_phone(_half(text, label, out))
     if phone is None:
         out.error(
@@ -380,15 +389,23 @@ def _clean_supervisor_ids(
     return supervisors
 
 
-def _clean_stated_supervisors(raw: Any) -> list[dict[str, str]]:
+def _clean_stated_supervisors(raw: Any, out: _Collector) -> list[dict[str, str]]:
     stated = []
     titles = {str(label): value for value, label in SupervisorTitle.choices}
-    for row in raw or []:
+    for position, row in enumerate(raw or [], start=1):
         name = _text(row.get("name"))[:60]
         title = _text(row.get("title"))
+        for key, text in (("name", name), ("title", title)):
+            label = _("監督員%(n)sの%(label)s") % {"n": position, "label": _SUPERVISOR_LABELS[key]}
+            refusal = text_refusal(text, label=label)
+            if refusal is not None:
+                out.error(f"supervisor_names[{position}].{key}", label, refusal)
         if name:
             stated.append({"name": name, "title": titles.get(title, title)[:20]})
     return stated
+
+
+_SUPERVISOR_LABELS = {spec.key: spec.label for spec in SUPERVISOR_NAME_FIELDS}
 
 
 def _is_accepted(value: Any) -> bool:

@@ -41,6 +41,7 @@ from calsreg.changes.catalog import APPLICANT, FEE_FIELDS, ITEMS, ItemSpec, Targ
 from calsreg.changes.registration import as_json, project_accounts, registered_value
 from calsreg.core import clock
 from calsreg.core.errors import ValidationFailed
+from calsreg.core.text import text_refusal
 from calsreg.core.width import strip_spaces
 from calsreg.directory.models import Supervisor
 
@@ -74,7 +75,10 @@ def validate_change(
     out = FieldCollector()
     requester = _requester(raw, out)
     reason = _text(raw.get("reason"))
-    if len(reason) > REASON_MAX:
+    refusal = text_refusal(reason, label=_("変更の理由"), multiline=True)
+    if refusal is not None:
+        out.error("reason", _("変更の理由"), refusal)
+    elif len(reason) > REASON_MAX:
         out.error(
             "reason",
             _("変更の理由"),

@@ -1,5 +1,10 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from calsreg.core.text import text_refusal
 
 
 class TimeStampedModel(models.Model):
@@ -10,3 +15,27 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        """Django's field checks, and the one text cleaner (``core.text``) on every text field, so a
+        model form (the admin's included) refuses what every other channel refuses. A ``TextField``
+        is multi-line; a ``CharField`` is one line."""
+        errors: dict[str, Any] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if (exclude and field.name in exclude) or field.name in errors:
+                continue
+            if not isinstance(field, (models.CharField, models.TextField)):
+                continue
+            value = getattr(self, field.attname)
+            multiline = isinstance(field, models.TextField)
+            if not isinstance(value, str):
+                continue
+            refusal = text_refusal(value, label=str(field.verbose_name), multiline=multiline)
+            if refusal is not None:
+                errors[field.name] = [ValidationError(refusal, code="refused_character")]
+        if errors:
+            raise ValidationError(errors)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from calsreg.applications.states import Status
+from calsreg.core.forms import TextCheckedForm
 from calsreg.directory.models import OrdererOffice, Supervisor
 from calsreg.directory.selectors import offices_active
 
@@ -20,7 +21,7 @@ from calsreg.directory.selectors import offices_active
 QUEUE_TEXT_MAX_CHARS = 100
 
 
-class DeskAuthenticationForm(AuthenticationForm):
+class DeskAuthenticationForm(TextCheckedForm, AuthenticationForm):
     """The desk's sign-in: only staff roles; account holders sign in on the portal's my page."""
 
     error_messages = {
@@ -41,7 +42,7 @@ class DeskAuthenticationForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["not_staff"], code="not_staff")
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(TextCheckedForm, forms.Form):
     """The queue's GET form. Invalid values are reported and ignored, never a server error."""
 
     status = forms.ChoiceField(label=_("状態"), required=False)
@@ -87,7 +88,7 @@ class QueueFilterForm(forms.Form):
         )
 
 
-class SupervisorMatchForm(forms.Form):
+class SupervisorMatchForm(TextCheckedForm, forms.Form):
     """Match the names typed on a workbook to the office's own directory entries."""
 
     supervisors = forms.ModelMultipleChoiceField(
@@ -102,7 +103,7 @@ class SupervisorMatchForm(forms.Form):
         cast(forms.ModelMultipleChoiceField, self.fields["supervisors"]).queryset = office_supervisors
 
 
-class UploadForm(forms.Form):
+class UploadForm(TextCheckedForm, forms.Form):
     """One uploaded file with an allowed extension and a size limit (checked before it is read)."""
 
     extensions: tuple[str, ...] = ()
@@ -159,13 +160,13 @@ class DirectoryImportForm(UploadForm):
     )
 
 
-class DirectoryConfirmForm(forms.Form):
+class DirectoryConfirmForm(TextCheckedForm, forms.Form):
     """The confirmation names the previewed file by its digest, so exactly that file is imported."""
 
     digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
 
 
-class OutboxSearchForm(forms.Form):
+class OutboxSearchForm(TextCheckedForm, forms.Form):
     q = forms.CharField(
         label=_("検索"),
         required=False,

@@ -11,6 +11,7 @@ from calsreg.billing.agent_selectors import InvoiceFilters
 from calsreg.billing.models import InvoiceStatus
 from calsreg.core.dates import month_parse
 from calsreg.core.errors import ValidationFailed
+from calsreg.core.forms import TextCheckedForm
 from calsreg.directory.models import OrdererOffice
 
 
@@ -33,7 +34,7 @@ class MonthField(forms.Field):
             raise forms.ValidationError(refusal.errors[0].message, code="invalid") from None
 
 
-class InvoiceFilterForm(forms.Form):
+class InvoiceFilterForm(TextCheckedForm, forms.Form):
     status = forms.ChoiceField(
         label=_("状態"), required=False, choices=[("", _("すべて")), *InvoiceStatus.choices]
     )
@@ -57,23 +58,23 @@ class InvoiceFilterForm(forms.Form):
         )
 
 
-class BillingRunForm(forms.Form):
+class BillingRunForm(TextCheckedForm, forms.Form):
     run_month = MonthField(label=_("請求月"))
 
 
-class PostedForm(forms.Form):
+class PostedForm(TextCheckedForm, forms.Form):
     posted_on = forms.DateField(label=_("郵送日"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class ArrivalForm(forms.Form):
+class ArrivalForm(TextCheckedForm, forms.Form):
     arrival_on = forms.DateField(label=_("到着日"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(TextCheckedForm, forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=200)
 
 
-class DeferralForm(forms.Form):
+class DeferralForm(TextCheckedForm, forms.Form):
     until = forms.DateField(label=_("猶予期限"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("理由"), max_length=200)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.accounts.models import User
 from calsreg.changes.models import ChangeItem, ChangeStatus, ItemDecision
+from calsreg.core.forms import TextCheckedForm
 from calsreg.verification.models import CallOutcome
 
 TEXT_MAX_CHARS = 2000
@@ -30,7 +31,7 @@ ITEM_ANSWERS = [
 ]
 
 
-class ChangeQueueFilterForm(forms.Form):
+class ChangeQueueFilterForm(TextCheckedForm, forms.Form):
     """The change queue's GET form. Invalid values are reported and ignored, never a server error."""
 
     status = forms.ChoiceField(label=_("状態"), required=False)
@@ -59,7 +60,7 @@ class ChangeQueueFilterForm(forms.Form):
         }
 
 
-class AssignForm(forms.Form):
+class AssignForm(TextCheckedForm, forms.Form):
     """Take the request (``take``) or give it to a help-desk member; an empty choice unassigns."""
 
     operator = forms.ModelChoiceField(
@@ -72,7 +73,7 @@ class AssignForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["operator"]).queryset = operators
 
 
-class CallBackForm(forms.Form):
+class CallBackForm(TextCheckedForm, forms.Form):
     """One call-back: whom (a person concerned, by key), how it went, and per item what they confirmed.
 
     Whether the person called may confirm anything, and which items are theirs, is the service's
@@ -124,7 +125,7 @@ class CallBackForm(forms.Form):
         return answers
 
 
-class ChangeRejectForm(forms.Form):
+class ChangeRejectForm(TextCheckedForm, forms.Form):
     reason = forms.CharField(
         label=_("不承認の理由（記録用。申込者への通知には書かれません）"),
         max_length=TEXT_MAX_CHARS,

@@ -6,16 +6,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.billing.models import PaymentImportKind
+from calsreg.core.forms import TextCheckedForm
 
 
-class PaymentImportForm(forms.Form):
+class PaymentImportForm(TextCheckedForm, forms.Form):
     kind = forms.ChoiceField(
         label=_("ファイルの種類"), choices=PaymentImportKind.choices, initial=PaymentImportKind.ZENGIN
     )
     file = forms.FileField(label=_("入金ファイル"))
 
 
-class ManualPaymentForm(forms.Form):
+class ManualPaymentForm(TextCheckedForm, forms.Form):
     received_on = forms.DateField(label=_("入金日"), widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.IntegerField(label=_("金額（円）"), min_value=1)
     payer_name = forms.CharField(label=_("振込依頼人名"), max_length=100)
@@ -23,10 +24,10 @@ class ManualPaymentForm(forms.Form):
     note = forms.CharField(label=_("備考"), max_length=200, required=False)
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(TextCheckedForm, forms.Form):
     invoice_number = forms.CharField(label=_("請求書番号"), max_length=20)
     amount = forms.IntegerField(label=_("充当額（円）"), min_value=1)
 
 
-class IgnoreForm(forms.Form):
+class IgnoreForm(TextCheckedForm, forms.Form):
     reason = forms.CharField(label=_("対象外の理由"), max_length=200)

@@ -14,13 +14,14 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.core.forms import TextCheckedForm
 from calsreg.directory.models import Supervisor
 from calsreg.verification.models import Answer, CallOutcome
 
 TEXT_MAX_CHARS = 2000
 
 
-class ConfirmationSendForm(forms.Form):
+class ConfirmationSendForm(TextCheckedForm, forms.Form):
     """Send (or re-send) the confirmation mail. ``open_ids`` are the open requests the operator saw:
     a double click or a second operator then gets a refusal, not a second set of mails."""
 
@@ -35,7 +36,7 @@ class ConfirmationSendForm(forms.Form):
             raise forms.ValidationError(_("画面を開き直してから送信してください。")) from exc
 
 
-class ReplyRecordForm(forms.Form):
+class ReplyRecordForm(TextCheckedForm, forms.Form):
     eml = forms.FileField(label=_("返信メール（.eml）"))
     answer = forms.ChoiceField(label=_("返信の内容"), choices=Answer.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
@@ -57,7 +58,7 @@ class ReplyRecordForm(forms.Form):
         return upload
 
 
-class CallRecordForm(forms.Form):
+class CallRecordForm(TextCheckedForm, forms.Form):
     """The supervisor is chosen among the application's directory supervisors; their number is shown
     from the directory and is not an input."""
 
@@ -83,7 +84,7 @@ class CallRecordForm(forms.Form):
         field.queryset = supervisors
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(TextCheckedForm, forms.Form):
     reason = forms.CharField(
         label=_("理由（申込者に伝わります）"),
         max_length=TEXT_MAX_CHARS,
@@ -91,7 +92,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(TextCheckedForm, forms.Form):
     reason = forms.CharField(
         label=_("却下の理由（記録用。申込者への通知には書かれません）"),
         max_length=TEXT_MAX_CHARS,
@@ -99,7 +100,7 @@ class RejectForm(forms.Form):
     )
 
 
-class StartUseForm(forms.Form):
+class StartUseForm(TextCheckedForm, forms.Form):
     """Start now, or schedule the start of use for a later day (the construction start)."""
 
     NOW = "now"

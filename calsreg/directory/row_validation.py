@@ -7,7 +7,6 @@ the field and how to fix it, so the help desk corrects the file in one pass.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.core.phone import normalise_phone, normalise_postcode
+from calsreg.core.phone import normalise_phone, normalise_postcode, phone_has_letters, phone_letters_message
+from calsreg.core.text import text_refusal
 from calsreg.core.width import IDEOGRAPHIC_SPACE, is_katakana, strip_spaces, to_full_width_kana, to_half_width
 from calsreg.directory.csv_format import COLUMNS, TITLE_LABELS, ParsedFile
 from calsreg.directory.import_report import RowError
@@ -130,6 +130,11 @@ class _CellError(Exception):
 def _clean_cell(key: str, raw: str) -> Any:
     label = COLUMNS[key]
     text = strip_spaces(raw)
+    refusal = text_refusal(text, label=label)
+    if refusal is not None:
+        # Every field here is one line on a letter, a mail or a drop-down; a line break typed with
+        # Alt+Enter in Excel is refused like any other control character.
+        raise _CellError(refusal)
     if not text:
         if key in _OPTIONAL:
             return ""
@@ -145,12 +150,6 @@ def _clean_cell(key: str, raw: str) -> Any:
 
 
 def _clean_text(text: str, label: str) -> str:
-    if any(unicodedata.category(char) == "Cc" for char in text):
-        # Line breaks typed with Alt+Enter in Excel, tabs and other control characters: every field
-        # here is one line on a letter, a mail or a drop-down.
-        raise _CellError(
-            _("「%(label)s」に改行などの制御文字があります。1行で入力してください。") % {"label": label}
-        )
     if text.startswith(_FORMULA_PREFIXES):
         raise _CellError(
             _(
@@ -201,6 +200,8 @@ def _clean_email(text: str, label: str) -> str:
 
 
 def _clean_phone(text: str, label: str) -> str:
+    if phone_has_letters(text):
+        raise _CellError(phone_letters_message(label=label))
     phone = normalise_phone(text)
     if phone is None:
         raise _CellError(

@@ -14,13 +14,14 @@ from calsreg.accounts.access import account_login_refusal
 from calsreg.accounts.backends import login_refusal_of
 from calsreg.accounts.services.passwords import PASSWORD_HISTORY_COUNT
 from calsreg.core.errors import FieldError
+from calsreg.core.forms import TextCheckedForm
 from calsreg.core.width import to_half_width
 
 # Where the services' field paths land on the password forms.
 SERVICE_FIELDS = {"old_password": "old_password", "new_password": "new_password1"}
 
 
-class PortalAuthenticationForm(AuthenticationForm):
+class PortalAuthenticationForm(TextCheckedForm, AuthenticationForm):
     """My page's sign-in: account holders only, and when the account may be used now.
 
     One message for an unknown ID and a wrong password, so the form tells nobody which IDs exist.
@@ -69,7 +70,7 @@ def _required(message: Any) -> dict[str, Any]:
     return {"required": message}
 
 
-class NewPasswordMixin(forms.Form):
+class NewPasswordMixin(TextCheckedForm, forms.Form):
     """The new password typed twice; the rules themselves are the accounts service's."""
 
     new_password1 = forms.CharField(
@@ -114,7 +115,7 @@ class PasswordResetSetForm(NewPasswordMixin):
     pass
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(TextCheckedForm, forms.Form):
     username = forms.CharField(
         label=gettext_lazy("ID"),
         max_length=150,

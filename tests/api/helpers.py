@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from openpyxl import load_workbook
 
 from calsreg.accounts.models import User
@@ -37,6 +39,12 @@ def stored_counts() -> dict[str, int]:
 
 
 NOTHING_STORED = {"applications": 0, "users": 0, "evidence": 0, "audit_events": 0, "deliveries": 0}
+
+
+def media_files() -> list[str]:
+    """Every file in the test's media folder (evidence originals land there), relative paths."""
+    root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
 def bearer(secret: str) -> dict[str, str]:

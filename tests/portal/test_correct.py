@@ -192,7 +192,7 @@ def test_a_correction_with_errors_keeps_the_values_and_the_link(client, returned
     response = client.post(URL, body)
 
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'class="error-summary"' in html
     assert f'<p class="reason-text">{REASON}</p>' in html  # the desk's reason stays on top
     assert 'id="project_number" name="project_number" type="text" value="R8-新潟-土木-0999"' in html

@@ -82,6 +82,7 @@ def test_a_file_that_is_not_a_workbook_is_refused_with_the_readers_message_and_n
     response = _upload(client, b"%PDF-1.7 this is not a workbook", name="申込書.pdf")
 
     html = response.content.decode()
+    assert response.status_code == 422  # as the API and the desk answer a refused file
     assert "申込書を受け付けられませんでした。" in html
     assert "申込書.pdf" in html
     assert _counts() == before
@@ -90,9 +91,10 @@ def test_a_file_that_is_not_a_workbook_is_refused_with_the_readers_message_and_n
 def test_an_upload_without_a_file_asks_for_one(client):
     before = _counts()
 
-    html = client.post(URL, {}).content.decode()
+    response = client.post(URL, {})
 
-    assert "アップロードする申込書（Excelファイル）を選んでください。" in html
+    assert response.status_code == 422
+    assert "アップロードする申込書（Excelファイル）を選んでください。" in response.content.decode()
     assert _counts() == before
 
 
@@ -100,9 +102,10 @@ def test_an_oversized_file_is_refused_before_it_is_read(client, settings):
     settings.UPLOAD_MAX_BYTES = 1000
     before = _counts()
 
-    html = _upload(client, b"x" * 1001).content.decode()
+    response = _upload(client, b"x" * 1001)
 
-    assert "ファイルが大きすぎます（上限 1000" in html
+    assert response.status_code == 422
+    assert "ファイルが大きすぎます（上限 1000" in response.content.decode()
     assert _counts() == before
 
 
@@ -111,8 +114,10 @@ def test_a_workbook_with_mistakes_lists_each_field_and_message_and_stores_nothin
     content = filled(workbook_build(office_names=OFFICES), values)
     before = _counts()
 
-    html = _upload(client, content).content.decode()
+    response = _upload(client, content)
 
+    html = response.content.decode()
+    assert response.status_code == 422
     assert "申込書に次の問題があります（3件）" in html
     assert "Excelで修正してから、もう一度アップロードしてください。" in html
     assert '<th scope="row">工事名</th><td>「工事名」を入力してください。</td>' in html

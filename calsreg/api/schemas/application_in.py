@@ -12,14 +12,59 @@ from typing import Any
 
 from django.utils import translation
 from ninja import Schema
-from pydantic import ConfigDict, Field, create_model
+from pydantic import ConfigDict, Field, ValidationInfo, create_model, field_validator
+from pydantic_core import PydanticCustomError
 
 from calsreg.applications.schema import FIELDS, SECTION_LABELS, TERMS_FIELD, USER_FIELDS, FieldSpec, Section
+from calsreg.core.text import RefusedCharacter, refused_character
+
+# Input fields that may hold several lines (tab and line breaks); every other text is one line.
+MULTILINE_FIELDS = frozenset({"reason", "note", "comment"})
+REFUSED_CHARACTER = "refused_character"
 
 
 class StrictIn(Schema):
+    """Base of every API input (body, query, form): unknown keys refused, and no text field of any
+    input may hold a character the one text cleaner refuses (``core.text``): a NUL, a control or
+    bidi character, a lone surrogate from a ``"\\ud800"`` escape. The refusal is a 422 naming the
+    field, before any handler, service or evidence sees the value."""
+
     # Numbers typed where text is expected (48400000, a postcode) are taken as their digits.
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    # After each field's own validation: a nested input (a user, an item) has then been checked by
+    # its own validator, so a refusal names the innermost field (users[2].name).
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        found = _first_refused(value, multiline=info.field_name in MULTILINE_FIELDS)
+        if found is not None:
+            # The context holds no character itself: a lone surrogate could not even be rendered.
+            raise PydanticCustomError(
+                REFUSED_CHARACTER,
+                "refused character {code}",
+                {
+                    "kind": str(found.kind),
+                    "codepoint": ord(found.char),
+                    "position": found.position,
+                    "code": found.code,
+                },
+            )
+        return value
+
+
+def _first_refused(value: Any, *, multiline: bool) -> RefusedCharacter | None:
+    """The first refused character in a value as parsed from JSON (strings, lists, objects and keys)."""
+    if isinstance(value, str):
+        return refused_character(value, multiline=multiline)
+    if isinstance(value, dict):
+        value = [part for pair in value.items() for part in pair]
+    if isinstance(value, (list, tuple)):
+        for part in value:
+            found = _first_refused(part, multiline=multiline)
+            if found is not None:
+                return found
+    return None
 
 
 def spec_description(spec: FieldSpec) -> str:

@@ -29,6 +29,12 @@ from calsreg.applications.excel.guards import (
     input_cells_locate,
     workbook_open,
 )
+from calsreg.applications.excel.rows import (
+    application_rows_advice,
+    application_rows_check,
+    application_sheet_limits,
+    sheet_rows_check,
+)
 from calsreg.applications.schema import WORKBOOK_SUPERVISOR_SLOTS, WORKBOOK_USER_SLOTS, Kind
 
 # Excel's serial day numbers from 1900-01-01 to 9999-12-31.
@@ -42,9 +48,17 @@ def workbook_read(*, content: bytes, filename: str) -> dict[str, Any]:
     current form filled with plain values.
     """
     archive_check(content=content, filename=filename)
+    # Streamed before the whole workbook is loaded: a huge sheet is refused at its first rows.
+    sheet_rows_check(
+        content=content,
+        filename=filename,
+        limits=application_sheet_limits(),
+        advice=application_rows_advice(),
+    )
     workbook = workbook_open(content=content, filename=filename)
     form_version = form_version_check(workbook=workbook, filename=filename)
     located = input_cells_locate(workbook=workbook, filename=filename)
+    application_rows_check(workbook=workbook, located=located, filename=filename)
     formulas_refuse(located=located)
     texts = {
         input_cell.defined_name: cell_text(cell.value, kind=input_cell.spec.kind, epoch=workbook.epoch)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.core.forms import TextCheckedForm
 from calsreg.desk.dashboard.work import desk_operators
 
 
@@ -15,7 +16,7 @@ class OperatorChoiceField(forms.ModelChoiceField):
         return f"{obj} ({obj.username})" if getattr(obj, "display_name", "") else obj.username
 
 
-class AssignForm(forms.Form):
+class AssignForm(TextCheckedForm, forms.Form):
     """``operator`` empty = nobody in charge. Only active help-desk users and administrators are
     offered; the service refuses anyone else as well."""
 

@@ -53,7 +53,7 @@ def _render_form(
     request: HttpRequest, *, raw: dict[str, Any], row_count: int, errors: list[FieldError] | None = None
 ) -> HttpResponse:
     context = form_context(raw=raw, row_count=row_count, errors=errors)
-    return render(request, "portal/apply/form.html", context)
+    return render(request, "portal/apply/form.html", context, status=422 if errors else 200)
 
 
 def form_context(

@@ -117,7 +117,7 @@ def _render_form(
 ) -> HttpResponse:
     context = form_context(raw=raw, row_count=row_count, errors=errors)
     context |= {"application": application, "token": token}
-    return render(request, "portal/correct/form.html", context)
+    return render(request, "portal/correct/form.html", context, status=422 if errors else 200)
 
 
 def _link_refused(request: HttpRequest, refusal: DomainError) -> HttpResponse:

@@ -16,6 +16,7 @@ from calsreg.applications.services import application_withdraw
 from calsreg.applications.states import TRANSITIONS, Status
 from calsreg.core.errors import DomainError
 from calsreg.core.ratelimit import Scope
+from calsreg.core.text import text_refusal
 from calsreg.core.width import to_half_width
 from calsreg.portal.progress import NOW_HAPPENING, SIDE_STATES, applicant_progress
 from calsreg.portal.receipts import receipt_email
@@ -48,7 +49,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
                 context["not_found"] = True
             else:
                 context |= _status_context(application)
-    return render(request, "portal/status.html", context)
+    return render(request, "portal/status.html", context, status=422 if context["errors"] else 200)
 
 
 def _lookup_errors(values: dict[str, str]) -> dict[str, str]:
@@ -57,6 +58,10 @@ def _lookup_errors(values: dict[str, str]) -> dict[str, str]:
         errors["receipt_number"] = _("「受付番号」を入力してください。")
     if not values["email"]:
         errors["email"] = _("「メールアドレス」を入力してください。")
+    for key, label in (("receipt_number", _("受付番号")), ("email", _("メールアドレス"))):
+        refusal = text_refusal(values[key], label=label)
+        if refusal is not None:
+            errors[key] = refusal
     return errors
 
 

@@ -49,4 +49,5 @@ def apply_upload(request: HttpRequest) -> HttpResponse:
         else:
             receipt_remember(request.session, application)
             return redirect("portal:receipt", receipt_number=application.receipt_number)
-    return render(request, "portal/apply/upload.html", context)
+    # A refusal is a 422, as the API and the desk answer it; the page still shows what to fix.
+    return render(request, "portal/apply/upload.html", context, status=422)

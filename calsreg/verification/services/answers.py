@@ -18,6 +18,7 @@ from calsreg.applications.states import Status
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
 from calsreg.core.secrets import secret_hash
+from calsreg.core.text import text_refusal
 from calsreg.directory.models import Supervisor
 from calsreg.records.models import ActorType, Evidence, EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
@@ -75,7 +76,10 @@ def _answer_checked(answer: str, reason: str, *, reason_label: str) -> tuple[str
                 field="reason", label=reason_label, message=_("否認の場合は、理由を入力してください。")
             )
         )
-    if len(reason) > REASON_MAX_CHARS:
+    refusal = text_refusal(reason, label=reason_label, multiline=True)
+    if refusal is not None:
+        errors.append(FieldError(field="reason", label=reason_label, message=refusal))
+    elif len(reason) > REASON_MAX_CHARS:
         errors.append(
             FieldError(
                 field="reason",

@@ -9,6 +9,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from calsreg.accounts.models import Project, User
@@ -20,6 +21,7 @@ from calsreg.changes.selectors import (
     request_fee_impact,
 )
 from calsreg.core.errors import NotFound
+from calsreg.core.text import text_refusal
 from calsreg.records.services import Actor
 
 SESSION_CHANGES = "portal_change_receipts"
@@ -56,6 +58,14 @@ def receipt_remember(session: SessionBase, request: ChangeRequest, reference: st
     kept = dict(session.get(SESSION_CHANGES, {}))
     kept[request.number] = reference
     session[SESSION_CHANGES] = dict(list(kept.items())[-SESSION_CHANGES_KEPT:])
+
+
+def reference_problem(reference: str) -> str | None:
+    """Why the typed receipt or project number cannot be looked up (empty, or a refused character)."""
+    label = _("受付番号または工事番号")
+    if not reference:
+        return _("「受付番号または工事番号」を入力してください。")
+    return text_refusal(reference, label=label)
 
 
 def anonymous_actor(raw: dict[str, Any]) -> Actor:

@@ -28,6 +28,7 @@ from calsreg.portal.views.change.common import (
     anonymous_actor,
     language,
     receipt_remember,
+    reference_problem,
 )
 
 # --- the portal (no sign-in) ----------------------------------------------------------------------
@@ -43,12 +44,9 @@ def portal_form(request: HttpRequest) -> HttpResponse:
         return _render_portal(request, post=request.POST, add_row=1)
     filing = forms.portal_filing(request.POST)
     reference = to_half_width(request.POST.get("reference", "")).strip()
-    if not reference:
-        missing = FieldError(
-            field="reference",
-            label=_("受付番号または工事番号"),
-            message=_("「受付番号または工事番号」を入力してください。"),
-        )
+    problem = reference_problem(reference)
+    if problem is not None:
+        missing = FieldError(field="reference", label=_("受付番号または工事番号"), message=problem)
         return _render_portal(request, post=request.POST, errors=[missing], anchors=filing.anchors)
     project = project_by_reference(reference=reference)
     if project is None:

@@ -33,6 +33,7 @@ from calsreg.portal.views.change.common import (
     filing_project,
     language,
     receipt_remember,
+    reference_problem,
 )
 from calsreg.portal.views.mypage import account_holder_required
 
@@ -122,8 +123,9 @@ def portal_upload(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/change/upload.html", context)
     reference = to_half_width(request.POST.get("reference", "")).strip()
     context["reference"] = reference
-    if not reference:
-        context["reference_errors"] = [_("「受付番号または工事番号」を入力してください。")]
+    problem = reference_problem(reference)
+    if problem is not None:
+        context["reference_errors"] = [problem]
         return render(request, "portal/change/upload.html", context, status=422)
     project = project_by_reference(reference=reference)
     try:
