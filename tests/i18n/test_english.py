@@ -29,8 +29,8 @@ def _english(client):
     return client
 
 
-def _text(response) -> str:
-    assert response.status_code == 200
+def _text(response, *, status: int = 200) -> str:
+    assert response.status_code == status
     return unescape(response.content.decode())
 
 
@@ -124,7 +124,7 @@ def test_web_form_is_in_english(client):
 
 @pytest.mark.django_db
 def test_web_form_errors_are_in_english_and_name_the_field(client):
-    page = _text(_english(client).post("/apply/", {"action": "submit"}))
+    page = _text(_english(client).post("/apply/", {"action": "submit"}), status=422)
 
     assert re.search(r"There are \d+ errors in your input", page)
     _assert_english(
