@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -51,6 +52,7 @@ from calsreg.applications.models import Application, Channel
 from calsreg.applications.services import application_submit, submission_as_evidence
 from calsreg.applications.states import Status
 from calsreg.applications.validation import validate_application
+from calsreg.core import clock
 from calsreg.directory.models import Supervisor
 from calsreg.notifications.models import Delivery, DeliveryStatus
 from calsreg.records.services import Actor
@@ -211,7 +213,9 @@ def _supervisor_account_ensure(supervisor: Supervisor | None) -> None:
 
 
 def application_payload(*, number: int, supervisor: Supervisor) -> dict[str, Any]:
-    """A raw application as the web form or the API sends it, with five users."""
+    """A raw application as the web form or the API sends it, with five users. Its construction
+    period is around the day the bench runs, so the start of use (today) falls inside it."""
+    period_start = clock.today() - timedelta(days=6)
     company = f"ecg{number}.example.co.jp"
     users = []
     for position in range(USERS_PER_APPLICATION):
@@ -231,10 +235,10 @@ def application_payload(*, number: int, supervisor: Supervisor) -> dict[str, Any
         "project_number": f"R8-新潟-土木-B{number:05d}",
         "project_name": f"一般県道{number}号 舗装補修工事",
         "project_location": "新潟市中央区白山浦地内",
-        "period_start": "2026-12-01",
-        "period_end": "2027-03-19",
+        "period_start": period_start.isoformat(),
+        "period_end": (period_start + timedelta(days=108)).isoformat(),
         "contract_amount": "48400000",
-        "contract_date": "2026-11-20",
+        "contract_date": (period_start - timedelta(days=11)).isoformat(),
         "contractor_name": f"株式会社越後建設{number}",
         "contractor_kana": "カブシキガイシャエチゴケンセツ",
         "contractor_representative": "越後 正樹",
