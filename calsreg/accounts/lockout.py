@@ -1,6 +1,6 @@
 """Login lockout that someone guessing elsewhere cannot turn against the account holder (django-axes 8).
 
-Three locks. A completed password reset and the desk lift the first two (``services/login_locks.py``):
+Three locks. A completed password reset lifts the first two, the desk any (``services/login_locks.py``):
 
 - **The pair (ID, client address)** — axes' own lock (``AXES_LOCKOUT_PARAMETERS =
   [["username", "ip_address"]]``): after ``AXES_FAILURE_LIMIT`` wrong passwords from one address the
@@ -16,7 +16,8 @@ Three locks. A completed password reset and the desk lift the first two (``servi
   checked, so a right guess is not confirmed. It stops password spraying (one common password tried
   on many IDs, which the pair lock never sees twice); the allowance is generous because a site office
   shares one address. Other addresses are unaffected; the lock ends with the hour (a reset does not
-  lift it: it is not about one ID).
+  lift it: it is not about one ID) or when the desk lifts it (``accounts/address_locks.py``, which
+  keeps the list of refused addresses the cache cannot give).
 
 Axes applies one failure limit and one cool-off to every lockout parameter, hence this count of our
 own next to it. Attempts refused by either lock are not counted and do not extend it
@@ -45,9 +46,10 @@ from django.db.models import Max, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from calsreg.accounts.address_locks import address_failure_count, address_lock_wait
 from calsreg.accounts.models import LoginIdLock
 from calsreg.core import clock
-from calsreg.core.ratelimit import Scope, client_address, rate_limit_hit, rate_limit_spent
+from calsreg.core.ratelimit import client_address
 
 # An ID's earlier ID-wide locks stop lengthening the next one a day after the last.
 STRIKES_FORGOTTEN_AFTER = timedelta(days=1)
@@ -143,21 +145,6 @@ def login_locks_lift(*, username: str) -> bool:
     AccessAttempt.objects.filter(username=username).delete()
     LoginIdLock.objects.filter(username=username).delete()
     return was_locked
-
-
-def address_lock_wait(request: HttpRequest) -> int:
-    """Seconds until the request's address may try passwords again (0: it may now)."""
-    return rate_limit_spent(
-        scope=Scope.LOGIN_FAILURE, request=request, allowance=settings.LOGIN_FAILURES_PER_ADDRESS_PER_HOUR
-    )
-
-
-def address_failure_count(request: HttpRequest) -> bool:
-    """Count one wrong password from the request's address; whether the address is now locked."""
-    rate_limit_hit(
-        scope=Scope.LOGIN_FAILURE, request=request, allowance=settings.LOGIN_FAILURES_PER_ADDRESS_PER_HOUR
-    )
-    return address_lock_wait(request) > 0
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -300,3 +300,27 @@ class LoginIdLock(models.Model):
 
     def __str__(self) -> str:
         return self.username
+
+
+class LoginAddressLock(models.Model):
+    """A client address refused at every login (password spraying), as the desk lists and lifts it.
+
+    The lock itself is the address's count of wrong passwords in the cache (``core/ratelimit.py``,
+    scope ``LOGIN_FAILURE``): the cache answers "is this address over its allowance?" but cannot list
+    the addresses that are (Django's cache API cannot list keys, and each backend stores them its own
+    way). So this row is written when an address crosses the allowance, and is only an index of the
+    cache: ``accounts/address_locks.py`` lists a row only while the cache still refuses its address,
+    and lifting one forgets the count as well. Keyed by the address as counted (an IPv4 address or
+    an IPv6 /64 network); rows of ended locks are deleted when the next lock is written.
+    """
+
+    address = models.CharField(_("接続元"), max_length=64, unique=True)
+    locked_at = models.DateTimeField(_("停止した日時"))
+    locked_until = models.DateTimeField(_("停止の終了日時"))
+
+    class Meta:
+        verbose_name = _("ログイン停止（接続元単位）")
+        verbose_name_plural = _("ログイン停止（接続元単位）")
+
+    def __str__(self) -> str:
+        return self.address

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from calsreg.accounts.access import account_login_refusal
+from calsreg.accounts.address_locks import LockedAddress, address_locks_current
 from calsreg.accounts.lockout import id_locks, pair_cool_off, pair_locks
 from calsreg.accounts.models import Membership, Project, User
 from calsreg.applications.models import Application
@@ -16,10 +17,12 @@ from calsreg.records.models import Evidence
 from calsreg.records.selectors import evidence_for
 
 __all__ = [
+    "LockedAddress",
     "LockedLogin",
     "account_login_refusal",
     "account_personal_data",
     "account_projects",
+    "login_address_locks_current",
     "login_locks_current",
     "project_accounts",
     "project_evidence",
@@ -95,6 +98,11 @@ def login_locks_current(*, at: datetime, username: str | None = None) -> list[Lo
         )
         for name in usernames
     ]
+
+
+def login_address_locks_current(*, at: datetime) -> list[LockedAddress]:
+    """Every client address refused at every login at ``at`` (password spraying), by address."""
+    return address_locks_current(at=at)
 
 
 def account_personal_data(*, user: User) -> dict[str, Any]:

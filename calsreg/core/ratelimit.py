@@ -76,7 +76,9 @@ def rate_limit_hit(
 ) -> int:
     """Count one use of ``scope`` by the request's client; return 0 if it is within ``allowance`` per
     window, else the seconds until the window ends (what ``Retry-After`` says)."""
-    now, window, key = _window_key(scope=scope, request=request, window_seconds=window_seconds)
+    now, window, key = _window_key(
+        scope=scope, address=counted_address(request), window_seconds=window_seconds
+    )
     if cache.add(key, 1, timeout=window_seconds):
         count = 1
     else:
@@ -96,17 +98,38 @@ def rate_limit_spent(
     """Whether the request's client has used up ``allowance`` for this window, counting nothing:
     0 if one more use is within it, else the seconds until the window ends. For actions counted only
     on some outcome (a wrong password): checked before acting, counted by ``rate_limit_hit`` after."""
-    now, window, key = _window_key(scope=scope, request=request, window_seconds=window_seconds)
+    return address_rate_limit_spent(
+        scope=scope, address=counted_address(request), allowance=allowance, window_seconds=window_seconds
+    )
+
+
+def address_rate_limit_spent(
+    *, scope: Scope, address: str, allowance: int, window_seconds: int = HOUR_SECONDS
+) -> int:
+    """``rate_limit_spent`` for an address as ``counted_address`` gives it, not a request (the desk)."""
+    now, window, key = _window_key(scope=scope, address=address, window_seconds=window_seconds)
     if cache.get(key, 0) < allowance:
         return 0
     return (window + 1) * window_seconds - now
 
 
-def _window_key(*, scope: Scope, request: HttpRequest, window_seconds: int) -> tuple[int, int, str]:
+def rate_limit_forget(*, scope: Scope, address: str, window_seconds: int = HOUR_SECONDS) -> None:
+    """Forget the current window's count of ``scope`` for ``address`` (as ``counted_address`` gives
+    it): the address has its whole allowance again. The desk's lift of an address's login lock."""
+    _now, _window, key = _window_key(scope=scope, address=address, window_seconds=window_seconds)
+    cache.delete(key)
+
+
+def counted_address(request: HttpRequest) -> str:
+    """The client address as counted: the address, or its /64 network for IPv6."""
+    return _counted_as(client_address(request))
+
+
+def _window_key(*, scope: Scope, address: str, window_seconds: int) -> tuple[int, int, str]:
     """Now (epoch seconds), the current window's number, and the cache key of its count."""
     now = int(clock.now().timestamp())
     window = now // window_seconds
-    return now, window, f"ratelimit:{scope}:{_counted_as(client_address(request))}:{window}"
+    return now, window, f"ratelimit:{scope}:{_counted_as(address)}:{window}"
 
 
 def _counted_as(address_text: str) -> str:

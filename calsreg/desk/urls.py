@@ -21,6 +21,7 @@ urlpatterns = [
     path("outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
     path("login-locks/", login_locks.login_locks, name="login_locks"),
     path("login-locks/lift/", login_locks.login_lock_lift, name="login_lock_lift"),
+    path("login-locks/lift-address/", login_locks.login_address_lock_lift, name="login_address_lock_lift"),
 ]
 # Confirmation, calls, decisions, registration and start of use on an application.
 urlpatterns += urls_verification.urlpatterns

@@ -170,3 +170,130 @@ def test_the_api_refuses_the_same_csv_files_with_422(client, auth, invoice, case
         (f"{line}行目・{label}", message) for line, label, message in problems
     ]
     _unchanged(invoice, before)
+
+
+# --- the one text cleaner on every value read from a payment file ----------------------------------
+
+CLEANER_CONTROL = (
+    "「{label}」の{position}文字目に、使えない制御文字（{code}）があります。"
+    "他のソフトからコピーした文字に含まれていることがあります。その文字を消して入力し直してください。"
+)
+CLEANER_BIDI = (
+    "「{label}」の{position}文字目に、文字の表示順を変える制御文字（{code}）があります。"
+    "表示と中身が食い違うため使えません。その文字を消して入力し直してください。"
+)
+ZENGIN_CONTROL = (
+    "「{label}」の{position}文字目に、使えない制御文字（{code}）があります。"
+    "ファイルが壊れているか、振込入金通知ではありません。銀行から受け取ったままのファイルを取り込んでください。"
+)
+# A payer name that would pay the invoice, disguised with one character the cleaner refuses.
+DISGUISED_PAYERS = {
+    "bidi-override": (
+        "ｴﾁｺﾞ\u202eｹﾝｾﾂ(ｶ",
+        CLEANER_BIDI.format(label="振込依頼人名", position=5, code="U+202E"),
+    ),
+    "c1-control": ("ｴﾁｺﾞ\x85ｹﾝｾﾂ(ｶ", CLEANER_CONTROL.format(label="振込依頼人名", position=5, code="U+0085")),
+    "nul": ("ｴﾁｺﾞｹﾝｾﾂ(ｶ\x00", CLEANER_CONTROL.format(label="振込依頼人名", position=11, code="U+0000")),
+}
+
+
+def _csv_paying(payer: str, *, code: str = "", reference: str = "A-1") -> bytes:
+    return (HEADER + f"2026-11-30,44000,{payer},{code},{reference}\r\n").encode()
+
+
+@pytest.mark.parametrize("case", list(DISGUISED_PAYERS))
+def test_the_desk_refuses_a_csv_whose_payer_name_holds_a_refused_character_naming_the_line(
+    client, invoice, case
+):
+    payer, message = DISGUISED_PAYERS[case]
+    before = counts()
+
+    response = _desk_import(client, "csv", _csv_paying(payer))
+
+    assert response.status_code == 422
+    assert [(p.line, str(p.label), p.message) for p in response.context["problems"]] == [
+        (2, "振込依頼人名", message)
+    ]
+    assert "\u202e" not in response.content.decode()  # the page never echoes the character itself
+    _unchanged(invoice, before)
+
+
+@pytest.mark.parametrize("case", list(DISGUISED_PAYERS))
+def test_the_api_refuses_a_csv_whose_payer_name_holds_a_refused_character(client, auth, invoice, case):
+    payer, message = DISGUISED_PAYERS[case]
+    before = counts()
+
+    response = _api_import(client, auth, "csv", _csv_paying(payer))
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "lines[2].payer_kana", "label": "2行目・振込依頼人名", "message": message}
+    ]
+    _unchanged(invoice, before)
+
+
+def test_the_api_refuses_a_csv_with_control_characters_in_the_code_and_the_reference(client, auth, invoice):
+    before = counts()
+
+    response = _api_import(
+        client, auth, "csv", _csv_paying("ｴﾁｺﾞｹﾝｾﾂ(ｶ", code="C\x1b1", reference="A\u2066-1")
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "lines[2].payer_code",
+            "label": "2行目・依頼人コード・EDI",
+            "message": CLEANER_CONTROL.format(label="依頼人コード・EDI", position=2, code="U+001B"),
+        },
+        {
+            "field": "lines[2].reference",
+            "label": "2行目・照会番号",
+            "message": CLEANER_BIDI.format(label="照会番号", position=2, code="U+2066"),
+        },
+    ]
+    _unchanged(invoice, before)
+
+
+ZENGIN_WITH_ESCAPE = zw.notice_file([{"amount": 44_000, "name": "ｶ)ｴﾁｺﾞ\x1bｹﾝｾﾂ"}])
+ZENGIN_WITH_ESCAPE_PROBLEM = ZENGIN_CONTROL.format(label="振込依頼人名", position=7, code="U+001B")
+
+
+def test_the_desk_refuses_a_zengin_record_with_a_control_character_naming_the_line(client, invoice):
+    before = counts()
+
+    response = _desk_import(client, "zengin", ZENGIN_WITH_ESCAPE)
+
+    assert response.status_code == 422
+    assert [(p.line, str(p.label), p.message) for p in response.context["problems"]] == [
+        (2, "振込依頼人名", ZENGIN_WITH_ESCAPE_PROBLEM)
+    ]
+    assert "\x1b" not in response.content.decode()
+    _unchanged(invoice, before)
+
+
+def test_the_api_refuses_a_zengin_file_with_a_control_character_in_the_remitting_bank(client, auth, invoice):
+    content = zw.notice_file([{"amount": 44_000, "name": "ｶ)ｴﾁｺﾞｹﾝｾﾂ", "remitting_bank": "ﾎｸ\x7fｴﾂ"}])
+    before = counts()
+
+    response = _api_import(client, auth, "zengin", content)
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "lines[2].remitting_bank_name",
+            "label": "2行目・仕向銀行名",
+            "message": ZENGIN_CONTROL.format(label="仕向銀行名", position=3, code="U+007F"),
+        }
+    ]
+    _unchanged(invoice, before)
+
+
+def test_a_shift_jis_csv_with_a_half_width_katakana_payer_is_still_imported(client, invoice):
+    content = (HEADER + '2026/11/30,"44,000",ｶ)ｴﾁｺﾞｹﾝｾﾂ,,A-1\r\n').encode("cp932")
+
+    response = _desk_import(client, "csv", content)
+
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID

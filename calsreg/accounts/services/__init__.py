@@ -12,7 +12,7 @@
 - ``issuing``: how accounts are made and made usable (shared by the above).
 - ``notices``: the credential, start-of-use and reset mails and their send-time hooks.
 - ``api_tokens``: staff API tokens.
-- ``login_locks``: the desk lifts a login lock.
+- ``login_locks``: the desk lifts a login lock (of an ID, or of a client address).
 """
 
 from calsreg.accounts.access import account_login_refusal
@@ -34,7 +34,7 @@ from calsreg.accounts.services.erasure import (
     accounts_anonymise,
     project_personal_data_erase,
 )
-from calsreg.accounts.services.login_locks import account_login_locks_lift
+from calsreg.accounts.services.login_locks import account_login_address_lock_lift, account_login_locks_lift
 from calsreg.accounts.services.membership import (
     project_supervisor_add,
     project_supervisor_remove,
@@ -60,6 +60,7 @@ __all__ = [
     "account_actor",
     "account_contact_correct",
     "account_email_change_refused_notify",
+    "account_login_address_lock_lift",
     "account_login_locks_lift",
     "account_login_refusal",
     "account_password_change",

@@ -5,6 +5,8 @@ Format (also shown to the agent on the import page):
 * UTF-8 (with or without BOM) or Shift_JIS (what Excel in Japan saves as "CSV"); comma-separated;
 * the first row names the columns, in any order, each once; blank rows are skipped;
 * one payment per line: a quote left open (a value running over lines) is refused at its line;
+* every value read passes the one text cleaner (``core/text.py``) as typed: a control character, a
+  bidi control or a tab is refused with the line and column named (half-width kana are fine);
 
   ============================  ==========================  =========================================
   column (Japanese / English)   required                    content
@@ -36,6 +38,7 @@ from django.utils.translation import gettext as _
 from calsreg.billing.zengin.days import payment_day_problem
 from calsreg.billing.zengin.problems import CsvFileRefused, RecordProblem
 from calsreg.core.errors import UploadRefused
+from calsreg.core.text import text_refusal
 from calsreg.core.width import to_full_width_kana
 
 MAX_AMOUNT_YEN = 9_999_999_999  # the Zengin amount field's capacity (N(10))
@@ -213,6 +216,8 @@ def _row(
         return unicodedata.normalize("NFKC", row[index]).strip()
 
     before = len(problems)
+    if _refused_cells(line, row, columns, problems):
+        return None
     quoted = [name for name, index in columns.items() if index < len(row) and '"' in row[index]]
     for name in quoted:
         # A quote inside a value is a quote left unbalanced (no payment field has one).
@@ -252,6 +257,21 @@ def _row(
         payer_code=payer_code,
         reference=reference,
     )
+
+
+def _refused_cells(line: int, row: list[str], columns: dict[str, int], problems: list[RecordProblem]) -> bool:
+    """Report each cell holding a character the one text cleaner refuses; whether there was one.
+
+    Checked on the value as read, before NFKC and trimming (which would drop some of them silently),
+    so the position named is the one the agent sees in the file. Every payment field is one line.
+    """
+    refused = False
+    for name, index in columns.items():
+        refusal = text_refusal(row[index], label=COLUMNS[name][0]) if index < len(row) else None
+        if refusal is not None:
+            _problem(problems, line, name, refusal)
+            refused = True
+    return refused
 
 
 def _date(value: str, line: int, *, today: date, problems: list[RecordProblem]) -> date | None:

@@ -10,8 +10,10 @@ separated by CR LF (also LF or CR alone), an optional final separator, and the D
 (0x1A) some banking software appends. What is refused: a record that is not 200 bytes, an unknown
 データ区分, records out of order (header → data… → trailer, repeated per account, then one end
 record), non-digits in a numeric field, a date that is not a valid 和暦 YYMMDD or is after today
-(as in the CSV reader), a character outside JIS X 0201 (full-width characters), a trailer whose
-count or sum disagrees with the data records, and a missing end record.
+(as in the CSV reader), in any field read a character the one text cleaner refuses
+(``core/text.py``: a control character, named with its position), a character outside JIS X 0201
+(full-width characters), a trailer whose count or sum disagrees with the data records, and a
+missing end record. Half-width katakana are JIS X 0201 and pass.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from calsreg.billing.zengin.layout import (
 from calsreg.billing.zengin.problems import RecordProblem, ZenginFileRefused
 from calsreg.core.era import ERAS
 from calsreg.core.errors import UploadRefused
+from calsreg.core.text import RefusedCharacter, refused_character, shown
 
 ENCODING = "cp932"  # Shift_JIS as Windows and the banks' software write it
 DOS_EOF = b"\x1a"
@@ -167,6 +170,15 @@ def _shown(raw: bytes) -> str:
     return raw.decode(ENCODING, errors="replace")
 
 
+def _control_message(found: RefusedCharacter, *, label: str) -> str:
+    # Shift_JIS cannot encode the bidi controls, so what the cleaner finds here is a control
+    # character (tab, escape, DEL, C1): a damaged file rather than something typed.
+    return _(
+        "「%(label)s」の%(position)s文字目に、使えない制御文字（%(code)s）があります。"
+        "ファイルが壊れているか、振込入金通知ではありません。銀行から受け取ったままのファイルを取り込んでください。"
+    ) % {"label": label, "position": found.position, "code": found.code}
+
+
 class _Reader:
     """Walks the records once, keeping the structure state and collecting every problem."""
 
@@ -191,7 +203,7 @@ class _Reader:
             self.records_after_end += 1
             self.first_after_end = self.first_after_end or line
             return
-        record_type = _shown(raw[:1])
+        record_type = shown(_shown(raw[:1]))  # echoed in a message: no control character in it
         layout = LAYOUTS.get(record_type)
         length_ok = len(raw) == RECORD_LENGTH
         if not length_ok:
@@ -239,6 +251,13 @@ class _Reader:
             if item.filler or item is RECORD_TYPE:
                 continue
             chunk = raw[item.slice]
+            # Every field read passes the one text cleaner first, so no message below echoes a
+            # control character and no stored text holds one.
+            found = refused_character(_shown(chunk))
+            if found is not None:
+                self.problem(line, item, _control_message(found, label=item.label))
+                complete = False
+                continue
             if item.kind == "C":
                 if _NOT_JIS_X_0201.search(chunk):
                     self.problem(
