@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.db import transaction
@@ -49,7 +47,12 @@ def _loopback_http(settings):
 
 def _suspend(project):
     return project_suspend(
-        project=project, actor=desk_actor(), at=A_DAY_OF_THE_PERIOD, summary="test", summary_params={}, data={}
+        project=project,
+        actor=desk_actor(),
+        at=A_DAY_OF_THE_PERIOD,
+        summary="test",
+        summary_params={},
+        data={},
     )
 
 
@@ -107,7 +110,7 @@ def test_registration_writes_the_project_then_each_account_and_membership():
 
 def test_no_event_carries_a_password_or_a_phone_number():
     # when
-    project, accounts = started()
+    _project, _accounts = started()
 
     # then
     text = str(list(Event.objects.values_list("payload", flat=True)))
@@ -123,7 +126,7 @@ def test_start_of_use_writes_started_then_each_account_activated():
     before = Event.objects.count()
 
     # when
-    started_project, accounts = _start(project)
+    _started_project, accounts = _start(project)
 
     # then
     after = list(Event.objects.filter(pk__gt=before).order_by("pk"))
@@ -150,7 +153,12 @@ def test_suspension_and_reinstatement_each_write_one_project_event():
     # when
     _suspend(project)
     project_reinstate(
-        project=project, actor=desk_actor(), at=A_DAY_OF_THE_PERIOD, summary="test", summary_params={}, data={}
+        project=project,
+        actor=desk_actor(),
+        at=A_DAY_OF_THE_PERIOD,
+        summary="test",
+        summary_params={},
+        data={},
     )
 
     # then
@@ -168,7 +176,9 @@ def test_details_change_writes_the_changed_keys_and_the_new_values():
 
     # when
     project_details_change(
-        project=project, values={"project_name": "信濃川護岸改良工事", "period_end": "2027-03-26"}, actor=desk_actor()
+        project=project,
+        values={"project_name": "信濃川護岸改良工事", "period_end": "2027-03-26"},
+        actor=desk_actor(),
     )
 
     # then
@@ -181,7 +191,7 @@ def test_details_change_writes_the_changed_keys_and_the_new_values():
 
 def test_contact_change_of_name_and_email_writes_account_changed_and_a_phone_change_writes_nothing():
     # given
-    project, accounts = started()
+    _project, accounts = started()
     tanaka = next(u for u in accounts if u.username.startswith("tanaka."))
     before = Event.objects.count()
 
@@ -201,7 +211,7 @@ def test_contact_change_of_name_and_email_writes_account_changed_and_a_phone_cha
 
 def test_adding_and_removing_a_user_writes_membership_and_account_events():
     # given
-    project, accounts = started()
+    project, _accounts = started()
     before = Event.objects.count()
 
     # when
@@ -226,7 +236,7 @@ def test_adding_and_removing_a_user_writes_membership_and_account_events():
 
 def test_closing_writes_the_project_closed_then_each_account_closed():
     # given
-    project, accounts = started()
+    project, _accounts = started()
     before = Event.objects.count()
 
     # when
