@@ -15,6 +15,7 @@ from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, desk_actor, started
 pytestmark = pytest.mark.django_db
 
 URL = "/api/events"
+EVENT_OPERATIONS = {("get", URL): "events_feed"}
 
 
 @pytest.fixture(autouse=True)
@@ -146,3 +147,10 @@ def test_the_create_command_prints_the_secrets_once_and_stores_only_the_tokens_d
     call_command("events_subscriber_list")
     listed = capsys.readouterr().out
     assert "情報共有システム" in listed and secret not in listed and token not in listed
+
+
+def test_the_feed_is_documented_with_the_subscriber_token(client):
+    document = client.get("/api/openapi.json").json()
+    operation = document["paths"][URL]["get"]
+    assert operation["security"] == [{"SubscriberToken": []}]
+    assert set(operation["responses"]) == {"200", "401", "422"}
