@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "calsreg.records",
     "calsreg.directory",
     "calsreg.notifications",
+    "calsreg.events",
     "calsreg.accounts",
     "calsreg.applications",
     "calsreg.verification",
@@ -250,6 +251,12 @@ DAILY_JOBS_HOUR = env_int("CALSREG_DAILY_JOBS_HOUR", 6)
 # Delivery retries: attempts and the first back-off; each retry doubles it.
 MAIL_MAX_ATTEMPTS = env_int("CALSREG_MAIL_MAX_ATTEMPTS", 6)
 MAIL_RETRY_BASE_SECONDS = env_int("CALSREG_MAIL_RETRY_BASE_SECONDS", 60)
+# Lifecycle events' webhooks (docs/events.md): attempts per event, the first back-off (doubling, at
+# most 6 hours), the request timeout, and whether plain http to this machine is allowed (development).
+EVENTS_WEBHOOK_MAX_ATTEMPTS = env_int("CALSREG_EVENTS_WEBHOOK_MAX_ATTEMPTS", 12)
+EVENTS_WEBHOOK_RETRY_BASE_SECONDS = env_int("CALSREG_EVENTS_WEBHOOK_RETRY_BASE_SECONDS", 30)
+EVENTS_WEBHOOK_TIMEOUT_SECONDS = env_int("CALSREG_EVENTS_WEBHOOK_TIMEOUT_SECONDS", 10)
+EVENTS_WEBHOOK_ALLOW_HTTP_LOOPBACK = env_bool("CALSREG_EVENTS_WEBHOOK_ALLOW_HTTP_LOOPBACK", DEBUG)
 
 # Uploads: what the portal and the desk accept as a filled workbook or a received mail.
 UPLOAD_MAX_BYTES = env_int("CALSREG_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)

@@ -6,7 +6,16 @@ from ninja import NinjaAPI, Swagger
 from ninja.renderers import JSONRenderer
 
 from calsreg.api.errors import exception_handlers_install
-from calsreg.api.routers import billing, changes, changes_desk, confirmation, desk_actions, public, staff
+from calsreg.api.routers import (
+    billing,
+    changes,
+    changes_desk,
+    confirmation,
+    desk_actions,
+    events,
+    public,
+    staff,
+)
 
 DESCRIPTION = """\
 新潟県CALS情報共有サービスの利用申込API。
@@ -42,3 +51,4 @@ api.add_router("/staff", changes_desk.router)
 api.add_router("/", confirmation.router)
 api.add_router("/billing", billing.router)
 api.add_router("/changes", changes.router)
+api.add_router("/events", events.router)

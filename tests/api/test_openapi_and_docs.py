@@ -7,6 +7,7 @@ import pytest
 from calsreg.applications.schema import FIELDS, USER_FIELDS
 from tests.api.test_changes_desk import CHANGE_DESK_OPERATIONS
 from tests.api.test_desk_actions_auth_openapi import NEW_OPERATIONS
+from tests.events.test_feed import EVENT_OPERATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,7 @@ def test_the_document_lists_exactly_the_operations_with_their_ids(document):
         **BILLING_OPERATIONS,
         **CHANGE_OPERATIONS,
         **CHANGE_DESK_OPERATIONS,
+        **EVENT_OPERATIONS,
     }
     assert document["info"]["title"] == "calsreg API"
 

@@ -1,6 +1,8 @@
 """Anonymising an account holder: used by a deletion request (changes) and by the retention purge
 (lifecycle). The row stays — memberships, audit references and invoices point to it — with an ID of
 the seed's shape that no longer carries the chosen name, an unusable password, and no name or contact.
+The subscribing services hear of it (an ``account.anonymised`` event), and the events written
+before lose the person's values.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from django.db import IntegrityError, transaction
 
 from calsreg.accounts import credentials
 from calsreg.accounts.models import LoginIdLock, PasswordHistory, User
+from calsreg.accounts.services.events import account_anonymised_event
+from calsreg.core import clock
 from calsreg.core.redaction import ERASED, anonymous_requested_part
+from calsreg.events.services import events_personal_data_erase
 
 __all__ = ["ERASED", "account_anonymise", "anonymous_requested_part"]
 
@@ -51,4 +56,7 @@ def account_anonymise(*, user: User) -> str:
     LoginIdLock.objects.filter(username=old).delete()
     AccessLog.objects.filter(username=old).update(username=user.username)
     AccessFailureLog.objects.filter(username=old).update(username=user.username)
+    # Earlier events lose the person's values; the new one names the anonymised account only.
+    events_personal_data_erase(renames={old: user.username})
+    account_anonymised_event(user=user, at=clock.now())
     return user.username

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import AccountState, Membership, Project, ProjectStatus, User
+from calsreg.accounts.services.events import EventType, account_event, project_event
 from calsreg.accounts.services.notices import _project_context, portal_login_url, project_recipients
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, FieldError, ValidationFailed
@@ -80,6 +81,7 @@ def accounts_close_if_unused(*, user_ids: Collection[int], now: datetime) -> lis
             continue
         user.account_transition_to(AccountState.CLOSED)
         user.save(update_fields=["state"])
+        account_event(type=EventType.ACCOUNT_CLOSED, user=user, at=now)
         closed.append(user)
     return closed
 
@@ -121,6 +123,7 @@ def project_end_schedule(*, project: Project, ends_on: date, actor: Actor, reaso
     previous = project.ends_on
     project.ends_on = ends_on
     project.save(update_fields=["ends_on", "updated_at"])
+    project_event(type=EventType.PROJECT_DETAILS_CHANGED, project=project, at=now, changed=["service_end"])
     audit_record(
         actor=actor,
         action="project.end_scheduled",
@@ -163,6 +166,7 @@ def project_close(*, project: Project, actor: Actor, reason: str) -> Project:
     project.closed_at = now
     project.closed_reason = reason[:CLOSED_REASON_MAX_LENGTH]
     project.save(update_fields=["status", "closed_at", "closed_reason", "updated_at"])
+    project_event(type=EventType.PROJECT_CLOSED, project=project, at=now)
     members = Membership.objects.filter(project=project, active=True).values_list("user_id", flat=True)
     closed = accounts_close_if_unused(user_ids=list(members), now=now)
     sessions = sessions_end(user_ids=[user.pk for user in closed])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import User
 from calsreg.accounts.services.closing import address_digest
+from calsreg.accounts.services.events import EventType, account_event
 from calsreg.applications.schema import USER_FIELDS_BY_KEY
 from calsreg.applications.validation import FieldCollector, clean_value
 from calsreg.core import clock
@@ -24,6 +25,8 @@ from calsreg.notifications.services import notification_enqueue
 from calsreg.records.services import Actor, audit_record
 
 CONTACT_FIELDS = ("display_name", "kana", "email", "phone")
+# The fields the lifecycle events carry (the claims), by the name the events give them.
+_EVENT_FIELDS = {"display_name": "name", "kana": "kana", "email": "email"}
 # The account's field → the application schema's spec for a user's field of the same meaning.
 _SPECS = {"display_name": "name", "kana": "kana", "email": "email", "phone": "phone"}
 EMAIL_CHANGED_OLD = "account_email_changed_old"
@@ -66,6 +69,9 @@ def account_contact_correct(
         setattr(user, field, new)
     user.save(update_fields=list(changes))
     now = clock.now()
+    changed_claims = [_EVENT_FIELDS[field] for field in changes if field in _EVENT_FIELDS]
+    if changed_claims:
+        account_event(type=EventType.ACCOUNT_CHANGED, user=user, at=now, changed=changed_claims)
     audit_record(
         actor=actor,
         action="account.contact_corrected",

@@ -25,9 +25,11 @@ from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import Project, ProjectStatus
 from calsreg.accounts.periods import project_period_errors
+from calsreg.accounts.services.events import EventType, project_event
 from calsreg.applications.schema import FIELDS_BY_KEY
 from calsreg.applications.services import application_details_change
 from calsreg.applications.validation import FieldCollector, clean_value
+from calsreg.core import clock
 from calsreg.core.errors import DomainError, ValidationFailed
 from calsreg.records.services import Actor, audit_record
 
@@ -55,7 +57,11 @@ def project_details_change(
     unknown = set(values) - set(PROJECT_DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"not project details: {sorted(unknown)}")
-    project = Project.objects.select_for_update(of=("self",)).select_related("application").get(pk=project.pk)
+    project = (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("application", "office")
+        .get(pk=project.pk)
+    )
     if project.status == ProjectStatus.CLOSED:
         raise DomainError(_("利用を終了した工事の工事情報は変更できません。"))
     cleaned = _cleaned(values)
@@ -77,6 +83,9 @@ def project_details_change(
     for key, (_before, after) in changes.items():
         setattr(project, PROJECT_DETAIL_FIELDS[key], after)
     project.save(update_fields=[*(PROJECT_DETAIL_FIELDS[key] for key in changes), "updated_at"])
+    project_event(
+        type=EventType.PROJECT_DETAILS_CHANGED, project=project, at=clock.now(), changed=sorted(changes)
+    )
     for key, (before, after) in changes.items():
         audit_record(
             actor=actor,

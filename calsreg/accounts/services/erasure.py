@@ -14,6 +14,8 @@ from django.utils.translation import gettext_noop
 from calsreg.accounts.models import AccountState, Membership, Project, ProjectStatus, User
 from calsreg.accounts.services.anonymise import account_anonymise
 from calsreg.accounts.services.closing import sessions_end
+from calsreg.accounts.services.events import EventType, account_event
+from calsreg.core import clock
 from calsreg.core.errors import DomainError
 from calsreg.core.redaction import Scrubber
 from calsreg.records.services import Actor, audit_record
@@ -37,6 +39,8 @@ def account_personal_data_erase(*, user: User, actor: Actor) -> str:
         )
     if user.state != AccountState.CLOSED:
         user.account_transition_to(AccountState.CLOSED)
+        user.save(update_fields=["state"])
+        account_event(type=EventType.ACCOUNT_CLOSED, user=user, at=clock.now())
     new_id = account_anonymise(user=user)
     sessions_end(user_ids=[user.pk])
     audit_record(

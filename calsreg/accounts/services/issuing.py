@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from calsreg.accounts import credentials
 from calsreg.accounts.models import AccountState, Role, User
+from calsreg.accounts.services.events import EventType, account_event
 from calsreg.core.errors import Conflict
 from calsreg.directory.models import Supervisor
 
@@ -47,6 +48,7 @@ def contractor_account_create(
         "phone": phone,
     }
     user, _created = insert_with_fresh_id(requested=requested_id, values=values)
+    account_event(type=EventType.ACCOUNT_ISSUED, user=user, at=now)
     return user
 
 
@@ -65,12 +67,15 @@ def supervisor_account(*, supervisor: Supervisor, now: datetime) -> tuple[User, 
         "email": supervisor.email,
         "phone": supervisor.phone,
     }
-    return insert_with_fresh_id(
+    user, created = insert_with_fresh_id(
         requested=credentials.requested_part_for_email(supervisor.email),
         values=values,
         # A transaction racing on PostgreSQL may have created this person's account meanwhile.
         taken_meanwhile=lambda: User.objects.filter(supervisor=supervisor).first(),
     )
+    if created:
+        account_event(type=EventType.ACCOUNT_ISSUED, user=user, at=now)
+    return user, created
 
 
 def insert_with_fresh_id(
@@ -121,4 +126,5 @@ def account_activate(*, user: User, now: datetime) -> bool:
         user.initial_password_expires_at = now + timedelta(days=settings.INITIAL_PASSWORD_DAYS)
         update.append("initial_password_expires_at")
     user.save(update_fields=update)
+    account_event(type=EventType.ACCOUNT_ACTIVATED, user=user, at=now)
     return True

@@ -13,6 +13,7 @@ account unless it has another use left (``closing.accounts_close_if_unused``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import Membership, Project, ProjectStatus, Role, User
 from calsreg.accounts.services.closing import accounts_close_if_unused, sessions_end
+from calsreg.accounts.services.events import EventType, membership_event
 from calsreg.accounts.services.issuing import account_activate, contractor_account_create, supervisor_account
 from calsreg.accounts.services.notices import _project_context, credentials_enqueue, start_of_use_enqueue
 from calsreg.applications.models import UserRole
@@ -59,6 +61,7 @@ def project_user_add(
         now=now,
     )
     Membership.objects.create(project=project, user=user, role=person["role"])
+    membership_event(type=EventType.MEMBERSHIP_ADDED, project=project, user=user, role=person["role"], at=now)
     # A suspended project has started too: the account is usable again when use resumes.
     activated = project.started_at is not None and account_activate(user=user, now=now)
     audit_record(
@@ -102,6 +105,7 @@ def project_user_remove(*, project: Project, user: User, actor: Actor, language:
     now = clock.now()
     membership.active = False
     membership.save(update_fields=["active", "updated_at"])
+    _removed_event(project=project, membership=membership, now=now)
     closed = accounts_close_if_unused(user_ids=[user.pk], now=now)
     sessions = sessions_end(user_ids=[user.pk])
     user = membership.user
@@ -174,6 +178,9 @@ def project_supervisor_add(
         membership.save(update_fields=["active", "role", "updated_at"])
     else:
         Membership.objects.create(project=project, user=user, role=supervisor.title)
+    membership_event(
+        type=EventType.MEMBERSHIP_ADDED, project=project, user=user, role=supervisor.title, at=now
+    )
     activated = project.started_at is not None and account_activate(user=user, now=now)
     audit_record(
         actor=actor,
@@ -224,6 +231,7 @@ def project_supervisor_remove(*, project: Project, supervisor: Supervisor, actor
     now = clock.now()
     membership.active = False
     membership.save(update_fields=["active", "updated_at"])
+    _removed_event(project=project, membership=membership, now=now)
     closed = accounts_close_if_unused(user_ids=[membership.user_id], now=now)
     sessions = sessions_end(user_ids=[user.pk for user in closed])
     audit_record(
@@ -239,6 +247,12 @@ def project_supervisor_remove(*, project: Project, supervisor: Supervisor, actor
             "account_closed": bool(closed),
             "sessions_ended": sessions,
         },
+    )
+
+
+def _removed_event(*, project: Project, membership: Membership, now: datetime) -> None:
+    membership_event(
+        type=EventType.MEMBERSHIP_REMOVED, project=project, user=membership.user, role=membership.role, at=now
     )
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import Membership, Project, User
+from calsreg.accounts.services.events import EventType, membership_event, project_event
 from calsreg.accounts.services.issuing import contractor_account_create, supervisor_account
 from calsreg.accounts.services.notices import credentials_enqueue
 from calsreg.applications.models import Application, ApplicationUser
@@ -49,16 +50,17 @@ def project_register(*, application: Application, actor: Actor, language: str = 
         )
     now = clock.now()
     project = _project_create(application=application, language=language)
+    project_event(type=EventType.PROJECT_REGISTERED, project=project, at=now)
     issued: list[User] = []
     for application_user in application.users.order_by("position"):
         user = _contractor_account_create(application_user=application_user, now=now)
-        Membership.objects.create(project=project, user=user, role=application_user.role)
+        _member_add(project=project, user=user, role=application_user.role, now=now)
         issued.append(user)
     reused: list[User] = []
     # In primary-key order, so two registrations sharing supervisors take their locks in one order.
     for supervisor in application.supervisors.order_by("pk"):
         user, created = supervisor_account(supervisor=supervisor, now=now)
-        Membership.objects.create(project=project, user=user, role=supervisor.title)
+        _member_add(project=project, user=user, role=supervisor.title, now=now)
         (issued if created else reused).append(user)
     _audit(actor=actor, application=application, project=project, issued=issued, reused=reused, now=now)
     application_registered(
@@ -71,6 +73,11 @@ def project_register(*, application: Application, actor: Actor, language: str = 
     for user in issued:
         credentials_enqueue(user=user, project=project, language=language)
     return project
+
+
+def _member_add(*, project: Project, user: User, role: str, now: datetime) -> None:
+    Membership.objects.create(project=project, user=user, role=role)
+    membership_event(type=EventType.MEMBERSHIP_ADDED, project=project, user=user, role=role, at=now)
 
 
 def _project_create(*, application: Application, language: str) -> Project:

@@ -20,6 +20,7 @@ from calsreg.accounts.models import (
     ProjectStatus,
     User,
 )
+from calsreg.accounts.services.events import EventType, project_event
 from calsreg.accounts.services.issuing import account_activate
 from calsreg.accounts.services.notices import project_recipients, start_of_use_enqueue
 from calsreg.applications.services import application_in_service
@@ -122,6 +123,7 @@ def _schedule(*, project: Project, starts_on: date, actor: Actor, now: datetime)
     previous = project.service_starts_on
     project.service_starts_on = starts_on
     project.save(update_fields=["service_starts_on", "notice_language", "updated_at"])
+    project_event(type=EventType.PROJECT_DETAILS_CHANGED, project=project, at=now, changed=["service_start"])
     audit_record(
         actor=actor,
         action="project.start_scheduled",
@@ -138,6 +140,7 @@ def _start(*, project: Project, actor: Actor, now: datetime) -> Project:
     project.transition_to(ProjectStatus.ACTIVE)
     project.started_at = now
     project.save(update_fields=["status", "started_at", "notice_language", "updated_at"])
+    project_event(type=EventType.PROJECT_STARTED, project=project, at=now)
     activated = _accounts_activate(project=project, now=now)
     recipients = project_recipients(project=project, supervisors=True)
     audit_record(

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from calsreg.accounts.models import Project, ProjectStatus
+from calsreg.accounts.services.events import EventType, project_event
 from calsreg.records.services import Actor, audit_record
 
 
@@ -32,6 +33,7 @@ def project_suspend(
     project.transition_to(ProjectStatus.SUSPENDED)
     project.suspended_at = at
     project.save(update_fields=["status", "suspended_at", "updated_at"])
+    project_event(type=EventType.PROJECT_SUSPENDED, project=project, at=at)
     audit_record(
         actor=actor,
         action="project.suspended",
@@ -59,6 +61,7 @@ def project_reinstate(
     project.transition_to(ProjectStatus.ACTIVE)
     project.suspended_at = None  # the audit trail keeps when it was suspended
     project.save(update_fields=["status", "suspended_at", "updated_at"])
+    project_event(type=EventType.PROJECT_REINSTATED, project=project, at=at)
     audit_record(
         actor=actor,
         action="project.reinstated",
@@ -72,4 +75,8 @@ def project_reinstate(
 
 
 def _locked(project_id: int) -> Project:
-    return Project.objects.select_for_update(of=("self",)).select_related("application").get(pk=project_id)
+    return (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("application", "office")
+        .get(pk=project_id)
+    )

@@ -7,7 +7,7 @@ question about the project, a late payment, a dispute); an application that neve
 transaction. Invoices and their PDFs are kept longer and are not touched (docs/retention.md).
 
 What is erased from each kind of row is decided by the app that owns it (``*_personal_data_erase``
-in accounts, applications, changes, verification, records and notifications): this module finds the
+in accounts, applications, changes, verification, records, notifications and events): this module finds the
 scope and the values, builds the ``Redactor`` and runs them in one transaction, then records what it
 erased — counts only.
 """
@@ -33,6 +33,7 @@ from calsreg.changes.catalog import item_is_personal
 from calsreg.changes.services import change_requests_personal_data_erase
 from calsreg.core import clock
 from calsreg.core.errors import Conflict
+from calsreg.events.services import events_personal_data_erase
 from calsreg.lifecycle.redaction import Redactor, personal_values_in
 from calsreg.lifecycle.selectors import (
     ENDED_WITHOUT_PROJECT,
@@ -144,6 +145,9 @@ def _purge(*, application: Application, actor: Actor, now: datetime) -> None:
         scrub=redactor,
         renames=renames,
         renamed_actor_ids={user.pk for user in scope.accounts},
+    )
+    events_personal_data_erase(
+        renames=renames, scrub=redactor, project_number=scope.project.project_number if scope.project else ""
     )
     _admin_log_erase(entries=scope.admin_log_entries(), scrub=redactor)
     _audit(scope=scope, actor=actor, counts=counts, now=now)
