@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -116,7 +117,7 @@ def subject_ensure(*, user: User) -> Subject:
 
 
 @transaction.atomic
-def sign_in_record(*, user: User, application: Application, token_family: object) -> SignIn:
+def sign_in_record(*, user: User, application: Application, token_family: UUID) -> SignIn:
     """A code exchanged for the first tokens: the sign-in (with its absolute end) and its audit row."""
     now = clock.now()
     sign_in = SignIn.objects.create(

@@ -66,13 +66,20 @@ def active_holder() -> User:
 def follow(browser: requests.Session, url: str, **kwargs: Any) -> requests.Response:
     """Follow redirects on the live server; stop at the relying party's callback or any page."""
     response = browser.get(url, allow_redirects=False, **kwargs)
-    while response.status_code in {301, 302, 303} and not response.headers["Location"].startswith(REDIRECT_URI):
+    while response.status_code in {301, 302, 303} and not response.headers["Location"].startswith(
+        REDIRECT_URI
+    ):
         response = browser.get(urljoin(url, response.headers["Location"]), allow_redirects=False)
     return response
 
 
 def sign_in(
-    browser: requests.Session, server: str, login_page: requests.Response, *, username: str, password: str = PASSWORD
+    browser: requests.Session,
+    server: str,
+    login_page: requests.Response,
+    *,
+    username: str,
+    password: str = PASSWORD,
 ) -> requests.Response:
     """Post the my-page login form reached from the authorization endpoint; follow on."""
     assert urlsplit(login_page.url).path == "/mypage/login/", login_page.url
@@ -132,3 +139,30 @@ def issued() -> dict[str, int]:
         "refresh_tokens": RefreshToken.objects.count(),
         "id_tokens": IDToken.objects.count(),
     }
+
+
+@dataclass
+class Flow:
+    """One sign-in in progress: the party's authlib session, the person's browser, and the code."""
+
+    client: OAuth2Session
+    browser: requests.Session
+    verifier: str
+    nonce: str
+    code: str
+
+
+def code_for(party: Party, username: str, **kwargs: Any) -> Flow:
+    """Sign ``username`` in through the my-page login form and get a code for ``party``."""
+    client = party.session()
+    url, verifier, nonce = authorize(party, client, **kwargs)
+    browser = requests.Session()
+    code = callback_code(sign_in(browser, party.server, follow(browser, url), username=username))
+    return Flow(client=client, browser=browser, verifier=verifier, nonce=nonce, code=code)
+
+
+def tokens_for(party: Party, username: str) -> Flow:
+    """A completed sign-in: the party's session holds the tokens."""
+    flow = code_for(party, username)
+    flow.client.fetch_token(party.url("/oidc/token/"), code=flow.code, code_verifier=flow.verifier)
+    return flow

@@ -4,8 +4,8 @@ the JWKS, call userinfo, refresh."""
 
 from __future__ import annotations
 
-import requests
 import pytest
+import requests
 from authlib.integrations.base_client.errors import OAuthError
 
 from calsreg.records.models import AuditEvent
