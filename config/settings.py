@@ -356,6 +356,8 @@ OAUTH2_PROVIDER = {
     "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _oidc_keys.pem_blocks(env("CALSREG_OIDC_PREVIOUS_PUBLIC_KEYS")),
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # Served over HTTPS (CALSREG_SECURE_COOKIES): relying parties must be too.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if SESSION_COOKIE_SECURE else ["http", "https"],
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
