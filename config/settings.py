@@ -10,6 +10,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.sso import keys as _oidc_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
     "calsreg.core",
     "calsreg.records",
     "calsreg.directory",
@@ -71,6 +74,7 @@ INSTALLED_APPS = [
     "calsreg.applications",
     "calsreg.verification",
     "calsreg.billing",
+    "calsreg.sso",
     "calsreg.changes",
     "calsreg.lifecycle",
     "calsreg.portal",
@@ -339,3 +343,56 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# OpenID Connect provider (calsreg/sso, docs/sso.md) on django-oauth-toolkit. The signing key comes
+# from the environment (PEM text or a file path); a debug checkout without one gets its own key in
+# var/; with debug off and no key the provider's endpoints answer 503 and `check --deploy` fails.
+OIDC_PRIVATE_KEY = _oidc_keys.pem_text(env("CALSREG_OIDC_PRIVATE_KEY")) or (
+    _oidc_keys.development_key(BASE_DIR / "var" / "oidc-dev-key.pem") if DEBUG else ""
+)
+# Access tokens live at most this long: the rule (accounts/access.py) is checked again at each refresh.
+OIDC_ACCESS_TOKEN_SECONDS = min(env_int("CALSREG_OIDC_ACCESS_TOKEN_SECONDS", 300), 300)
+# A sign-in at a relying party lasts this long from the password at most, however often it refreshes.
+OIDC_SESSION_SECONDS = env_int("CALSREG_OIDC_SESSION_SECONDS", 8 * 3600)
+# DOT's own application model (named so migrations can point at it).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": OIDC_PRIVATE_KEY,
+    # Retired keys still published in the JWKS while tokens they signed drain (key rotation).
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _oidc_keys.pem_blocks(env("CALSREG_OIDC_PREVIOUS_PUBLIC_KEYS")),
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # Served over HTTPS (CALSREG_SECURE_COOKIES): relying parties must be too.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if SESSION_COOKIE_SECURE else ["http", "https"],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_VALIDATOR_CLASS": "calsreg.sso.validator.SsoValidator",
+    "SCOPES": {
+        "openid": "OpenID Connect",
+        "profile": "ID・氏名",
+        "email": "メールアドレス",
+        "cals_projects": "利用中の工事と役割",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": OIDC_ACCESS_TOKEN_SECONDS,
+    "ID_TOKEN_EXPIRE_SECONDS": OIDC_ACCESS_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": OIDC_SESSION_SECONDS,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    # RFC 9700: no implicit or password grant, S256 only, tokens in the header only, `iss` in the
+    # authorization response, tokens stored as hashes only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}

@@ -3,6 +3,7 @@ Strict-Transport-Security and a redirect of plain HTTP; no template holds what t
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -145,6 +146,8 @@ def test_a_production_configuration_passes_check_deploy_without_security_warning
         CALSREG_SECURE_COOKIES="1",
         CALSREG_EMAIL_BACKEND="smtp",
         CALSREG_ALLOWED_HOSTS="calsreg.example.jp",
+        # The OpenID Connect signing key (tests/settings.py makes one for the run).
+        CALSREG_OIDC_PRIVATE_KEY=os.environ["CALSREG_OIDC_PRIVATE_KEY"],
     )
 
     assert result.returncode == 0, result.stderr

@@ -21,6 +21,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -85,9 +86,10 @@ class PortalLoginView(auth_views.LoginView):
     authentication_form = PortalAuthenticationForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # Only an account holder's session skips the form (a desk session would loop through my page).
+        # Only an account holder's session skips the form (a desk session would loop through my page);
+        # it goes on to a safe ``next`` (e.g. the OpenID Connect authorization it came from).
         if getattr(request.user, "is_account_holder", False):
-            return redirect("portal:mypage")
+            return redirect(self.get_success_url())
         return super().dispatch(request, *args, **kwargs)
 
     def get_default_redirect_url(self) -> str:
@@ -148,6 +150,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     account = _account(request)
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    next_url = _safe_next(request)
     refusal = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -164,14 +167,25 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, user)  # stay signed in with the new password
             messages.success(request, _("パスワードを変更しました。"))
-            return redirect("portal:mypage")
+            # A forced change on the way to a relying party's sign-in continues it (sso.views).
+            return redirect(next_url or "portal:mypage")
     context = {
         "form": form,
         "refusal": refusal,
         "rules": password_rules(),
         "forced": account.must_change_password,
+        "next": next_url,
     }
     return render(request, "portal/mypage/password_change.html", context)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The ``next`` of the request if it stays on this site, else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 @require_http_methods(["GET", "POST"])

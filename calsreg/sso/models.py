@@ -1,0 +1,70 @@
+"""What the OpenID Connect provider keeps beside django-oauth-toolkit's own tables.
+
+The relying parties, codes and tokens are DOT's models (``oauth2_provider``: ``Application``,
+``Grant``, ``AccessToken``, ``RefreshToken``, ``IDToken``); these are calsreg's additions.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Subject(models.Model):
+    """The ``sub`` claim of one account: a random UUID, the same for every relying party.
+
+    Random rather than the user's primary key or ID, so it reveals nothing, survives a change of ID or
+    e-mail, and means nothing once the account is anonymised (the row goes with the account's data).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sso_subject",
+        verbose_name=_("利用者"),
+    )
+    sub = models.UUIDField(_("識別子（sub）"), default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("作成日時"))
+
+    class Meta:
+        verbose_name = _("SSO識別子")
+        verbose_name_plural = _("SSO識別子")
+
+    def __str__(self) -> str:
+        return str(self.sub)
+
+
+class SignIn(models.Model):
+    """One sign-in at a relying party: the code exchanged for the first tokens.
+
+    Keyed by DOT's refresh-token family (each refresh rotates the token, the family stays), so a
+    refresh knows when the person typed their password: the sign-in ends ``expires_at`` however often
+    it is refreshed (an absolute lifetime).
+    """
+
+    token_family = models.UUIDField(_("リフレッシュトークンの系列"), unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sso_sign_ins",
+        verbose_name=_("利用者"),
+    )
+    application = models.ForeignKey(
+        "oauth2_provider.Application",
+        on_delete=models.CASCADE,
+        related_name="sso_sign_ins",
+        verbose_name=_("連携先"),
+    )
+    signed_in_at = models.DateTimeField(_("サインイン日時"))
+    expires_at = models.DateTimeField(_("有効期限"))
+
+    class Meta:
+        verbose_name = _("SSOサインイン")
+        verbose_name_plural = _("SSOサインイン")
+        ordering = ["-signed_in_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.application} {self.signed_in_at:%Y-%m-%d %H:%M}"

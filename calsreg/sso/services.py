@@ -1,0 +1,156 @@
+"""Writes of the OpenID Connect provider: relying parties, subjects, sign-ins — each audited.
+
+Relying parties are django-oauth-toolkit ``Application`` rows registered by the administrator only
+(``manage.py oidc_client_create``); their client secrets are stored hashed (DOT's default) and shown
+once, when made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import Application
+
+from calsreg.accounts.models import User
+from calsreg.accounts.services import account_actor
+from calsreg.core import clock
+from calsreg.core.errors import FieldError, NotFound, ValidationFailed
+from calsreg.records.services import Actor, audit_record
+from calsreg.sso.models import SignIn, Subject
+
+
+@dataclass(frozen=True)
+class RegisteredParty:
+    application: Application
+    secret: str | None  # in clear once, for a confidential party; None for a public one
+
+
+@transaction.atomic
+def relying_party_register(
+    *,
+    name: str,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: list[str],
+    confidential: bool,
+    first_party: bool,
+    actor: Actor,
+) -> RegisteredParty:
+    """Register a relying party (authorization code + PKCE, RS256 ID tokens)."""
+    name = name.strip()
+    errors = _uri_errors("redirect_uris", _("リダイレクトURI"), redirect_uris, required=True)
+    errors += _uri_errors("post_logout_redirect_uris", _("ログアウト後のURI"), post_logout_redirect_uris)
+    if not name or len(name) > 255:
+        errors.append(FieldError("name", _("名称を255文字以内で入力してください。"), _("名称")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    secret = generate_client_secret()
+    application = Application(
+        name=name,
+        client_type=Application.CLIENT_CONFIDENTIAL if confidential else Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=" ".join(redirect_uris),
+        post_logout_redirect_uris=" ".join(post_logout_redirect_uris),
+        algorithm=Application.RS256_ALGORITHM,
+        skip_authorization=first_party,
+        hash_client_secret=True,
+        client_secret=secret,
+    )
+    application.full_clean()
+    application.save()
+    audit_record(
+        actor=actor,
+        action="sso.party_registered",
+        subject=application,
+        summary=gettext_noop("連携先「%(name)s」を登録しました。"),
+        summary_params={"name": application.name},
+        data={
+            "client_id": application.client_id,
+            "client_type": application.client_type,
+            "first_party": first_party,
+            "redirect_uris": redirect_uris,
+        },
+    )
+    return RegisteredParty(application=application, secret=secret if confidential else None)
+
+
+@transaction.atomic
+def relying_party_secret_rotate(*, client_id: str, actor: Actor) -> str:
+    """Give a confidential party a new client secret (the old one stops working at once)."""
+    application = Application.objects.select_for_update().filter(client_id=client_id).first()
+    if application is None:
+        raise NotFound(_("クライアントID「%(client_id)s」の連携先はありません。") % {"client_id": client_id})
+    if application.client_type != Application.CLIENT_CONFIDENTIAL:
+        raise ValidationFailed(
+            errors=[
+                FieldError(
+                    "client_id", _("公開クライアントにはシークレットがありません。"), _("クライアントID")
+                )
+            ]
+        )
+    secret = generate_client_secret()
+    application.client_secret = secret
+    application.save(update_fields=["client_secret", "updated"])
+    audit_record(
+        actor=actor,
+        action="sso.party_secret_rotated",
+        subject=application,
+        summary=gettext_noop("連携先「%(name)s」のクライアントシークレットを更新しました。"),
+        summary_params={"name": application.name},
+        data={"client_id": application.client_id},
+    )
+    return secret
+
+
+@transaction.atomic
+def subject_ensure(*, user: User) -> Subject:
+    """The account's ``sub``, made at its first authorization."""
+    subject, _created = Subject.objects.get_or_create(user=user, defaults={"created_at": clock.now()})
+    return subject
+
+
+@transaction.atomic
+def sign_in_record(*, user: User, application: Application, token_family: UUID) -> SignIn:
+    """A code exchanged for the first tokens: the sign-in (with its absolute end) and its audit row."""
+    now = clock.now()
+    sign_in = SignIn.objects.create(
+        token_family=token_family,
+        user=user,
+        application=application,
+        signed_in_at=now,
+        expires_at=now + timedelta(seconds=settings.OIDC_SESSION_SECONDS),
+    )
+    audit_record(
+        actor=account_actor(user=user),
+        action="sso.signed_in",
+        subject=user,
+        summary=gettext_noop("%(party)s にサインインしました。"),
+        summary_params={"party": application.name},
+        data={"client_id": application.client_id, "sign_in": sign_in.pk},
+        at=now,
+    )
+    return sign_in
+
+
+def _uri_errors(field: str, label: str, uris: list[str], *, required: bool = False) -> list[FieldError]:
+    if required and not uris:
+        return [FieldError(field, _("URIを1つ以上指定してください。"), label)]
+    bad = [uri for uri in uris if not _absolute_uri(uri)]
+    if bad:
+        message = _("httpsまたはhttpの完全なURI（#や*を含まない）を指定してください: %(uris)s") % {
+            "uris": ", ".join(bad)
+        }
+        return [FieldError(field, message, label)]
+    return []
+
+
+def _absolute_uri(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return parts.scheme in {"https", "http"} and bool(parts.netloc) and not parts.fragment and "*" not in uri
