@@ -27,8 +27,11 @@ uv:
 install: uv
 	$(UV) sync --frozen --quiet
 
+# The demo's OpenID Connect provider signs with a key made once per checkout (never for production).
+demo: export CALSREG_OIDC_PRIVATE_KEY ?= $(CURDIR)/var/oidc-demo-key.pem
 demo: install
 	@mkdir -p var
+	@test -s var/oidc-demo-key.pem || $(PY) -c "from pathlib import Path; from calsreg.sso.keys import development_key; development_key(Path('var/oidc-demo-key.pem'))"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py collectstatic --noinput --verbosity 0
