@@ -17,3 +17,8 @@ if not os.environ.get("CALSREG_OIDC_PRIVATE_KEY"):
     os.environ["CALSREG_OIDC_PRIVATE_KEY"] = rsa_private_key_pem()
 
 from config.settings import *  # noqa: F403
+
+# A request handled by a live server's thread (browser and OpenID Connect tests) closes its database
+# connection when it ends: a persistent one (CONN_MAX_AGE) would outlive the thread and keep PostgreSQL
+# from dropping the test database at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
