@@ -12,7 +12,7 @@ import pytest
 import requests
 from authlib.integrations.base_client.errors import OAuthError
 from django.contrib.auth.tokens import default_token_generator
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -106,6 +106,26 @@ def test_oidc_client_create_keeps_the_back_channel_logout_uri_and_list_shows_it(
     endpoint = BackchannelEndpoint.objects.get()
     assert endpoint.uri == "https://share.example.jp/oidc/backchannel-logout"
     assert capsys.readouterr().out.rstrip().endswith("\thttps://share.example.jp/oidc/backchannel-logout")
+
+
+def test_a_plain_http_back_channel_logout_uri_is_refused_in_production(settings):
+    # given the provider served over https only (CALSREG_SECURE_COOKIES)
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["https"]}
+
+    # when the administrator gives a plain-http logout URI, where a token could be read on the way
+    with pytest.raises(CommandError, match="バックチャネルログアウトURI"):
+        call_command(
+            "oidc_client_create",
+            "情報共有システム",
+            "--redirect-uri",
+            "https://share.example.jp/oidc/callback",
+            "--backchannel-logout-uri",
+            "http://share.example.jp/oidc/backchannel-logout",
+        )
+
+    # then nothing is registered
+    assert Application.objects.count() == 0
+    assert BackchannelEndpoint.objects.count() == 0
 
 
 def test_a_suspension_sends_one_verified_logout_token_per_party_with_a_session(
