@@ -44,10 +44,13 @@ _opener = urllib.request.build_opener(_NoRedirects)
 @task()
 def backchannel_logout_for_event(event_id: int) -> int:
     """Enqueued with every session-ending event (``EVENTS_SESSION_END_TASK``): end the sign-ins and
-    send the logout tokens; return how many were acknowledged now."""
+    write the logout deliveries, each with its sending task in the same transaction (a worker dying
+    after the commit loses no logout); return how many deliveries were written."""
     with transaction.atomic():
         written = sessions_end_for_event(event_id=event_id)
-    return sum(logout_send(delivery_id=pk) for pk in written)
+        for pk in written:
+            send_logout.enqueue(pk)
+    return len(written)
 
 
 @task()
