@@ -18,14 +18,17 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
-from calsreg.accounts.models import User
+from calsreg.accounts.models import ProjectStatus, User
 from calsreg.accounts.services import project_suspend, project_user_remove
 from calsreg.accounts.services.passwords import account_password_reset_complete
+from calsreg.billing.services import billing_suspension_sweep
 from calsreg.core import clock
 from calsreg.events.models import Event
 from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn, Subject
 from calsreg.sso.services import sign_in_record, subject_ensure
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, desk_actor
+from tests.billing.dunning_helpers import SITE_AGENT_EMAIL, posted_invoice
+from tests.billing.invoice_helpers import jst
 from tests.events.helpers import free_port
 from tests.sso.helpers import (
     LogoutReceiver,
@@ -170,6 +173,33 @@ def test_a_suspension_sends_one_verified_logout_token_per_party_with_a_session(
         share_flow.client.refresh_token(share_party.url("/oidc/token/"))
     with pytest.raises(OAuthError):
         photos_flow.client.refresh_token(photos_party.url("/oidc/token/"))
+
+
+def test_the_billing_agents_suspension_sweep_signs_the_site_agent_out(
+    live_server, receivers, run_tasks, time_machine
+):
+    # given the site agent signed in for real the evening before an unpaid invoice's suspension
+    project, _invoice = posted_invoice()
+    site_agent = User.objects.get(email=SITE_AGENT_EMAIL)
+    share = receivers()
+    party = _party(live_server, share, "情報共有システム")
+    time_machine.move_to(jst(2027, 2, 1, 23), tick=True)
+    flow = tokens_for(party, site_agent.username)
+
+    # when the billing agent's daily sweep suspends the project, and the worker runs
+    time_machine.move_to(jst(2027, 2, 2, 3), tick=False)
+    assert billing_suspension_sweep() == 1
+    run_tasks()
+
+    # then the party got one logout token for the site agent, and his refresh is refused
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.SUSPENDED
+    [token] = share.tokens
+    claims = logout_token_claims(party, token)
+    assert claims["sub"] == str(Subject.objects.get(user=site_agent).sub)
+    assert claims["iat"] == int(jst(2027, 2, 2, 3).timestamp())
+    with pytest.raises(OAuthError):
+        flow.client.refresh_token(party.url("/oidc/token/"))
 
 
 def test_a_receiver_down_then_failing_gets_the_token_exactly_once_after_the_back_off(
