@@ -261,6 +261,9 @@ EVENTS_WEBHOOK_MAX_ATTEMPTS = env_int("CALSREG_EVENTS_WEBHOOK_MAX_ATTEMPTS", 12)
 EVENTS_WEBHOOK_RETRY_BASE_SECONDS = env_int("CALSREG_EVENTS_WEBHOOK_RETRY_BASE_SECONDS", 30)
 EVENTS_WEBHOOK_TIMEOUT_SECONDS = env_int("CALSREG_EVENTS_WEBHOOK_TIMEOUT_SECONDS", 10)
 EVENTS_WEBHOOK_ALLOW_HTTP_LOOPBACK = env_bool("CALSREG_EVENTS_WEBHOOK_ALLOW_HTTP_LOOPBACK", DEBUG)
+# The task (by dotted path: events sits below sso) enqueued with every event that ends sessions;
+# it sends the back-channel logout tokens (docs/sso.md).
+EVENTS_SESSION_END_TASK = "calsreg.sso.tasks.backchannel_logout_for_event"
 
 # Uploads: what the portal and the desk accept as a filled workbook or a received mail.
 UPLOAD_MAX_BYTES = env_int("CALSREG_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)

@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
 
 from calsreg.core import clock
@@ -28,7 +30,7 @@ from calsreg.core.redaction import ERASED, Scrubber
 from calsreg.core.secrets import secret_generate, secret_hash
 from calsreg.events.models import Event, Subscriber, WebhookDelivery, WebhookStatus
 from calsreg.events.tasks import send_webhooks
-from calsreg.events.types import EventType
+from calsreg.events.types import SESSION_ENDING_TYPES, EventType
 from calsreg.records.services import Actor, audit_record
 
 FEED_TOKEN_PREFIX = "cse_"  # noqa: S105 — a marker that makes a leaked token recognisable
@@ -65,16 +67,19 @@ def event_record(
         ]
     )
     for subscriber in subscribers:
-        _enqueue(subscriber_id=subscriber.pk)
+        _enqueue(send_webhooks, subscriber.pk)
+    if type in SESSION_ENDING_TYPES and settings.EVENTS_SESSION_END_TASK:
+        # By dotted path: the back-channel logout lives in sso, above this app.
+        _enqueue(import_string(settings.EVENTS_SESSION_END_TASK), event.pk)
     return event
 
 
-def _enqueue(*, subscriber_id: int) -> None:
-    if isinstance(send_webhooks.get_backend(), DatabaseBackend):
-        send_webhooks.enqueue(subscriber_id)
+def _enqueue(task: Task[..., Any], argument: int) -> None:
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(argument)
     else:
-        # A backend outside the database would otherwise send before the change commits.
-        transaction.on_commit(lambda: send_webhooks.enqueue(subscriber_id))
+        # A backend outside the database would otherwise run before the change commits.
+        transaction.on_commit(lambda: task.enqueue(argument))
 
 
 @transaction.atomic

@@ -17,6 +17,20 @@ class EventType(models.TextChoices):
     ACCOUNT_CHANGED = "account.changed"
     ACCOUNT_CLOSED = "account.closed"
     ACCOUNT_ANONYMISED = "account.anonymised"
+    ACCOUNT_SESSIONS_ENDED = "account.sessions_ended"
     MEMBERSHIP_ADDED = "membership.added"
     MEMBERSHIP_REMOVED = "membership.removed"
     MEMBERSHIP_ROLE_CHANGED = "membership.role_changed"
+
+
+# The events after which the person (or every member of the project) must be signed out everywhere.
+SESSION_ENDING_TYPES = frozenset(
+    {
+        EventType.PROJECT_SUSPENDED,
+        EventType.PROJECT_CLOSED,
+        EventType.MEMBERSHIP_REMOVED,
+        EventType.ACCOUNT_CLOSED,
+        EventType.ACCOUNT_ANONYMISED,
+        EventType.ACCOUNT_SESSIONS_ENDED,
+    }
+)

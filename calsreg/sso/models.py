@@ -60,6 +60,8 @@ class SignIn(models.Model):
     )
     signed_in_at = models.DateTimeField(_("サインイン日時"))
     expires_at = models.DateTimeField(_("有効期限"))
+    # Set when calsreg ended the person's sessions (back-channel logout): the sign-in is over.
+    ended_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SSOサインイン")
@@ -68,3 +70,79 @@ class SignIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.application} {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class BackchannelEndpoint(models.Model):
+    """Where a relying party hears that a person's sessions ended (Back-Channel Logout 1.0).
+
+    Beside DOT's ``Application`` (whose table sso does not change): one exact URL per party.
+    """
+
+    application = models.OneToOneField(
+        "oauth2_provider.Application",
+        on_delete=models.CASCADE,
+        related_name="sso_backchannel",
+        verbose_name=_("連携先"),
+    )
+    uri = models.URLField(_("バックチャネルログアウトURI"), max_length=500)
+
+    class Meta:
+        verbose_name = _("バックチャネルログアウト先")
+        verbose_name_plural = _("バックチャネルログアウト先")
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+class LogoutStatus(models.TextChoices):
+    PENDING = "pending", _("送信待ち")
+    SENDING = "sending", _("送信中")
+    DELIVERED = "delivered", _("受領済み")
+    FAILED = "failed", _("送信失敗")
+
+
+class LogoutDelivery(models.Model):
+    """One logout token for one person (``sub``) to one party, because of one lifecycle event.
+
+    Written by the worker in the transaction that ends the sign-ins; the unique constraint means a
+    party never gets two tokens for the same event and person.
+    """
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="sso_logouts")
+    application = models.ForeignKey(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="sso_logouts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sso_logouts",
+        verbose_name=_("利用者"),
+    )
+    sub = models.UUIDField(_("識別子（sub）"))
+    # The token's ``jti``: the same in every attempt, so the party can tell a retry of one logout.
+    jti = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        _("状態"), max_length=16, choices=LogoutStatus.choices, default=LogoutStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("送信試行回数"), default=0)
+    next_attempt_at = models.DateTimeField(_("次回送信予定"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("最終試行日時"), null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("最後の応答コード"), null=True, blank=True)
+    last_error = models.TextField(_("最後のエラー"), blank=True)
+    delivered_at = models.DateTimeField(_("受領日時"), null=True, blank=True)
+    attempt_token = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(_("作成日時"))
+
+    class Meta:
+        verbose_name = _("バックチャネルログアウト送信")
+        verbose_name_plural = _("バックチャネルログアウト送信")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "application", "sub"], name="sso_logout_once"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=LogoutStatus.values), name="sso_logout_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.application} ({self.get_status_display()})"

@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import Application
+from oauth2_provider.settings import oauth2_settings
 
 from calsreg.accounts.models import User
 from calsreg.accounts.services import account_actor
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, NotFound, ValidationFailed
 from calsreg.records.services import Actor, audit_record
-from calsreg.sso.models import SignIn, Subject
+from calsreg.sso.models import BackchannelEndpoint, SignIn, Subject
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,18 @@ def relying_party_register(
     confidential: bool,
     first_party: bool,
     actor: Actor,
+    backchannel_logout_uri: str = "",
 ) -> RegisteredParty:
-    """Register a relying party (authorization code + PKCE, RS256 ID tokens)."""
+    """Register a relying party (authorization code + PKCE, RS256 ID tokens), with the exact URL
+    its logout tokens are POSTed to if it takes them."""
     name = name.strip()
+    backchannel_logout_uri = backchannel_logout_uri.strip()
     errors = _uri_errors("redirect_uris", _("リダイレクトURI"), redirect_uris, required=True)
+    errors += _uri_errors(
+        "backchannel_logout_uri",
+        _("バックチャネルログアウトURI"),
+        [backchannel_logout_uri] if backchannel_logout_uri else [],
+    )
     errors += _uri_errors("post_logout_redirect_uris", _("ログアウト後のURI"), post_logout_redirect_uris)
     if not name or len(name) > 255:
         errors.append(FieldError("name", _("名称を255文字以内で入力してください。"), _("名称")))
@@ -65,6 +74,8 @@ def relying_party_register(
     )
     application.full_clean()
     application.save()
+    if backchannel_logout_uri:
+        BackchannelEndpoint.objects.create(application=application, uri=backchannel_logout_uri)
     audit_record(
         actor=actor,
         action="sso.party_registered",
@@ -76,6 +87,7 @@ def relying_party_register(
             "client_type": application.client_type,
             "first_party": first_party,
             "redirect_uris": redirect_uris,
+            "backchannel_logout_uri": backchannel_logout_uri,
         },
     )
     return RegisteredParty(application=application, secret=secret if confidential else None)
@@ -153,4 +165,10 @@ def _uri_errors(field: str, label: str, uris: list[str], *, required: bool = Fal
 
 def _absolute_uri(uri: str) -> bool:
     parts = urlsplit(uri)
-    return parts.scheme in {"https", "http"} and bool(parts.netloc) and not parts.fragment and "*" not in uri
+    # https only in production, as for redirect URIs (ALLOWED_REDIRECT_URI_SCHEMES).
+    return (
+        parts.scheme in oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES
+        and bool(parts.netloc)
+        and not parts.fragment
+        and "*" not in uri
+    )

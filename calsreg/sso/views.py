@@ -91,7 +91,18 @@ class IntrospectView(KeyRequiredMixin, dot_views.IntrospectTokenView):
 
 
 class DiscoveryView(KeyRequiredMixin, dot_views.ConnectDiscoveryInfoView):
-    pass
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
+        # Back-Channel Logout 1.0: logout tokens carry ``sub`` only (no ``sid``: sessions are not
+        # told apart per party).
+        data = json.loads(response.content)
+        data["backchannel_logout_supported"] = True
+        data["backchannel_logout_session_supported"] = False
+        advertised = JsonResponse(data)
+        advertised["Access-Control-Allow-Origin"] = "*"
+        return advertised
 
 
 class JwksView(KeyRequiredMixin, dot_views.JwksInfoView):

@@ -4,7 +4,9 @@ that signs in through the my-page login form."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -43,9 +45,17 @@ class Party:
         return urljoin(self.server, path)
 
 
-def registered_party(server: str, *, first_party: bool = True, confidential: bool = True) -> Party:
+def registered_party(
+    server: str,
+    *,
+    first_party: bool = True,
+    confidential: bool = True,
+    name: str = "情報共有システム",
+    backchannel_logout_uri: str = "",
+) -> Party:
     registered = relying_party_register(
-        name="情報共有システム",
+        name=name,
+        backchannel_logout_uri=backchannel_logout_uri,
         redirect_uris=[REDIRECT_URI],
         post_logout_redirect_uris=["https://share.example.jp/"],
         confidential=confidential,
@@ -166,3 +176,69 @@ def tokens_for(party: Party, username: str) -> Flow:
     flow = code_for(party, username)
     flow.client.fetch_token(party.url("/oidc/token/"), code=flow.code, code_verifier=flow.verifier)
     return flow
+
+
+@dataclass
+class LogoutReceiver:
+    """A relying party's back-channel logout endpoint (``http.server`` on 127.0.0.1): records each
+    POSTed form and answers ``status``."""
+
+    port: int
+    status: int = 200
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/oidc/backchannel-logout"
+
+    def start(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode("ascii")
+                if receiver.status < 300:
+                    receiver.posts.append(
+                        {"content_type": self.headers["Content-Type"], "form": parse_qs(body)}
+                    )
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def tokens(self) -> list[str]:
+        return [post["form"]["logout_token"][0] for post in self.posts]
+
+
+def logout_token_claims(party: Party, token: str) -> Any:
+    """Validate a logout token as Back-Channel Logout 1.0 section 2.6 says: the signature through
+    the JWKS, ``typ``, ``iss``, ``aud``, ``iat``, ``jti``, ``sub``, the logout event, and no ``nonce``."""
+    jwks = KeySet.import_key_set(requests.get(party.url("/.well-known/jwks.json"), timeout=10).json())
+    decoded = jwt.decode(token, jwks, algorithms=["RS256"])
+    assert decoded.header["typ"] == "logout+jwt"
+    jwt.JWTClaimsRegistry(
+        leeway=5,
+        iss={"essential": True, "value": party.server.rstrip("/")},
+        aud={"essential": True, "value": party.client_id},
+        iat={"essential": True},
+        exp={"essential": True},
+        jti={"essential": True},
+        sub={"essential": True},
+        events={"essential": True},
+    ).validate(decoded.claims)
+    assert decoded.claims["events"] == {"http://schemas.openid.net/event/backchannel-logout": {}}
+    assert "nonce" not in decoded.claims
+    return decoded.claims

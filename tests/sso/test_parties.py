@@ -76,7 +76,7 @@ def test_the_list_command_shows_the_parties_without_secrets():
     call_command("oidc_client_list", stdout=out)
 
     party = Application.objects.get()
-    assert out.getvalue() == f"{party.client_id}\tRP\tconfidential\tconsent\thttps://rp.example.jp/cb\n"
+    assert out.getvalue() == f"{party.client_id}\tRP\tconfidential\tconsent\thttps://rp.example.jp/cb\t-\n"
 
 
 def test_a_party_not_first_party_shows_the_consent_page_then_issues_a_code_when_allowed(live_server):

@@ -70,6 +70,16 @@ def account_event(*, type: str, user: User, at: datetime, changed: Iterable[str]
     event_record(type=type, payload=payload, at=at, account_id=user.username)
 
 
+def account_sessions_ended_event(*, user: User, at: datetime, reason: str) -> None:
+    """Every session of the person ends (e.g. ``reason="password_reset"``): relying parties sign them out."""
+    event_record(
+        type=EventType.ACCOUNT_SESSIONS_ENDED,
+        payload={"account": account_data(user), "reason": reason},
+        at=at,
+        account_id=user.username,
+    )
+
+
 def account_anonymised_event(*, user: User, at: datetime) -> None:
     """The anonymised account by its new ID and its reference only: never a value it had."""
     event_record(

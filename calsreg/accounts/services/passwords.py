@@ -24,6 +24,7 @@ from calsreg.accounts.access import initial_password_expired
 from calsreg.accounts.credentials import requested_part_of
 from calsreg.accounts.lockout import login_locks_lift
 from calsreg.accounts.models import ACCOUNT_ROLES, AccountState, PasswordHistory, User
+from calsreg.accounts.services.events import account_sessions_ended_event
 from calsreg.accounts.services.notices import PASSWORD_RESET, password_reset_enqueue
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, FieldError, ValidationFailed
@@ -154,6 +155,8 @@ def account_password_reset_complete(*, uidb64: str, token: str, new_password: st
         summary=gettext_noop("再設定用リンクからパスワードを設定しました。"),
         data={"login_locks_lifted": lifted},
     )
+    # Whoever held the old password may hold sessions at relying parties too: end them.
+    account_sessions_ended_event(user=user, at=clock.now(), reason="password_reset")
     return user
 
 

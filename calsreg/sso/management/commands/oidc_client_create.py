@@ -1,7 +1,8 @@
 """Register a relying party and print its client ID (and, for a confidential one, its secret, once).
 
     manage.py oidc_client_create "情報共有システム" --redirect-uri https://share.example.jp/oidc/callback \
-        [--post-logout-redirect-uri https://share.example.jp/] [--public] [--first-party]
+        [--post-logout-redirect-uri https://share.example.jp/] [--public] [--first-party] \
+        [--backchannel-logout-uri https://share.example.jp/oidc/backchannel-logout]
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--post-logout-redirect-uri", action="append", default=[], help="repeatable")
         parser.add_argument("--public", action="store_true", help="a public client (no secret; PKCE only)")
         parser.add_argument("--first-party", action="store_true", help="skip the consent page")
+        parser.add_argument(
+            "--backchannel-logout-uri", default="", help="exact URL that receives logout tokens (optional)"
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -33,6 +37,7 @@ class Command(BaseCommand):
                 post_logout_redirect_uris=options["post_logout_redirect_uri"],
                 confidential=not options["public"],
                 first_party=options["first_party"],
+                backchannel_logout_uri=options["backchannel_logout_uri"],
                 actor=Actor.system("manage.py oidc_client_create"),
             )
         except ValidationFailed as error:

@@ -13,6 +13,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         for party in relying_parties():
             first_party = "first-party" if party.skip_authorization else "consent"
+            backchannel = getattr(getattr(party, "sso_backchannel", None), "uri", "-")
             self.stdout.write(
                 f"{party.client_id}\t{party.name}\t{party.client_type}\t{first_party}\t{party.redirect_uris}"
+                f"\t{backchannel}"
             )
