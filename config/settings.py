@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # The sign-in and logout pages may hand over to a registered relying party (calsreg/sso).
+    "calsreg.sso.middleware.RelyingPartyFormActionMiddleware",
     # A path holding a NUL or another refused character names nothing (before any query runs).
     "calsreg.core.middleware.RefusedPathCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
