@@ -51,7 +51,7 @@ class DemoService:
         load_demo_service(service_url=self.url, issuer=self.issuer, path=self.directory / "demo-service.json")
 
     def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own module
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.demo_service.serve", str(time.time()), str(self.port)],
             cwd=ROOT,
             env=self.env(),
@@ -75,7 +75,7 @@ class DemoService:
         return self.manage("catch_up", database=database)
 
     def manage(self, *args: str, database: str) -> str:
-        done = subprocess.run(  # noqa: S603 - our own module
+        done = subprocess.run(
             [sys.executable, "-m", "demo_service", *args],
             cwd=ROOT,
             env=self.env(database),
