@@ -14,18 +14,9 @@ import requests
 
 from calsreg.events.models import WebhookDelivery
 from tests.accounts.helpers import PASSWORD, started
-from tests.demo_service.helpers import DemoService, sign_in, text_of, webhooks_deliver
+from tests.demo_service.helpers import sign_in, text_of, webhooks_deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def service(live_server, tmp_path):
-    demo = DemoService(directory=tmp_path, issuer=live_server.url)
-    demo.register()
-    demo.start()
-    yield demo
-    demo.stop()
 
 
 def _signed(secret: str, body: bytes, *, timestamp: int) -> dict[str, str]:
