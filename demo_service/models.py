@@ -62,3 +62,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}:{self.account_id} {self.role}"
+
+
+class SignedIn(models.Model):
+    """A session of this service opened by a calsreg sign-in: what a back-channel logout ends."""
+
+    sub = models.CharField(max_length=64, db_index=True)
+    sid = models.CharField(max_length=255, blank=True, db_index=True)
+    session_key = models.CharField(max_length=40, unique=True)
+
+    def __str__(self) -> str:
+        return self.sub
+
+
+class LogoutTokenSeen(models.Model):
+    """Each logout token's ``jti`` once: a replayed token is refused."""
+
+    jti = models.CharField(max_length=255, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.jti

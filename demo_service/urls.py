@@ -10,5 +10,6 @@ urlpatterns = [
     path("members/", views.members, name="members"),
     path("members/catch-up/", views.catch_up, name="catch_up"),
     path("hooks/calsreg/", views.webhook, name="webhook"),
+    path("backchannel-logout/", views.backchannel_logout, name="backchannel_logout"),
     path("style.css", views.stylesheet, name="stylesheet"),
 ]

@@ -14,7 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from demo_service import mirror
-from demo_service.models import Project, ReceivedEvent
+from demo_service.backchannel import LogoutTokenInvalid, logout_token_claims, sessions_end
+from demo_service.models import Project, ReceivedEvent, SignedIn
 from demo_service.oidc import calsreg
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ def callback(request: HttpRequest) -> HttpResponse:
         "cals_projects": claims.get("cals_projects", []),
     }
     request.session["id_token"] = token["id_token"]
+    request.session.save()
+    SignedIn.objects.create(
+        sub=claims["sub"], sid=claims.get("sid", ""), session_key=request.session.session_key
+    )
     return redirect("home")
 
 
@@ -105,6 +110,7 @@ def _refused(request: HttpRequest, error: str, description: str) -> HttpResponse
 def logout(request: HttpRequest) -> HttpResponse:
     """RP-initiated logout: end this session, then calsreg's (its confirmation page), then back here."""
     id_token = request.session.get("id_token", "")
+    SignedIn.objects.filter(session_key=request.session.session_key or "").delete()
     request.session.flush()
     metadata = calsreg.load_server_metadata()
     query = {
@@ -169,3 +175,19 @@ def catch_up(request: HttpRequest) -> HttpResponse:
 
 def stylesheet(request: HttpRequest) -> HttpResponse:
     return render(request, "demo_service/style.css", content_type="text/css; charset=utf-8")
+
+
+@csrf_exempt
+def backchannel_logout(request: HttpRequest) -> HttpResponse:
+    """calsreg's signed logout token (Back-Channel Logout 1.0): verify it, then end the sessions."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        sessions_end(claims=logout_token_claims(request.POST.get("logout_token", "")))
+    except LogoutTokenInvalid as error:
+        log.warning("logout token refused: %s", error)
+        response = HttpResponse("invalid logout token", status=400, content_type="text/plain")
+    else:
+        response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -120,9 +120,11 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
-def sign_in(service: DemoService, *, username: str, password: str) -> requests.Response:
+def sign_in(
+    service: DemoService, *, username: str, password: str, browser: requests.Session | None = None
+) -> requests.Response:
     """A person at the demo service: "calsregでログイン", the my-page login, back to the service."""
-    browser = requests.Session()
+    browser = browser or requests.Session()
     home = browser.get(service.url + "/", timeout=10)
     login_page = browser.post(
         service.url + "/login/", data={"csrfmiddlewaretoken": csrf_of(home.text)}, timeout=10
