@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 load_demo_service(service_url=options["service_url"], issuer=options["issuer"])
         self.stdout.write(self.style.SUCCESS(f"demo data ready ({made} new applications)"))
         self.stdout.write("")
-        self.stdout.write("Demo logins (help desk: http://127.0.0.1:8000/desk/):")
+        self.stdout.write(f"Demo logins (help desk: {options['issuer']}/desk/):")
         for username, password, role in staff:
             self.stdout.write(f"  {role:<12} ID: {username:<10} password: {password}")
         if options["service_url"]:
@@ -48,5 +48,5 @@ class Command(BaseCommand):
                 f"Demo information-sharing service: {options['service_url']}/ (settings in {CONFIG_PATH})"
             )
         if account_id:
-            self.stdout.write("Demo account holder (my page: http://127.0.0.1:8000/mypage/login/):")
+            self.stdout.write(f"Demo account holder (my page: {options['issuer']}/mypage/login/):")
             self.stdout.write(f"  受注者        ID: {account_id:<10} password: {DEMO_ACCOUNT_PASSWORD}")
