@@ -6,6 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SERVICE_PORT ?= 8001
 # With debug off the app refuses to start without CALSREG_SECRET_KEY: what runs from here (demo,
 # checks, benchmarks) signs with a random key made once per checkout in var/secret-key (not
 # committed), unless the environment sets one.
@@ -17,6 +18,7 @@ endif
 
 help:
 	@echo "make demo   start the system with demo data on http://$(HOST):$(PORT)"
+	@echo "            and the demo information-sharing service on http://$(HOST):$(SERVICE_PORT)"
 	@echo "make test   run the test suite (SQLite, then PostgreSQL if DATABASE_URL_POSTGRES is set)"
 	@echo "make check  lint, format check, types, import contracts, Django checks, migrations, tests"
 	@echo "make bench  run the benchmarks (see bench/README.md)"
@@ -29,13 +31,18 @@ install: uv
 
 # The demo's OpenID Connect provider signs with a key made once per checkout (never for production).
 demo: export CALSREG_OIDC_PRIVATE_KEY ?= $(CURDIR)/var/oidc-demo-key.pem
+# The demo information-sharing service (demo_service/) on its own port: start-of-use notices link
+# there, and its webhook is plain http on this machine.
+demo: export CALSREG_SERVICE_URL ?= http://$(HOST):$(SERVICE_PORT)/
+demo: export CALSREG_EVENTS_WEBHOOK_ALLOW_HTTP_LOOPBACK := 1
 demo: install
 	@mkdir -p var
 	@test -s var/oidc-demo-key.pem || $(PY) -c "from pathlib import Path; from calsreg.sso.keys import development_key; development_key(Path('var/oidc-demo-key.pem'))"
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo_data
+	$(PY) manage.py load_demo_data --issuer http://$(HOST):$(PORT) --service-url http://$(HOST):$(SERVICE_PORT)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	@bash scripts/demo-serve.sh "$(UV)" "$(HOST)" "$(PORT)"
+	$(PY) -m demo_service migrate --noinput --verbosity 0
+	@bash scripts/demo-serve.sh "$(UV)" "$(HOST)" "$(PORT)" "$(SERVICE_PORT)"
 
 test: install
 	$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS)

@@ -48,6 +48,8 @@ ALLOWED_HOSTS = [h.strip() for h in env("CALSREG_ALLOWED_HOSTS", "127.0.0.1,loca
 CSRF_TRUSTED_ORIGINS = [o for o in env("CALSREG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 # The public address used in links inside mails (confirmation links, status page).
 SITE_URL = env("CALSREG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The information-sharing service's address: the start-of-use notice links there (empty: my page).
+SERVICE_URL = env("CALSREG_SERVICE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -87,6 +89,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # The sign-in and logout pages may hand over to a registered relying party (calsreg/sso).
+    "calsreg.sso.middleware.RelyingPartyFormActionMiddleware",
     # A path holding a NUL or another refused character names nothing (before any query runs).
     "calsreg.core.middleware.RefusedPathCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

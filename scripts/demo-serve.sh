@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# Start the demo: the task worker (sends mail to the local outbox) and the web server, together.
-# Ctrl-C stops both.
+# Start the demo: the task worker (sends mail to the local outbox, webhooks to the demo service), the
+# demo information-sharing service (demo_service/, its own port) and the web server, together.
+# Ctrl-C stops all three.
 set -euo pipefail
-UV="${1:-uv}"; HOST="${2:-127.0.0.1}"; PORT="${3:-8000}"
+UV="${1:-uv}"; HOST="${2:-127.0.0.1}"; PORT="${3:-8000}"; SERVICE_PORT="${4:-8001}"
+
+PIDS=()
+stop() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap stop EXIT INT TERM
 
 "$UV" run --frozen python manage.py run_worker --interval 1 &
-WORKER=$!
-trap 'kill "$WORKER" 2>/dev/null || true; wait "$WORKER" 2>/dev/null || true' EXIT INT TERM
+PIDS+=($!)
+"$UV" run --frozen python -m demo_service runserver "${HOST}:${SERVICE_PORT}" --noreload &
+PIDS+=($!)
+# The demo data was written before the service subscribed: it catches up from the feed once calsreg answers.
+(
+  for _ in $(seq 60); do
+    sleep 1
+    "$UV" run --frozen python -m demo_service catch_up 2>/dev/null && exit 0
+  done
+  echo "demo service: could not catch up from calsreg's event feed" >&2
+) &
+PIDS+=($!)
 
 cat <<MSG
 
@@ -14,7 +29,8 @@ cat <<MSG
     portal (public):   http://${HOST}:${PORT}/
     help desk:         http://${HOST}:${PORT}/desk/   (logins above; mail sent is under 送信メール)
     API docs:          http://${HOST}:${PORT}/api/docs
-  Press Ctrl-C to stop the web server and the task worker.
+  情報共有システム（デモ）: http://${HOST}:${SERVICE_PORT}/   (sign in with the demo contractor's ID above)
+  Press Ctrl-C to stop the web server, the task worker and the demo service.
 
 MSG
 "$UV" run --frozen python manage.py runserver "${HOST}:${PORT}" --noreload

@@ -217,3 +217,29 @@ def test_a_closed_supervisor_account_reused_for_a_new_project_is_reopened_at_its
     assert account.state == "active"
     assert Delivery.objects.filter(subject_type="user", subject_id=account.pk).count() == 2
     assert first.pk != second.pk
+
+
+def test_the_notice_links_to_my_page_when_no_service_url_is_configured(settings):
+    # given
+    settings.SERVICE_URL = ""
+    project, _ = _registered()
+
+    # when
+    project_start_use(project=project, actor=desk_actor())
+
+    # then
+    notice = Delivery.objects.get(kind="start_of_use", to_address=TANAKA_MAIL)
+    assert notice.context["login_url"] == "http://127.0.0.1:8000/mypage/login/"
+
+
+def test_the_notice_links_to_the_information_sharing_service_when_its_url_is_configured(settings):
+    # given
+    settings.SERVICE_URL = "https://share.example.jp/"
+    project, _ = _registered()
+
+    # when
+    project_start_use(project=project, actor=desk_actor())
+
+    # then: everyone's notice points to the service, where they sign in through calsreg
+    links = set(Delivery.objects.filter(kind="start_of_use").values_list("context__login_url", flat=True))
+    assert links == {"https://share.example.jp/"}

@@ -46,6 +46,12 @@ def portal_login_url() -> str:
         return settings.SITE_URL + "/"
 
 
+def service_url() -> str:
+    """Where the start-of-use notice sends people: the information-sharing service itself when one is
+    configured (they sign in there through calsreg), else calsreg's my-page login."""
+    return settings.SERVICE_URL or portal_login_url()
+
+
 def _project_context(project: Project) -> dict[str, Any]:
     return {
         "project_name": project.name,
@@ -126,7 +132,7 @@ def start_of_use_enqueue(*, project: Project, recipients: Mapping[str, str], lan
                 context={
                     **_project_context(project),
                     "recipient_name": name,
-                    "login_url": portal_login_url(),
+                    "login_url": service_url(),
                 },
             )
         )

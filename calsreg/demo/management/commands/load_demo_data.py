@@ -8,6 +8,7 @@ from calsreg.billing.demo import load_demo_billing
 from calsreg.demo.applications import load_demo_applications
 from calsreg.demo.changes import load_demo_changes
 from calsreg.demo.flow import DEMO_ACCOUNT_PASSWORD, load_demo_flow
+from calsreg.demo.service import CONFIG_PATH, load_demo_service
 from calsreg.demo.staff import DEMO_STAFF, load_demo_staff
 from calsreg.directory.demo import load_demo_directory
 from calsreg.portal.demo import load_demo_notices
@@ -16,6 +17,14 @@ from calsreg.records.services import Actor
 
 class Command(BaseCommand):
     help = "デモデータ（発注者名簿・お知らせ・職員・申込）を登録します。何度実行しても同じ状態になります。"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--service-url",
+            default="",
+            help="register the demo information-sharing service at this address (e.g. http://127.0.0.1:8001)",
+        )
+        parser.add_argument("--issuer", default="http://127.0.0.1:8000", help="calsreg's own address")
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -27,11 +36,17 @@ class Command(BaseCommand):
             helpdesk = User.objects.get(username=DEMO_STAFF[0][0])
             account_id = load_demo_flow(desk=Actor.staff(helpdesk))
             load_demo_changes(desk=Actor.staff(helpdesk))
+            if options["service_url"]:
+                load_demo_service(service_url=options["service_url"], issuer=options["issuer"])
         self.stdout.write(self.style.SUCCESS(f"demo data ready ({made} new applications)"))
         self.stdout.write("")
-        self.stdout.write("Demo logins (help desk: http://127.0.0.1:8000/desk/):")
+        self.stdout.write(f"Demo logins (help desk: {options['issuer']}/desk/):")
         for username, password, role in staff:
             self.stdout.write(f"  {role:<12} ID: {username:<10} password: {password}")
+        if options["service_url"]:
+            self.stdout.write(
+                f"Demo information-sharing service: {options['service_url']}/ (settings in {CONFIG_PATH})"
+            )
         if account_id:
-            self.stdout.write("Demo account holder (my page: http://127.0.0.1:8000/mypage/login/):")
+            self.stdout.write(f"Demo account holder (my page: {options['issuer']}/mypage/login/):")
             self.stdout.write(f"  受注者        ID: {account_id:<10} password: {DEMO_ACCOUNT_PASSWORD}")
