@@ -38,6 +38,7 @@ def load_demo_service(*, service_url: str, issuer: str, path: Path = CONFIG_PATH
         post_logout_redirect_uris=[f"{service_url}/"],
         confidential=True,
         first_party=True,
+        backchannel_logout_uri=f"{service_url}/backchannel-logout/",
         actor=actor,
     )
     client_id = party.application.client_id

@@ -43,6 +43,8 @@ def test_the_demo_service_is_registered_as_a_first_party_and_a_subscriber(tmp_pa
         True,
     )
     assert party.client_secret != config["client_secret"]  # only its hash is kept
+    # its sessions end there when calsreg ends them (back-channel logout)
+    assert party.sso_backchannel.uri == "http://127.0.0.1:8001/backchannel-logout/"
     assert (subscriber.webhook_url, subscriber.client_id, subscriber.signing_secret) == (
         "http://127.0.0.1:8001/hooks/calsreg/",
         party.client_id,
