@@ -7,6 +7,7 @@ pytest_plugins = [
     "tests.plugins.browser",
     "tests.plugins.hashing",
     "tests.plugins.clock",
+    "tests.plugins.live_server_clients",
     "tests.plugins.ownership",
 ]
 

@@ -2,9 +2,10 @@
 
 Browsers apply ``form-action`` to the redirects that follow a form's POST too: the my-page login
 (posted, then redirected through ``/oidc/authorize/`` to the party's ``redirect_uri``), the consent
-page and the logout confirmation would be blocked by ``form-action 'self'``. On those pages only,
-the policy also names the origins of the registered parties' redirect and post-logout URIs — no
-other origin, and nothing anywhere else.
+page and the logout confirmation would be blocked by ``form-action 'self'``. On those pages only —
+the OIDC pages, and my-page pages taking part in a sign-in (their ``next`` leads back to
+``/oidc/``) — the policy also names the origins of the registered parties' redirect and post-logout
+URIs: no other origin, nothing anywhere else, and no query on my page's own pages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ from django.http import HttpRequest, HttpResponseBase
 
 from calsreg.sso.selectors import relying_parties
 
-HANDOVER_PATH_PREFIXES = ("/mypage/", "/oidc/")
+OIDC_PATH_PREFIX = "/oidc/"
+MY_PAGE_PATH_PREFIX = "/mypage/"
+
+
+def _in_handover(request: HttpRequest) -> bool:
+    """An OIDC page, or a my-page page (login, forced password change) on the way back to one."""
+    if request.path.startswith(OIDC_PATH_PREFIX):
+        return True
+    if not request.path.startswith(MY_PAGE_PATH_PREFIX):
+        return False
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    return next_url.startswith(OIDC_PATH_PREFIX)
 
 
 def relying_party_origins() -> list[str]:
@@ -37,9 +49,7 @@ class RelyingPartyFormActionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if request.path.startswith(HANDOVER_PATH_PREFIXES) and "text/html" in response.get(
-            "Content-Type", ""
-        ):
+        if "text/html" in response.get("Content-Type", "") and _in_handover(request):
             origins = relying_party_origins()
             if origins:
                 response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]

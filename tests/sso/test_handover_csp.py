@@ -23,11 +23,13 @@ def test_the_login_page_may_hand_over_to_a_registered_party_only(client):
     # given
     registered_party("http://testserver")
 
-    # when
-    login = client.get("/mypage/login/")
+    # when: the login page on the way to the authorization endpoint, and my page's own login
+    login = client.get("/mypage/login/", {"next": "/oidc/authorize/?client_id=x"})
+    own_login = client.get("/mypage/login/")
 
     # then
     assert _form_action(login) == "'self' https://share.example.jp"
+    assert _form_action(own_login) == "'self'"
 
 
 def test_pages_outside_sign_in_keep_form_action_self(client):
