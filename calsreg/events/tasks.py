@@ -139,6 +139,12 @@ def _post(*, delivery: WebhookDelivery, subscriber: Subscriber, now: datetime) -
             ),
         },
     )
+    return post_once(request)
+
+
+def post_once(request: urllib.request.Request) -> int:
+    """Send one POST to a registered URL (redirects not followed); return its 2xx status, or raise
+    ``AttemptFailed`` with the status or the network error. Webhooks and logout tokens alike."""
     try:
         with _opener.open(request, timeout=settings.EVENTS_WEBHOOK_TIMEOUT_SECONDS) as response:
             status = int(response.status)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from django.db import transaction
 from django_tasks import task
 
 from calsreg.core import clock
-from calsreg.events.tasks import AttemptFailed, retry_delay
+from calsreg.events.tasks import AttemptFailed, post_once, retry_delay
 from calsreg.sso.backchannel import sessions_end_for_event
 from calsreg.sso.logout_tokens import logout_token_make
 from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus
@@ -31,14 +30,6 @@ logger = logging.getLogger(__name__)
 LAST_ERROR_MAX_CHARS = 2000
 STUCK_AFTER = timedelta(minutes=5)
 USER_AGENT = "calsreg-backchannel-logout/1"
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
 
 
 @task()
@@ -118,16 +109,7 @@ def _post(*, delivery: LogoutDelivery, uri: str, now: datetime) -> int:
         method="POST",
         headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT},
     )
-    try:
-        with _opener.open(request, timeout=settings.EVENTS_WEBHOOK_TIMEOUT_SECONDS) as response:
-            status = int(response.status)
-    except urllib.error.HTTPError as error:
-        raise AttemptFailed(f"HTTP {error.code}", status=error.code) from error
-    except (OSError, ValueError) as error:
-        raise AttemptFailed(f"{type(error).__name__}: {error}") from error
-    if not 200 <= status < 300:
-        raise AttemptFailed(f"HTTP {status}", status=status)
-    return status
+    return post_once(request)
 
 
 def _record_failure(*, delivery: LogoutDelivery, failure: AttemptFailed, now: datetime) -> None:
