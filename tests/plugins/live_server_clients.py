@@ -4,7 +4,8 @@ A ``requests`` session keeps its connection to the live server open (keep-alive)
 request thread outlives the test and then touches a database connection the next test no longer
 shares with it ("DatabaseWrapper objects created in a thread can only be used in that same
 thread"). Every session a test opens is closed when it ends, and the server's request threads are
-given a moment to finish, before the database is handed to the next test.
+given half a second to finish (most end at once; a lingering one costs a test no more) before the
+database is handed to the next test.
 """
 
 from __future__ import annotations
@@ -37,4 +38,4 @@ def _live_server_clients_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
         session.close()
     for thread in threading.enumerate():
         if REQUEST_THREAD in thread.name and thread is not threading.current_thread():
-            thread.join(timeout=2)
+            thread.join(timeout=0.5)
