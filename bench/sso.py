@@ -426,7 +426,13 @@ class FanoutResults:
             "users": self.users,
             "parties": self.parties,
             "sign_in_seconds": round(self.sign_in_seconds, 2),
-            "rounds": [asdict(r) for r in self.rounds],
+            "rounds": [
+                {
+                    key: round(value, 1) if isinstance(value, float) else value
+                    for key, value in asdict(r).items()
+                }
+                for r in self.rounds
+            ],
             "cpu_ms": Spread.of([r.cpu_ms for r in self.rounds]).as_dict(),
             "wall_ms": Spread.of([r.wall_ms for r in self.rounds]).as_dict(),
         }
