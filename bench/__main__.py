@@ -1,7 +1,8 @@
 """``python -m bench [queue] [--sizes 1000,100000] [--repeat 20] [--sqlite]`` and
 ``python -m bench registration [--count 50] [--sqlite]`` and ``python -m bench billing [--invoices 10000]
 [--zengin-records 100000] [--sweep-invoices 100000] [--sqlite]`` and ``python -m bench dashboard
-[--sizes 1000,100000] [--repeat 20] [--sqlite]`` (see bench/README.md)."""
+[--sizes 1000,100000] [--repeat 20] [--sqlite]`` and ``python -m bench sso [--repeat 20] [--users 30]
+[--parties 3] [--rounds 3] [--sqlite]`` (see bench/README.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from datetime import datetime
 
 from bench.database import BenchDatabase, bench_database
 
-BENCHMARKS = ("queue", "registration", "billing", "dashboard")
+BENCHMARKS = ("queue", "registration", "billing", "dashboard", "sso")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ExitStack() as stack:
             database = stack.enter_context(bench_database(sqlite=args.sqlite))
-            if args.benchmark in ("registration", "billing"):
+            if args.benchmark in ("registration", "billing", "sso"):
                 stack.enter_context(_scratch_media())
+            if args.benchmark == "sso":
+                _oidc_key_ensure()
             _say(f"database: {database.description}")
             _django_setup()
             if args.benchmark == "registration":
@@ -40,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.billing import billing_main
 
                 return billing_main(args, external=database.external, say=_say)
+            if args.benchmark == "sso":
+                return _run_sso(args, database=database)
             if args.benchmark == "dashboard":
                 from bench.dashboard import dashboard_main
 
@@ -124,6 +129,47 @@ def _run_registration(args: argparse.Namespace, *, database: BenchDatabase) -> i
     return 0
 
 
+def _run_sso(args: argparse.Namespace, *, database: BenchDatabase) -> int:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.report import cpu_model, results_write
+    from bench.sso import results_text as sso_text
+    from bench.sso import sso_benchmark
+
+    if database.external:
+        # It registers projects, accounts and relying parties, which cannot be removed again cleanly.
+        _say("refused: the sso benchmark needs a throwaway database (unset DATABASE_URL, or --sqlite)")
+        return 2
+    call_command("migrate", interactive=False, verbosity=0)
+    results = sso_benchmark(
+        repeat=args.repeat, users=args.users, parties=args.parties, rounds=args.rounds, progress=_say
+    )
+    vendor = f"{connection.vendor} {_server_version()}"
+    print()
+    print(sso_text(results, database=f"{vendor}, {os.cpu_count()} cores, {cpu_model()}"))
+    recorded_at = datetime.now().astimezone()
+    document = {
+        "benchmark": "sso",
+        "recorded_at": recorded_at.isoformat(timespec="seconds"),
+        "database": vendor,
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count()},
+        "tokens": results.tokens.as_dict(),
+        "fanout": results.fanout.as_dict(),
+    }
+    path = results_write(document, recorded_at=recorded_at)
+    print(f"\nwritten: {path.relative_to(path.parent.parent.parent)}")
+    return 0
+
+
+def _oidc_key_ensure() -> None:
+    """A signing key for the run, as the tests make one (debug is off, so no development key)."""
+    if not os.environ.get("CALSREG_OIDC_PRIVATE_KEY"):
+        from calsreg.sso.keys import rsa_private_key_pem
+
+        os.environ["CALSREG_OIDC_PRIVATE_KEY"] = rsa_private_key_pem()
+
+
 def _server_version() -> str:
     import sqlite3
 
@@ -200,6 +246,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--sweep-invoices", type=_positive, default=100_000, help="billing: issued invoices for the sweep"
+    )
+    parser.add_argument("--users", type=_positive, default=30, help="sso: people of the suspended project")
+    parser.add_argument(
+        "--parties", type=_positive, default=3, help="sso: relying parties they are signed in at"
+    )
+    parser.add_argument(
+        "--rounds", type=_positive, default=3, help="sso: suspensions timed (reinstated between)"
     )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
     parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+
+from calsreg.accounts.models import Role
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -45,6 +48,29 @@ def billing_agent_required(view: Callable[..., HttpResponseBase]) -> Callable[..
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not getattr(user, "is_billing_staff", False):
+            return _forbidden(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def is_desk_admin(user: Any) -> bool:
+    """An administrator of the desk: the administrator role, or a superuser who works the desk."""
+    if not getattr(user, "is_desk_staff", False):
+        return False
+    return user.role == Role.ADMINISTRATOR or bool(user.is_superuser)
+
+
+def desk_admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """What hands out or replaces a relying party's credentials: administrators only (the help desk
+    sees the parties and re-sends deliveries, but does not make secrets)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_desk_admin(user):
             return _forbidden(request)
         return view(request, *args, **kwargs)
 

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
+from calsreg.desk.accounts import urls as urls_accounts
+from calsreg.desk.sso import urls as urls_sso
 from calsreg.desk.views import applications, auth, directory, intake, login_locks, outbox, queue
 
 app_name = "desk"
@@ -31,3 +33,5 @@ urlpatterns += urls_billing.urlpatterns
 urlpatterns += urls_dashboard.urlpatterns
 # Change (correction) requests: queue, detail, call-back verification, apply, reject.
 urlpatterns += urls_changes.urlpatterns
+# Single sign-on: relying parties, their deliveries; one account's page.
+urlpatterns += urls_sso.urlpatterns + urls_accounts.urlpatterns

@@ -28,7 +28,7 @@ from calsreg.core import clock
 from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.core.redaction import ERASED, Scrubber
 from calsreg.core.secrets import secret_generate, secret_hash
-from calsreg.events.models import Event, Subscriber, WebhookDelivery, WebhookStatus
+from calsreg.events.models import WEBHOOK_STUCK_AFTER, Event, Subscriber, WebhookDelivery, WebhookStatus
 from calsreg.events.tasks import send_webhooks
 from calsreg.events.types import SESSION_ENDING_TYPES, EventType
 from calsreg.records.services import Actor, audit_record
@@ -250,3 +250,36 @@ def _name_errors(name: str) -> list[FieldError]:
     else:
         return []
     return [FieldError(field="name", label=_("名前"), message=message)]
+
+
+@transaction.atomic
+def webhook_deliveries_resend(*, delivery_ids: list[int], actor: Actor) -> int:
+    """Send the failed (or stuck ``sending``) webhook deliveries among ``delivery_ids`` again from
+    the first attempt; return how many were put back. Delivered, pending and unknown ids are left
+    as they are, so a repeated request changes nothing more."""
+    now = clock.now()
+    stuck = Q(status=WebhookStatus.SENDING, last_attempt_at__lte=now - WEBHOOK_STUCK_AFTER)
+    rows = list(
+        WebhookDelivery.objects.select_for_update()
+        .filter(Q(status=WebhookStatus.FAILED) | stuck, pk__in=delivery_ids)
+        .select_related("subscriber")
+        .order_by("pk")
+    )
+    for delivery in rows:
+        delivery.transition_to(WebhookStatus.PENDING)
+        delivery.attempts = 0
+        delivery.next_attempt_at = now
+        delivery.attempt_token = ""
+    WebhookDelivery.objects.bulk_update(rows, ["status", "attempts", "next_attempt_at", "attempt_token"])
+    for subscriber in {delivery.subscriber for delivery in rows}:
+        ids = [delivery.pk for delivery in rows if delivery.subscriber_id == subscriber.pk]
+        _enqueue(send_webhooks, subscriber.pk)
+        audit_record(
+            actor=actor,
+            action="events.webhooks_resent",
+            subject=subscriber,
+            summary=gettext_noop("イベントの購読者「%(name)s」へのWebhook %(count)s件を再送にしました。"),
+            summary_params={"name": subscriber.name, "count": len(ids)},
+            data={"deliveries": ids},
+        )
+    return len(rows)

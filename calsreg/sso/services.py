@@ -14,6 +14,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from oauth2_provider.generators import generate_client_secret
@@ -25,7 +26,8 @@ from calsreg.accounts.services import account_actor
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, NotFound, ValidationFailed
 from calsreg.records.services import Actor, audit_record
-from calsreg.sso.models import BackchannelEndpoint, SignIn, Subject
+from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn, Subject
+from calsreg.sso.tasks import STUCK_AFTER, send_logout
 
 
 @dataclass(frozen=True)
@@ -172,3 +174,37 @@ def _absolute_uri(uri: str) -> bool:
         and not parts.fragment
         and "*" not in uri
     )
+
+
+@transaction.atomic
+def logout_deliveries_resend(*, delivery_ids: list[int], actor: Actor) -> int:
+    """Send the failed (or stuck ``sending``) logout deliveries among ``delivery_ids`` again from the
+    first attempt (same ``jti``); return how many were put back. Others are left as they are, so a
+    repeated request changes nothing more."""
+    now = clock.now()
+    stuck = Q(status=LogoutStatus.SENDING, last_attempt_at__lte=now - STUCK_AFTER)
+    rows = list(
+        LogoutDelivery.objects.select_for_update()
+        .filter(Q(status=LogoutStatus.FAILED) | stuck, pk__in=delivery_ids)
+        .select_related("application")
+        .order_by("pk")
+    )
+    for delivery in rows:
+        delivery.status = LogoutStatus.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = now
+        delivery.attempt_token = ""
+        # In the same transaction as the new status: a put-back delivery is never left unsent.
+        send_logout.enqueue(delivery.pk)
+    LogoutDelivery.objects.bulk_update(rows, ["status", "attempts", "next_attempt_at", "attempt_token"])
+    for application in {delivery.application for delivery in rows}:
+        ids = [delivery.pk for delivery in rows if delivery.application_id == application.pk]
+        audit_record(
+            actor=actor,
+            action="sso.logouts_resent",
+            subject=application,
+            summary=gettext_noop("連携先「%(name)s」へのログイン終了通知 %(count)s件を再送にしました。"),
+            summary_params={"name": application.name, "count": len(ids)},
+            data={"deliveries": ids},
+        )
+    return len(rows)

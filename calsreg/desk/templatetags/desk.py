@@ -16,6 +16,9 @@ NAV_SECTIONS: dict[str, frozenset[str]] = {
     "directory": frozenset({"directory", "directory_import", "directory_import_confirm"}),
     "outbox": frozenset({"outbox", "outbox_detail"}),
     "attention": frozenset({"confirmations_attention"}),
+    "sso": frozenset(
+        {"sso_parties", "sso_party", "sso_party_register", "sso_party_rotate", "sso_deliveries_resend"}
+    ),
     "billing": frozenset(
         {
             "billing_invoices",

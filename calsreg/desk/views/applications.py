@@ -16,6 +16,7 @@ from calsreg.applications.services import application_match_supervisors, applica
 from calsreg.core import clock
 from calsreg.core.errors import NotFound, ValidationFailed
 from calsreg.desk import presenters
+from calsreg.desk.accounts.selectors import application_accounts
 from calsreg.desk.dashboard.timers import application_step_timers
 from calsreg.desk.flows import application_evidence, evidence_download, evidence_read
 from calsreg.desk.forms import SupervisorMatchForm
@@ -48,6 +49,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sections": presenters.application_sections(application),
             "user_columns": presenters.user_columns(),
             "user_rows": presenters.user_rows(users),
+            "accounts": application_accounts(application=application),
             "supervisors": list(application.supervisors.all()),
             "stated_supervisors": presenters.stated_supervisors(application),
             "candidates": list(supervisors_of_office(office=application.office)),

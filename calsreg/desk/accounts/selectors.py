@@ -1,0 +1,80 @@
+"""One account as the desk sees it: its projects and a timeline merging its audit rows, its
+sign-ins at the relying parties and the logouts sent for it. Five queries whatever the rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+
+from calsreg.accounts.models import ACCOUNT_ROLES, Membership, MembershipRole, Project, User
+from calsreg.accounts.selectors import account_projects
+from calsreg.applications.models import Application
+from calsreg.records.models import AuditEvent
+from calsreg.records.selectors import audit_timeline
+from calsreg.sso.models import LogoutDelivery, SignIn
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "audit", "sign_in", "logout": which template fragment shows it
+    item: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    account: User
+    projects: list[Project]
+    timeline: list[TimelineEntry]
+
+
+def account_page(*, pk: int) -> AccountPage | None:
+    account = User.objects.filter(pk=pk, role__in=ACCOUNT_ROLES).first()
+    if account is None:
+        return None
+    projects = list(account_projects(user=account))
+    roles = dict(MembershipRole.choices)
+    for project in projects:
+        project.member_role_label = roles.get(project.member_role, "")  # type: ignore[attr-defined]
+    return AccountPage(account=account, projects=projects, timeline=_timeline(account))
+
+
+def application_accounts(*, application: Application) -> list[User]:
+    """The accounts of the project registered from ``application`` (none before registration), in
+    membership order, each with ``member_role``: one query."""
+    memberships = Membership.objects.filter(project__application=application).order_by("pk")
+    first = memberships.filter(user=OuterRef("pk"))
+    return list(
+        User.objects.filter(pk__in=memberships.values("user_id"))
+        .annotate(
+            member_role=Subquery(first.values("role")[:1]), membership_id=Subquery(first.values("pk")[:1])
+        )
+        .order_by("membership_id")
+    )
+
+
+def _timeline(account: User) -> list[TimelineEntry]:
+    audits: list[AuditEvent] = list(audit_timeline(subject=account))
+    sign_ins = list(SignIn.objects.filter(user=account).select_related("application"))
+    logouts = list(LogoutDelivery.objects.filter(user=account).select_related("application", "event"))
+    # A sign-in ended by calsreg ends in the same transaction that writes the party's logout, at
+    # the same instant: that logout's event is why it ended.
+    ended_by: dict[tuple[int, datetime | None], Any] = {
+        (logout.application_id, logout.created_at): logout.event for logout in logouts
+    }
+    entries = [TimelineEntry(at=row.at, kind="audit", item=row) for row in audits]
+    entries += [
+        TimelineEntry(
+            at=row.signed_in_at,
+            kind="sign_in",
+            item=row,
+            extra={"ended_by": ended_by.get((row.application_id, row.ended_at))},
+        )
+        for row in sign_ins
+    ]
+    entries += [TimelineEntry(at=row.created_at, kind="logout", item=row) for row in logouts]
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)

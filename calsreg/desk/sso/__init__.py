@@ -1,0 +1,1 @@
+"""The desk\x27s view of single sign-on: relying parties, their deliveries, re-sending."""
