@@ -20,7 +20,8 @@ class CheapArgon2PasswordHasher(Argon2PasswordHasher):
     parallelism = 1
 
 
-CHEAP_HASHERS = ["tests.plugins.hashing.CheapArgon2PasswordHasher"]
+# The client-secret hasher is production's own: it is cheap already (calsreg/sso/hashers.py).
+CHEAP_HASHERS = ["tests.plugins.hashing.CheapArgon2PasswordHasher", "calsreg.sso.hashers.ClientSecretHasher"]
 
 
 @pytest.fixture(autouse=True)
