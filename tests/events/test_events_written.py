@@ -17,7 +17,7 @@ from calsreg.accounts.services import (
     project_user_add,
     project_user_remove,
 )
-from calsreg.accounts.services.events import account_ref
+from calsreg.accounts.services.events import account_sub
 from calsreg.events.models import Event, WebhookDelivery
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, SUZUKI, TANAKA, desk_actor, registered, started
 from tests.events.helpers import Receiver, event_types, free_port, subscriber_for
@@ -94,7 +94,7 @@ def test_registration_writes_the_project_then_each_account_and_membership():
     assert issued[0].payload == {
         "account": {
             "account_id": tanaka.username,
-            "account_ref": account_ref(tanaka),
+            "sub": account_sub(tanaka),
             "kind": "contractor",
             "name": TANAKA["name"],
             "kana": TANAKA["kana"],
@@ -107,7 +107,7 @@ def test_registration_writes_the_project_then_each_account_and_membership():
         "membership": {
             "project_number": project.project_number,
             "account_id": tanaka.username,
-            "account_ref": account_ref(tanaka),
+            "sub": account_sub(tanaka),
             "role": "site_agent",
         }
     }

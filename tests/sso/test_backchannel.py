@@ -25,8 +25,8 @@ from calsreg.billing.models import TaxRate
 from calsreg.billing.services import billing_suspension_sweep
 from calsreg.core import clock
 from calsreg.events.models import Event
-from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn, Subject
-from calsreg.sso.services import sign_in_record, subject_ensure
+from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn
+from calsreg.sso.services import sign_in_record
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, desk_actor
 from tests.billing.dunning_helpers import SITE_AGENT_EMAIL, posted_invoice
 from tests.billing.invoice_helpers import jst
@@ -82,16 +82,15 @@ def _suspend(user: User) -> None:
 
 def _signed_in(user: User, party: Party) -> SignIn:
     """A sign-in as the code exchange records it (for the tests about triggers, not the flow)."""
-    subject_ensure(user=user)
     application = Application.objects.get(client_id=party.client_id)
     return sign_in_record(user=user, application=application, token_family=uuid.uuid4())
 
 
-def test_discovery_advertises_back_channel_logout_without_sid(live_server):
+def test_discovery_advertises_back_channel_logout_with_sid(live_server):
     discovery = requests.get(live_server.url + "/.well-known/openid-configuration", timeout=10).json()
 
     assert discovery["backchannel_logout_supported"] is True
-    assert discovery["backchannel_logout_session_supported"] is False
+    assert discovery["backchannel_logout_session_supported"] is True
 
 
 def test_oidc_client_create_keeps_the_back_channel_logout_uri_and_list_shows_it(capsys):
@@ -151,7 +150,7 @@ def test_a_suspension_sends_one_verified_logout_token_per_party_with_a_session(
     run_tasks()
 
     # then each party with a session got exactly one token, valid per the specification
-    sub = str(Subject.objects.get(user=tanaka).sub)
+    sub = str(tanaka.subject)
     assert len(share.tokens) == 1
     assert len(photos.tokens) == 1
     assert drawings.posts == []
@@ -199,7 +198,7 @@ def test_the_billing_agents_suspension_sweep_signs_the_site_agent_out(
     assert project.status == ProjectStatus.SUSPENDED
     [token] = share.tokens
     claims = logout_token_claims(party, token)
-    assert claims["sub"] == str(Subject.objects.get(user=site_agent).sub)
+    assert claims["sub"] == str(site_agent.subject)
     assert claims["iat"] == int(jst(2027, 2, 2, 3).timestamp())
     with pytest.raises(OAuthError):
         flow.client.refresh_token(party.url("/oidc/token/"))
@@ -302,7 +301,7 @@ def test_a_password_reset_signs_the_person_out_at_the_party(live_server, receive
     event = Event.objects.get(type="account.sessions_ended")
     assert (event.account_id, event.payload["reason"]) == (tanaka.username, "password_reset")
     assert len(share.tokens) == 1
-    assert logout_token_claims(party, share.tokens[0])["sub"] == str(Subject.objects.get(user=tanaka).sub)
+    assert logout_token_claims(party, share.tokens[0])["sub"] == str(tanaka.subject)
 
 
 def test_removal_from_the_project_signs_the_person_out_once(live_server, receivers, run_tasks, time_machine):
@@ -324,6 +323,6 @@ def test_removal_from_the_project_signs_the_person_out_once(live_server, receive
     # then exactly one token, for him only; Tanaka stays signed in
     assert {"membership.removed", "account.closed"} <= set(Event.objects.values_list("type", flat=True))
     assert len(share.tokens) == 1
-    assert logout_token_claims(party, share.tokens[0])["sub"] == str(Subject.objects.get(user=suzuki).sub)
+    assert logout_token_claims(party, share.tokens[0])["sub"] == str(suzuki.subject)
     assert SignIn.objects.get(user=tanaka).ended_at is None
     assert SignIn.objects.get(user=suzuki).ended_at == T0
