@@ -50,15 +50,19 @@ def logout_token_claims(token: str) -> dict[str, Any]:
 
 @transaction.atomic
 def sessions_end(*, claims: dict[str, Any]) -> int:
-    """End the sessions the token names (by ``sid`` when given, else every one of ``sub``), once."""
+    """End the sessions the token names, once: the one session of its ``sid`` when it has one (the
+    sign-in calsreg ended), else every session of its ``sub``."""
     try:
         with transaction.atomic():
             LogoutTokenSeen.objects.create(jti=claims["jti"])
     except IntegrityError as error:
         raise LogoutTokenInvalid("a replayed logout token") from error
-    signed_in = SignedIn.objects.filter(sid=claims["sid"]) if claims.get("sid") else SignedIn.objects.none()
-    if not signed_in.exists():
-        signed_in = SignedIn.objects.filter(sub=claims.get("sub", ""))
+    if claims.get("sid"):
+        signed_in = SignedIn.objects.filter(sid=claims["sid"])
+        if claims.get("sub"):
+            signed_in = signed_in.filter(sub=claims["sub"])
+    else:
+        signed_in = SignedIn.objects.filter(sub=claims["sub"])
     keys = list(signed_in.values_list("session_key", flat=True))
     for key in keys:
         SessionStore(session_key=key).delete()

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from demo_service.models import Account, Membership, Project, ReceivedEvent
 
@@ -49,13 +49,13 @@ def event_apply(*, event: Mapping[str, Any], via: str) -> bool:
     if kind.startswith("project."):
         _project_upsert(payload["project"])
     elif kind == "account.anonymised":
-        _account_upsert(payload["account"], erase=True)
+        _account_erase(payload["account"])
     elif kind.startswith("account."):
         _account_upsert(payload["account"])
     elif kind == "membership.removed":
         Membership.objects.filter(
             project__number=payload["membership"]["project_number"],
-            account__account_ref=payload["membership"]["account_ref"],
+            account__sub=payload["membership"]["sub"],
         ).delete()
     elif kind.startswith("membership."):
         _membership_upsert(payload["membership"])
@@ -94,13 +94,21 @@ def _project_upsert(project: Mapping[str, Any]) -> Project:
     return row
 
 
-def _account_upsert(account: Mapping[str, Any], *, erase: bool = False) -> Account:
+def _account_upsert(account: Mapping[str, Any]) -> Account:
     values = {"account_id": account["account_id"], "state": account.get("state", "")}
     for field in ("name", "kana", "email"):
-        if erase or field in account:
-            values[field] = "" if erase else account[field]
-    row, _ = Account.objects.update_or_create(account_ref=account["account_ref"], defaults=values)
+        if field in account:
+            values[field] = account[field]
+    row, _ = Account.objects.update_or_create(sub=account["sub"], defaults=values)
     return row
+
+
+def _account_erase(account: Mapping[str, Any]) -> None:
+    """``account.anonymised`` names the ``sub`` the mirror knows; calsreg gives the account a new
+    one after it (a mirror rebuilt from the feed already holds it under the new ``sub`` and ID)."""
+    Account.objects.filter(Q(sub=account["sub"]) | Q(account_id=account["account_id"])).update(
+        account_id=account["account_id"], state=account.get("state", ""), name="", kana="", email=""
+    )
 
 
 def _membership_upsert(membership: Mapping[str, Any]) -> None:
@@ -108,7 +116,7 @@ def _membership_upsert(membership: Mapping[str, Any]) -> None:
         number=membership["project_number"], defaults={"name": "", "office": "", "state": ""}
     )
     account, _ = Account.objects.get_or_create(
-        account_ref=membership["account_ref"], defaults={"account_id": membership["account_id"]}
+        sub=membership["sub"], defaults={"account_id": membership["account_id"]}
     )
     Membership.objects.update_or_create(
         project=project, account=account, defaults={"role": membership["role"]}

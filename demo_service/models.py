@@ -38,9 +38,10 @@ class Project(models.Model):
 
 
 class Account(models.Model):
-    """Keyed by calsreg's ``account_ref``: the ID changes on anonymisation, the ref does not."""
+    """Keyed by calsreg's ``sub`` — the ID token's ``sub`` too: the ID may change, the ``sub`` does
+    not (until anonymisation, whose event names the old one)."""
 
-    account_ref = models.CharField(max_length=64, unique=True)
+    sub = models.CharField(max_length=64, unique=True)
     account_id = models.CharField(max_length=150)
     name = models.CharField(max_length=255, blank=True)
     kana = models.CharField(max_length=255, blank=True)

@@ -12,6 +12,7 @@ active, or — for orderer supervisors — the person is still in the directory.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from django.contrib.auth.models import AbstractUser
@@ -73,6 +74,10 @@ class User(AbstractUser):
     # The initial password stops working after this moment if it was never changed.
     initial_password_expires_at = models.DateTimeField(_("初期パスワードの有効期限"), null=True, blank=True)
     activated_at = models.DateTimeField(_("利用開始日時"), null=True, blank=True)
+    # The one identifier services see (the OpenID Connect ``sub`` and the events' ``sub``): random,
+    # so it reveals nothing and no key rotation changes it; it survives a change of ID or e-mail and
+    # is replaced on anonymisation, so the old value means nothing afterwards.
+    subject = models.UUIDField(_("識別子（sub）"), default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("利用者")

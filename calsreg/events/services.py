@@ -84,7 +84,11 @@ def _enqueue(task: Task[..., Any], argument: int) -> None:
 
 @transaction.atomic
 def events_personal_data_erase(
-    *, renames: Mapping[str, str], scrub: Scrubber | None = None, project_number: str = ""
+    *,
+    renames: Mapping[str, str],
+    scrub: Scrubber | None = None,
+    project_number: str = "",
+    subjects: Mapping[str, str] | None = None,
 ) -> int:
     """Erase the personal values of the renamed (anonymised) accounts from every event about them;
     return how many events were looked at.
@@ -92,7 +96,8 @@ def events_personal_data_erase(
     ``renames`` maps an old account ID to its anonymised one: events name the account by the new ID
     from then on, and its name, kana and e-mail become ERASED. The retention purge also passes its
     ``scrub`` and the purged ``project_number``: the scrubber then runs over every event of those
-    accounts (old or new ID) and of that project, for any value copied elsewhere.
+    accounts (old or new ID) and of that project, for any value copied elsewhere. ``subjects`` maps
+    an anonymised account's old ``sub`` to its new one, so no event but the next names the old.
     """
     about = Q(account_id__in=[*renames, *renames.values()])
     if project_number:
@@ -102,20 +107,23 @@ def events_personal_data_erase(
     rows = list(Event.objects.select_for_update().filter(about).order_by("pk"))
     for event in rows:
         event.account_id = renames.get(event.account_id, event.account_id)
-        payload = _accounts_erased(event.payload, renames=renames)
+        payload = _accounts_erased(event.payload, renames=renames, subjects=subjects or {})
         event.payload = scrub.json(payload) if scrub is not None else payload
     Event.objects.bulk_update(rows, ["account_id", "payload"], batch_size=500)
     return len(rows)
 
 
-def _accounts_erased(value: Any, *, renames: Mapping[str, str]) -> Any:
+def _accounts_erased(value: Any, *, renames: Mapping[str, str], subjects: Mapping[str, str]) -> Any:
     """``value`` with every account object of a renamed account (a dict holding its ``account_id``)
-    renamed and stripped of its personal values."""
+    renamed, given its new ``sub`` and stripped of its personal values."""
     if isinstance(value, list):
-        return [_accounts_erased(item, renames=renames) for item in value]
+        return [_accounts_erased(item, renames=renames, subjects=subjects) for item in value]
     if not isinstance(value, dict):
         return value
-    out = {key: _accounts_erased(item, renames=renames) for key, item in value.items()}
+    out = {key: _accounts_erased(item, renames=renames, subjects=subjects) for key, item in value.items()}
+    sub = out.get("sub")
+    if isinstance(sub, str) and sub in subjects:
+        out["sub"] = subjects[sub]
     old = out.get("account_id")
     if isinstance(old, str) and old in renames:
         out["account_id"] = renames[old]

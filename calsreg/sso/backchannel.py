@@ -1,5 +1,6 @@
 """Back-channel logout: end a person's sign-ins at every relying party after a lifecycle event
-that ends sessions, and write the logout tokens to send (one per event, party and person).
+that ends sessions, and write the logout tokens to send (one per event and sign-in, naming the
+person's ``sub`` and the sign-in's ``sid``).
 
 Run by the worker (``sso.tasks.backchannel_logout_for_event``), which the events layer enqueues in
 the transaction of the change: a rolled-back change enqueues nothing, so signs nobody out.
@@ -16,7 +17,7 @@ from calsreg.accounts.models import Membership, User
 from calsreg.core import clock
 from calsreg.events.models import Event
 from calsreg.events.types import EventType
-from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn, Subject
+from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn
 
 _PROJECT_TYPES = frozenset({EventType.PROJECT_SUSPENDED, EventType.PROJECT_CLOSED})
 
@@ -45,25 +46,47 @@ def sessions_end_for_event(*, event_id: int) -> list[int]:
     return written
 
 
+def subject_of_event(*, event: Event, user: User) -> str:
+    """The ``sub`` the parties know ``user`` by: the account's own, except for ``account.anonymised``,
+    which carries the one the account had (it has a new one since)."""
+    if event.type == EventType.ACCOUNT_ANONYMISED:
+        return str(event.payload["account"]["sub"])
+    return str(user.subject)
+
+
 def _sessions_end(*, event: Event, user: User, now: datetime) -> list[int]:
-    live = SignIn.objects.select_for_update().filter(user=user, ended_at__isnull=True, expires_at__gt=now)
-    party_ids = sorted(set(live.values_list("application_id", flat=True)))
-    if not party_ids:
+    sub = subject_of_event(event=event, user=user)
+    if event.type == EventType.ACCOUNT_ANONYMISED:
+        # Earlier logouts name the old ``sub`` no more: only this event's do, until sent.
+        LogoutDelivery.objects.filter(user=user).exclude(event=event).update(sub=user.subject)
+    live = list(
+        SignIn.objects.select_for_update()
+        .filter(user=user, ended_at__isnull=True, expires_at__gt=now)
+        .order_by("pk")
+    )
+    if not live:
         return []
-    live.update(ended_at=now)
-    subject = Subject.objects.filter(user=user).first()
-    written = []
+    SignIn.objects.filter(pk__in=[s.pk for s in live]).update(ended_at=now)
+    party_ids = sorted({s.application_id for s in live})
     for application in Application.objects.filter(pk__in=party_ids).order_by("pk"):
         _tokens_revoke(user=user, application=application)
-        takes_logouts = BackchannelEndpoint.objects.filter(application=application).exists()
-        if subject is None or not takes_logouts:
+    takes_logouts = set(
+        BackchannelEndpoint.objects.filter(application_id__in=party_ids).values_list(
+            "application_id", flat=True
+        )
+    )
+    written = []
+    for sign_in in live:
+        if sign_in.application_id not in takes_logouts:
             continue
         delivery, created = LogoutDelivery.objects.get_or_create(
             event=event,
-            application=application,
-            sub=subject.sub,
+            sign_in=sign_in,
             defaults={
+                "application_id": sign_in.application_id,
                 "user": user,
+                "sub": sub,
+                "sid": sign_in.sid,
                 "next_attempt_at": now,
                 "created_at": now,
                 "status": LogoutStatus.PENDING,

@@ -1,8 +1,9 @@
 """Logout tokens (OpenID Connect Back-Channel Logout 1.0, section 2.4), signed like ID tokens.
 
 RS256 with the provider's key and the same ``kid`` (the key's thumbprint) as in the JWKS, ``typ``
-``logout+jwt``; the claims ``iss``, ``aud``, ``iat``, ``exp``, ``jti``, ``events`` and ``sub`` —
-never a ``nonce``, so a logout token can't pass for an ID token.
+``logout+jwt``; the claims ``iss``, ``aud``, ``iat``, ``exp``, ``jti``, ``events``, ``sub`` and
+``sid`` (the ended sign-in's, as in its ID token) — never a ``nonce``, so a logout token can't pass
+for an ID token.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def issuer() -> str:
     return str(settings.SITE_URL).rstrip("/")
 
 
-def logout_token_make(*, application: Application, sub: UUID, jti: UUID, now: datetime) -> str:
+def logout_token_make(
+    *, application: Application, sub: UUID, jti: UUID, now: datetime, sid: UUID | None = None
+) -> str:
     iat = int(now.timestamp())
     claims = {
         "iss": issuer(),
@@ -35,6 +38,8 @@ def logout_token_make(*, application: Application, sub: UUID, jti: UUID, now: da
         "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
         "sub": str(sub),
     }
+    if sid is not None:
+        claims["sid"] = str(sid)
     key = application.jwk_key
     header = {"typ": "logout+jwt", "alg": Application.RS256_ALGORITHM, "kid": key.thumbprint()}
     token = jwt.JWT(header=json.dumps(header), claims=json.dumps(claims))

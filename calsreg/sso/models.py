@@ -13,39 +13,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Subject(models.Model):
-    """The ``sub`` claim of one account: a random UUID, the same for every relying party.
-
-    Random rather than the user's primary key or ID, so it reveals nothing, survives a change of ID or
-    e-mail, and means nothing once the account is anonymised (the row goes with the account's data).
-    """
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="sso_subject",
-        verbose_name=_("利用者"),
-    )
-    sub = models.UUIDField(_("識別子（sub）"), default=uuid.uuid4, unique=True, editable=False)
-    created_at = models.DateTimeField(_("作成日時"))
-
-    class Meta:
-        verbose_name = _("SSO識別子")
-        verbose_name_plural = _("SSO識別子")
-
-    def __str__(self) -> str:
-        return str(self.sub)
-
-
 class SignIn(models.Model):
     """One sign-in at a relying party: the code exchanged for the first tokens.
 
     Keyed by DOT's refresh-token family (each refresh rotates the token, the family stays), so a
     refresh knows when the person typed their password: the sign-in ends ``expires_at`` however often
-    it is refreshed (an absolute lifetime).
+    it is refreshed (an absolute lifetime). Its ``sid`` is the ID token's ``sid`` claim and the
+    logout token's: a party can end exactly this session.
     """
 
     token_family = models.UUIDField(_("リフレッシュトークンの系列"), unique=True)
+    sid = models.UUIDField(_("セッションID（sid）"), default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -102,10 +80,11 @@ class LogoutStatus(models.TextChoices):
 
 
 class LogoutDelivery(models.Model):
-    """One logout token for one person (``sub``) to one party, because of one lifecycle event.
+    """One logout token for one sign-in (``sub`` and ``sid``) at one party, because of one event.
 
     Written by the worker in the transaction that ends the sign-ins; the unique constraint means a
-    party never gets two tokens for the same event and person.
+    session is never told twice of the same event. One token per sign-in rather than per person:
+    each names its ``sid``, so a party ends exactly the sessions calsreg ended.
     """
 
     event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="sso_logouts")
@@ -118,7 +97,11 @@ class LogoutDelivery(models.Model):
         related_name="sso_logouts",
         verbose_name=_("利用者"),
     )
+    sign_in = models.ForeignKey(
+        SignIn, on_delete=models.CASCADE, null=True, blank=True, related_name="logouts"
+    )
     sub = models.UUIDField(_("識別子（sub）"))
+    sid = models.UUIDField(_("セッションID（sid）"), null=True, blank=True)
     # The token's ``jti``: the same in every attempt, so the party can tell a retry of one logout.
     jti = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(
@@ -138,7 +121,7 @@ class LogoutDelivery(models.Model):
         verbose_name_plural = _("バックチャネルログアウト送信")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "application", "sub"], name="sso_logout_once"),
+            models.UniqueConstraint(fields=["event", "sign_in"], name="sso_logout_once_per_sign_in"),
             models.CheckConstraint(
                 condition=models.Q(status__in=LogoutStatus.values), name="sso_logout_status"
             ),

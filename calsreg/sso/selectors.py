@@ -11,7 +11,7 @@ from django.utils import timezone
 from oauth2_provider.models import Application
 
 from calsreg.accounts.models import Membership, MembershipRole, Project, ProjectStatus, User
-from calsreg.sso.models import SignIn, Subject
+from calsreg.sso.models import SignIn
 
 
 def usable_projects(*, user: User) -> QuerySet[Project]:
@@ -48,8 +48,8 @@ def _day(moment: datetime | None) -> str | None:
 
 
 def subject_of(*, user: User) -> str:
-    """The ``sub`` of ``user`` (made at the authorization step, ``sso.services.subject_ensure``)."""
-    return str(Subject.objects.values_list("sub", flat=True).get(user=user))
+    """The ``sub`` of ``user``: the account's own identifier, the same in every event about it."""
+    return str(user.subject)
 
 
 def sign_in_of(*, token_family: Any) -> SignIn | None:

@@ -1,4 +1,4 @@
-"""Writes of the OpenID Connect provider: relying parties, subjects, sign-ins — each audited.
+"""Writes of the OpenID Connect provider: relying parties and sign-ins — each audited.
 
 Relying parties are django-oauth-toolkit ``Application`` rows registered by the administrator only
 (``manage.py oidc_client_create``); their client secrets are stored hashed (DOT's default) and shown
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
-from uuid import UUID
+from urllib.parse import parse_qs, urlsplit
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from oauth2_provider.generators import generate_client_secret
@@ -26,7 +27,7 @@ from calsreg.accounts.services import account_actor
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, NotFound, ValidationFailed
 from calsreg.records.services import Actor, audit_record
-from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn, Subject
+from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn
 from calsreg.sso.tasks import STUCK_AFTER, send_logout
 
 
@@ -124,18 +125,15 @@ def relying_party_secret_rotate(*, client_id: str, actor: Actor) -> str:
 
 
 @transaction.atomic
-def subject_ensure(*, user: User) -> Subject:
-    """The account's ``sub``, made at its first authorization."""
-    subject, _created = Subject.objects.get_or_create(user=user, defaults={"created_at": clock.now()})
-    return subject
-
-
-@transaction.atomic
-def sign_in_record(*, user: User, application: Application, token_family: UUID) -> SignIn:
-    """A code exchanged for the first tokens: the sign-in (with its absolute end) and its audit row."""
+def sign_in_record(
+    *, user: User, application: Application, token_family: UUID, sid: UUID | None = None
+) -> SignIn:
+    """A code exchanged for the first tokens: the sign-in (with its absolute end, and the ``sid``
+    its ID token carries) and its audit row."""
     now = clock.now()
     sign_in = SignIn.objects.create(
         token_family=token_family,
+        sid=sid or uuid4(),
         user=user,
         application=application,
         signed_in_at=now,
@@ -151,6 +149,66 @@ def sign_in_record(*, user: User, application: Application, token_family: UUID) 
         at=now,
     )
     return sign_in
+
+
+REFUSAL_TEXT_MAX_CHARS = 300
+
+
+@transaction.atomic
+def authorization_refusal_record(
+    *,
+    client_id: str,
+    reason: str,
+    description: str,
+    redirect_uri: str = "",
+    user: User | None = None,
+    account_id: str = "",
+) -> bool:
+    """Audit a refused authorization: the party (as asked), the person if known, the reason.
+
+    Only what the request named in the open: never its ``state``, ``nonce``, code challenge or a
+    password. ``account_id`` names a person whose right password the login rule refused. Nothing is
+    written (False) when neither a person nor a registered party is known: an anonymous request
+    with an unknown client names no one.
+    """
+    application = Application.objects.filter(client_id=client_id).first() if client_id else None
+    if user is None and account_id:
+        user = User.objects.filter(username=account_id).first()
+    subject = user if user is not None else application
+    if subject is None:
+        return False
+    party = application.name if application is not None else client_id[:100]
+    audit_record(
+        actor=account_actor(user=user) if user is not None else Actor.system("oidc"),
+        action="sso.authorization_refused",
+        subject=subject,
+        summary=gettext_noop("%(party)s へのサインインを拒否しました（%(reason)s）。"),
+        summary_params={"party": party, "reason": description[:REFUSAL_TEXT_MAX_CHARS]},
+        data={
+            "client_id": client_id[:100],
+            "registered_party": application is not None,
+            "reason": reason,
+            "description": description[:REFUSAL_TEXT_MAX_CHARS],
+            "redirect_uri": redirect_uri[:500],
+        },
+    )
+    return True
+
+
+def authorization_refusal_at_login_record(*, next_url: str, account_id: str, description: str) -> bool:
+    """The my-page login refused a right password by the login rule (not started, suspended,
+    closed): audit it as a refused authorization when the login was on the way to one."""
+    parts = urlsplit(next_url)
+    if parts.netloc or parts.path != reverse("oauth2_provider:authorize"):
+        return False
+    query = parse_qs(parts.query)
+    return authorization_refusal_record(
+        client_id=query.get("client_id", [""])[0],
+        redirect_uri=query.get("redirect_uri", [""])[0],
+        reason="login_rule",
+        description=description,
+        account_id=account_id,
+    )
 
 
 def _uri_errors(field: str, label: str, uris: list[str], *, required: bool = False) -> list[FieldError]:

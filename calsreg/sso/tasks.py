@@ -102,7 +102,9 @@ def _due(*, delivery: LogoutDelivery, now: datetime) -> bool:
 
 
 def _post(*, delivery: LogoutDelivery, uri: str, now: datetime) -> int:
-    token = logout_token_make(application=delivery.application, sub=delivery.sub, jti=delivery.jti, now=now)
+    token = logout_token_make(
+        application=delivery.application, sub=delivery.sub, jti=delivery.jti, now=now, sid=delivery.sid
+    )
     request = urllib.request.Request(  # noqa: S310 — the URI's scheme was checked at registration
         uri,
         data=urllib.parse.urlencode({"logout_token": token}).encode("ascii"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from typing import Any
+from uuid import UUID, uuid4
 
 from oauth2_provider.models import RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -18,6 +19,8 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from calsreg.core import clock
 from calsreg.sso import selectors, services
 from calsreg.sso.access import sign_in_refusal
+
+SID_ATTRIBUTE = "calsreg_sid"
 
 
 class SsoValidator(OAuth2Validator):
@@ -38,6 +41,15 @@ class SsoValidator(OAuth2Validator):
             "email_verified": lambda request: bool(request.user.email),
             "cals_projects": lambda request: selectors.project_claims(user=request.user),
         }
+
+    def get_id_token_dictionary(
+        self, token: Any, token_handler: Any, request: Any
+    ) -> tuple[dict[str, Any], Any]:
+        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        sid = _session_id(request)
+        if sid is not None:
+            claims["sid"] = str(sid)
+        return claims, expiration_time
 
     def validate_code(
         self, client_id: Any, code: Any, client: Any, request: Any, *args: Any, **kwargs: Any
@@ -74,8 +86,30 @@ class SsoValidator(OAuth2Validator):
                 .values_list("token_family", flat=True)
                 .first()
             )
-            services.sign_in_record(user=request.user, application=request.client, token_family=family)
+            services.sign_in_record(
+                user=request.user,
+                application=request.client,
+                token_family=family,
+                sid=getattr(request, SID_ATTRIBUTE, None),
+            )
         return saved
+
+
+def _session_id(request: Any) -> UUID | None:
+    """The ``sid`` of the sign-in an ID token is issued for.
+
+    oauthlib builds the ID token (``finalize_id_token``) before DOT saves the tokens
+    (``_save_bearer_token``), so at a code exchange the sign-in does not exist yet: its ``sid`` is
+    drawn here and kept on the request for ``sign_in_record``. A refresh's ID token carries the
+    ``sid`` of the sign-in its token family belongs to.
+    """
+    if request.grant_type == "authorization_code":
+        if getattr(request, SID_ATTRIBUTE, None) is None:
+            setattr(request, SID_ATTRIBUTE, uuid4())
+        return getattr(request, SID_ATTRIBUTE)  # type: ignore[no-any-return]
+    refresh = getattr(request, "refresh_token_instance", None)
+    sign_in = selectors.sign_in_of(token_family=refresh.token_family) if refresh is not None else None
+    return sign_in.sid if sign_in is not None else None
 
 
 def _checksum(raw: str) -> str:

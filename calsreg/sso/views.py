@@ -51,6 +51,13 @@ class AuthorizeView(KeyRequiredMixin, dot_views.AuthorizationView):
         if user.is_authenticated:
             refusal = sign_in_refusal(user=user)
             if refusal is not None:
+                services.authorization_refusal_record(
+                    client_id=request.GET.get("client_id", ""),
+                    redirect_uri=request.GET.get("redirect_uri", ""),
+                    reason="login_rule",
+                    description=refusal,
+                    user=user,  # type: ignore[arg-type]  # an account: sign_in_refusal checked it
+                )
                 return render(request, "sso/refused.html", {"message": refusal}, status=403)
             if getattr(user, "must_change_password", False):
                 # Like a required action: change the initial password, then come back here.
@@ -58,12 +65,19 @@ class AuthorizeView(KeyRequiredMixin, dot_views.AuthorizationView):
                 return redirect(f"{reverse('portal:password_change')}?{query}")
         return super().dispatch(request, *args, **kwargs)
 
-    def create_authorization_response(
-        self, request: HttpRequest, scopes: Any, credentials: Any, allow: Any
-    ) -> Any:
-        if allow:
-            services.subject_ensure(user=request.user)  # type: ignore[arg-type]  # checked in dispatch
-        return super().create_authorization_response(request, scopes, credentials, allow)
+    def error_response(self, error: Any, application: Any, **kwargs: Any) -> HttpResponse:
+        """A request oauthlib refused (unregistered redirect URI, no PKCE, unknown client…): audited
+        with oauthlib's error code and description, then answered as DOT does."""
+        params = self.request.GET if self.request.method == "GET" else self.request.POST
+        user = self.request.user if self.request.user.is_authenticated else None
+        services.authorization_refusal_record(
+            client_id=params.get("client_id", ""),
+            redirect_uri=params.get("redirect_uri", ""),
+            reason=str(getattr(error.oauthlib_error, "error", "invalid_request")),
+            description=str(getattr(error.oauthlib_error, "description", "") or ""),
+            user=user,  # type: ignore[arg-type]
+        )
+        return super().error_response(error, application, **kwargs)  # type: ignore[no-any-return]
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -95,11 +109,10 @@ class DiscoveryView(KeyRequiredMixin, dot_views.ConnectDiscoveryInfoView):
         response = super().get(request, *args, **kwargs)
         if response.status_code != 200:
             return response
-        # Back-Channel Logout 1.0: logout tokens carry ``sub`` only (no ``sid``: sessions are not
-        # told apart per party).
+        # Back-Channel Logout 1.0: ID tokens and logout tokens carry the sign-in's ``sid``.
         data = json.loads(response.content)
         data["backchannel_logout_supported"] = True
-        data["backchannel_logout_session_supported"] = False
+        data["backchannel_logout_session_supported"] = True
         advertised = JsonResponse(data)
         advertised["Access-Control-Allow-Origin"] = "*"
         return advertised

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             name='Account',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_ref', models.CharField(max_length=64, unique=True)),
+                ('sub', models.CharField(max_length=64, unique=True)),
                 ('account_id', models.CharField(max_length=150)),
                 ('name', models.CharField(blank=True, max_length=255)),
                 ('kana', models.CharField(blank=True, max_length=255)),

@@ -99,7 +99,7 @@ class DemoService:
                 database=database,
             ),
             "accounts": self.rows(
-                "SELECT account_ref, account_id, name, email, state FROM demo_service_account ORDER BY account_ref",
+                "SELECT sub, account_id, name, email, state FROM demo_service_account ORDER BY sub",
                 database=database,
             ),
             "memberships": self.rows(

@@ -36,7 +36,7 @@ def _forged_event() -> tuple[str, bytes]:
             "membership": {
                 "project_number": "R8-偽-0001",
                 "account_id": "mallory.xyz",
-                "account_ref": "f" * 32,
+                "sub": "f" * 32,
                 "role": "site_agent",
             }
         },

@@ -9,7 +9,6 @@ import time_machine
 
 from calsreg.accounts.models import User
 from calsreg.accounts.services import account_personal_data_erase, project_close
-from calsreg.accounts.services.events import account_ref
 from calsreg.events.models import Event
 from calsreg.lifecycle.services import personal_data_purge_due
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, TANAKA, desk_actor, started
@@ -30,6 +29,7 @@ def test_a_deletion_request_leaves_only_the_anonymised_subject_in_events():
         project_close(project=project, actor=desk_actor(), reason="工事中止")
     tanaka = next(u for u in accounts if u.username.startswith("tanaka."))
     old_id = tanaka.username
+    old_sub = str(tanaka.subject)
     assert TANAKA["email"] in _events_text()
 
     # when
@@ -45,10 +45,19 @@ def test_a_deletion_request_leaves_only_the_anonymised_subject_in_events():
     assert last.payload == {
         "account": {
             "account_id": new_id,
-            "account_ref": account_ref(User.objects.get(pk=tanaka.pk)),
+            "sub": old_sub,
             "state": "closed",
         }
     }
+    # and the old sub is in the anonymised event only: the earlier ones and the account have a new one
+    new_sub = str(User.objects.get(pk=tanaka.pk).subject)
+    assert new_sub != old_sub
+    assert [e.type for e in Event.objects.all() if old_sub in json.dumps(e.payload)] == ["account.anonymised"]
+    assert {
+        e.payload.get("account", e.payload.get("membership"))["sub"]
+        for e in Event.objects.filter(account_id=new_id).exclude(type="account.anonymised")
+    } == {new_sub}
+    assert User.objects.filter(subject=old_sub).count() == 0
     # and the earlier events still tell the story, by the new ID
     assert list(Event.objects.filter(account_id=new_id).order_by("pk").values_list("type", flat=True)) == [
         "account.issued",

@@ -17,7 +17,7 @@ from calsreg.accounts.services import (
     project_user_add,
     project_user_remove,
 )
-from calsreg.accounts.services.events import account_ref
+from calsreg.accounts.services.events import account_sub
 from calsreg.events.models import Event, WebhookDelivery
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, SUZUKI, TANAKA, desk_actor, registered, started
 from tests.events.helpers import Receiver, event_types, free_port, subscriber_for
@@ -94,7 +94,7 @@ def test_registration_writes_the_project_then_each_account_and_membership():
     assert issued[0].payload == {
         "account": {
             "account_id": tanaka.username,
-            "account_ref": account_ref(tanaka),
+            "sub": account_sub(tanaka),
             "kind": "contractor",
             "name": TANAKA["name"],
             "kana": TANAKA["kana"],
@@ -107,7 +107,7 @@ def test_registration_writes_the_project_then_each_account_and_membership():
         "membership": {
             "project_number": project.project_number,
             "account_id": tanaka.username,
-            "account_ref": account_ref(tanaka),
+            "sub": account_sub(tanaka),
             "role": "site_agent",
         }
     }
@@ -212,6 +212,23 @@ def test_contact_change_of_name_and_email_writes_account_changed_and_a_phone_cha
     assert event.payload["changed"] == ["email"]
     assert event.payload["account"]["email"] == "ichiro@echigo-kensetsu.example.co.jp"
     assert "090-2468-1357" not in str(event.payload)
+
+
+def test_an_email_change_and_a_new_secret_key_keep_the_sub_services_know(settings):
+    # given tanaka's sub, as his first event named it
+    _project, accounts = started()
+    tanaka = next(u for u in accounts if u.username.startswith("tanaka."))
+    sub = Event.objects.filter(account_id=tanaka.username).first().payload["account"]["sub"]
+
+    # when his e-mail changes, after the site's secret key was rotated
+    settings.SECRET_KEY = "another-secret-key-0123456789abcdef0123456789abcdef"
+    account_contact_correct(
+        user=tanaka, values={"email": "ichiro@echigo-kensetsu.example.co.jp"}, actor=desk_actor()
+    )
+
+    # then the change names the same sub, still the account's
+    changed = Event.objects.filter(type="account.changed").get()
+    assert changed.payload["account"]["sub"] == sub == str(User.objects.get(pk=tanaka.pk).subject)
 
 
 def test_adding_and_removing_a_user_writes_membership_and_account_events():

@@ -16,6 +16,8 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from calsreg.accounts.models import ProjectStatus, User
@@ -25,8 +27,8 @@ from calsreg.billing.models import TaxRate
 from calsreg.billing.services import billing_suspension_sweep
 from calsreg.core import clock
 from calsreg.events.models import Event
-from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn, Subject
-from calsreg.sso.services import sign_in_record, subject_ensure
+from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn
+from calsreg.sso.services import sign_in_record
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, desk_actor
 from tests.billing.dunning_helpers import SITE_AGENT_EMAIL, posted_invoice
 from tests.billing.invoice_helpers import jst
@@ -35,6 +37,7 @@ from tests.sso.helpers import (
     LogoutReceiver,
     Party,
     active_holder,
+    id_token_claims,
     logout_token_claims,
     registered_party,
     tokens_for,
@@ -82,16 +85,15 @@ def _suspend(user: User) -> None:
 
 def _signed_in(user: User, party: Party) -> SignIn:
     """A sign-in as the code exchange records it (for the tests about triggers, not the flow)."""
-    subject_ensure(user=user)
     application = Application.objects.get(client_id=party.client_id)
     return sign_in_record(user=user, application=application, token_family=uuid.uuid4())
 
 
-def test_discovery_advertises_back_channel_logout_without_sid(live_server):
+def test_discovery_advertises_back_channel_logout_with_sid(live_server):
     discovery = requests.get(live_server.url + "/.well-known/openid-configuration", timeout=10).json()
 
     assert discovery["backchannel_logout_supported"] is True
-    assert discovery["backchannel_logout_session_supported"] is False
+    assert discovery["backchannel_logout_session_supported"] is True
 
 
 def test_oidc_client_create_keeps_the_back_channel_logout_uri_and_list_shows_it(capsys):
@@ -151,7 +153,7 @@ def test_a_suspension_sends_one_verified_logout_token_per_party_with_a_session(
     run_tasks()
 
     # then each party with a session got exactly one token, valid per the specification
-    sub = str(Subject.objects.get(user=tanaka).sub)
+    sub = str(tanaka.subject)
     assert len(share.tokens) == 1
     assert len(photos.tokens) == 1
     assert drawings.posts == []
@@ -199,7 +201,7 @@ def test_the_billing_agents_suspension_sweep_signs_the_site_agent_out(
     assert project.status == ProjectStatus.SUSPENDED
     [token] = share.tokens
     claims = logout_token_claims(party, token)
-    assert claims["sub"] == str(Subject.objects.get(user=site_agent).sub)
+    assert claims["sub"] == str(site_agent.subject)
     assert claims["iat"] == int(jst(2027, 2, 2, 3).timestamp())
     with pytest.raises(OAuthError):
         flow.client.refresh_token(party.url("/oidc/token/"))
@@ -302,7 +304,7 @@ def test_a_password_reset_signs_the_person_out_at_the_party(live_server, receive
     event = Event.objects.get(type="account.sessions_ended")
     assert (event.account_id, event.payload["reason"]) == (tanaka.username, "password_reset")
     assert len(share.tokens) == 1
-    assert logout_token_claims(party, share.tokens[0])["sub"] == str(Subject.objects.get(user=tanaka).sub)
+    assert logout_token_claims(party, share.tokens[0])["sub"] == str(tanaka.subject)
 
 
 def test_removal_from_the_project_signs_the_person_out_once(live_server, receivers, run_tasks, time_machine):
@@ -324,6 +326,70 @@ def test_removal_from_the_project_signs_the_person_out_once(live_server, receive
     # then exactly one token, for him only; Tanaka stays signed in
     assert {"membership.removed", "account.closed"} <= set(Event.objects.values_list("type", flat=True))
     assert len(share.tokens) == 1
-    assert logout_token_claims(party, share.tokens[0])["sub"] == str(Subject.objects.get(user=suzuki).sub)
+    assert logout_token_claims(party, share.tokens[0])["sub"] == str(suzuki.subject)
     assert SignIn.objects.get(user=tanaka).ended_at is None
     assert SignIn.objects.get(user=suzuki).ended_at == T0
+
+
+def test_the_id_tokens_sub_and_sid_come_back_in_userinfo_the_events_and_the_logout_token(
+    live_server, receivers, run_tasks, time_machine
+):
+    # given Tanaka signed in for real at a party that takes logout tokens
+    tanaka = active_holder()
+    share = receivers()
+    party = _party(live_server, share, "情報共有システム")
+    flow = tokens_for(party, tanaka.username)
+    claims = id_token_claims(party, flow.client.token["id_token"], nonce=flow.nonce)
+    userinfo = flow.client.get(party.url("/oidc/userinfo/")).json()
+    refreshed = flow.client.refresh_token(party.url("/oidc/token/"))
+    refreshed_claims = jwt.decode(refreshed["id_token"], _jwks(party), algorithms=["RS256"]).claims
+    time_machine.move_to(T0, tick=False)
+
+    # when the project is suspended and the worker runs
+    _suspend(tanaka)
+    run_tasks()
+
+    # then one sub everywhere: the account's, in the ID token, userinfo and every event about him
+    sub = str(User.objects.get(pk=tanaka.pk).subject)
+    assert claims["sub"] == userinfo["sub"] == refreshed_claims["sub"] == sub
+    about_him = Event.objects.filter(account_id=tanaka.username)
+    assert about_him.count() >= 3
+    assert {_sub_in(event.payload) for event in about_him} == {sub}
+    # and the sign-in's sid: in the ID token (the refreshed one too) and in the logout token
+    sign_in = SignIn.objects.get(user=tanaka)
+    assert claims["sid"] == refreshed_claims["sid"] == str(sign_in.sid)
+    [token] = share.tokens
+    logout = logout_token_claims(party, token)
+    assert (logout["sub"], logout["sid"]) == (sub, claims["sid"])
+    assert "nonce" not in logout
+
+
+def test_two_sessions_at_one_party_get_one_logout_token_each_naming_its_sid(
+    live_server, receivers, run_tasks, time_machine
+):
+    # given Tanaka signed in twice at the same party (two browsers)
+    tanaka = active_holder()
+    share = receivers()
+    party = _party(live_server, share, "情報共有システム")
+    first, second = _signed_in(tanaka, party), _signed_in(tanaka, party)
+    time_machine.move_to(T0, tick=False)
+
+    # when the project is suspended and the worker runs twice
+    _suspend(tanaka)
+    run_tasks()
+    run_tasks()
+
+    # then each session is told once, by its own sid
+    sids = sorted(logout_token_claims(party, token)["sid"] for token in share.tokens)
+    assert sids == sorted([str(first.sid), str(second.sid)])
+    assert LogoutDelivery.objects.count() == 2
+    assert set(LogoutDelivery.objects.values_list("sign_in_id", flat=True)) == {first.pk, second.pk}
+
+
+def _jwks(party: Party) -> KeySet:
+    return KeySet.import_key_set(requests.get(party.url("/.well-known/jwks.json"), timeout=10).json())
+
+
+def _sub_in(payload: dict) -> str:
+    """The ``sub`` an account or membership event names."""
+    return (payload.get("account") or payload.get("membership"))["sub"]

@@ -9,7 +9,7 @@ import requests
 from authlib.integrations.base_client.errors import OAuthError
 
 from calsreg.records.models import AuditEvent
-from calsreg.sso.models import SignIn, Subject
+from calsreg.sso.models import SignIn
 from tests.sso.helpers import (
     active_holder,
     authorize,
@@ -49,7 +49,7 @@ def test_a_person_in_use_signs_in_and_the_party_gets_verified_claims_userinfo_an
     token = client.fetch_token(party.url("/oidc/token/"), code=code, code_verifier=verifier)
 
     claims = id_token_claims(party, token["id_token"], nonce=nonce)
-    sub = str(Subject.objects.get(user=tanaka).sub)
+    sub = str(tanaka.subject)
     assert claims["sub"] == sub
     assert claims["preferred_username"] == tanaka.username
     assert claims["name"] == "田中 一郎"

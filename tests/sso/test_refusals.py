@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from calsreg.accounts.models import Membership, MembershipRole
 from calsreg.accounts.services import project_close, project_suspend
+from calsreg.records.models import AuditEvent
 from calsreg.records.services import Actor
 from tests.accounts.helpers import PASSWORD, registered, started
 from tests.sso.helpers import (
@@ -75,6 +76,12 @@ def test_a_suspended_project_refuses_with_the_reason_and_nothing_is_issued(live_
 
     assert SUSPENDED in response.text
     assert issued() == before
+    [audit] = AuditEvent.objects.filter(action="sso.authorization_refused")
+    assert (audit.subject_type, audit.subject_id) == ("user", tanaka.pk)
+    assert audit.summary_params["party"] == "情報共有システム"
+    assert audit.data["reason"] == "login_rule"
+    assert SUSPENDED in audit.data["description"]
+    assert PASSWORD not in str(audit.data)
 
 
 def test_a_closed_project_refuses_and_nothing_is_issued(live_server):
@@ -117,6 +124,10 @@ def test_a_supervisor_whose_every_project_is_suspended_is_refused_at_authorize_a
     assert response.status_code == 403
     assert NO_PROJECT_AT_SSO in response.text
     assert issued() == before
+    [audit] = AuditEvent.objects.filter(action="sso.authorization_refused")
+    assert (audit.subject_type, audit.subject_id) == ("user", supervisor.pk)
+    assert (audit.data["reason"], audit.data["registered_party"]) == ("login_rule", True)
+    assert NO_PROJECT_AT_SSO in audit.data["description"]
 
 
 def test_a_session_whose_account_became_unusable_gets_no_code(live_server):
@@ -158,6 +169,10 @@ def test_an_unregistered_redirect_uri_is_refused_without_redirecting(live_server
     assert response.status_code == 400
     assert "Location" not in response.headers
     assert issued() == before
+    [audit] = AuditEvent.objects.filter(action="sso.authorization_refused")
+    assert audit.summary_params["party"] == "情報共有システム"
+    assert audit.data["redirect_uri"] == REDIRECT_URI + "/../evil"
+    assert audit.data["reason"] == "invalid_request"
 
 
 @pytest.mark.parametrize("pkce", [{}, {"code_challenge": "abc" * 15, "code_challenge_method": "plain"}])
@@ -181,6 +196,10 @@ def test_an_authorization_without_s256_pkce_gets_no_code(live_server, pkce):
     assert location["error"] == ["invalid_request"]
     assert "code" not in location
     assert issued() == before
+    [audit] = AuditEvent.objects.filter(action="sso.authorization_refused")
+    assert (audit.subject_type, audit.subject_id) == ("user", tanaka.pk)
+    assert (audit.data["client_id"], audit.data["reason"]) == (party.client_id, "invalid_request")
+    assert "abc" not in str(audit.data)  # nor the challenge, nor the state
 
 
 def test_a_wrong_verifier_is_refused_and_nothing_is_issued(live_server):

@@ -1,13 +1,14 @@
 """Anonymising an account holder: used by a deletion request (changes) and by the retention purge
 (lifecycle). The row stays — memberships, audit references and invoices point to it — with an ID of
 the seed's shape that no longer carries the chosen name, an unusable password, and no name or contact.
-The subscribing services hear of it (an ``account.anonymised`` event), and the events written
-before lose the person's values.
+The subscribing services hear of it (an ``account.anonymised`` event naming the ``sub`` they know),
+the events written before lose the person's values, and the account gets a new ``sub``.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import IntegrityError, transaction
@@ -56,7 +57,11 @@ def account_anonymise(*, user: User) -> str:
     LoginIdLock.objects.filter(username=old).delete()
     AccessLog.objects.filter(username=old).update(username=user.username)
     AccessFailureLog.objects.filter(username=old).update(username=user.username)
-    # Earlier events lose the person's values; the new one names the anonymised account only.
-    events_personal_data_erase(renames={old: user.username})
+    # Earlier events lose the person's values and take the new ``sub``; the new event names the
+    # anonymised account and the ``sub`` the services know it by — the last place that value appears.
+    new_subject = uuid.uuid4()
+    events_personal_data_erase(renames={old: user.username}, subjects={str(user.subject): str(new_subject)})
     account_anonymised_event(user=user, at=clock.now())
+    user.subject = new_subject
+    user.save(update_fields=["subject"])
     return user.username

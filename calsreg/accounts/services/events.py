@@ -12,21 +12,19 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from calsreg.accounts.models import Project, User
 from calsreg.events.services import event_record
 from calsreg.events.types import EventType
 
-__all__ = ["EventType", "account_event", "account_ref", "membership_event", "project_event"]
-
-_ACCOUNT_REF_SALT = "calsreg.events.account_ref"
+__all__ = ["EventType", "account_event", "account_sub", "membership_event", "project_event"]
 
 
-def account_ref(user: User) -> str:
-    """A stable opaque reference to the account: survives an ID or e-mail change and anonymisation,
-    and tells nothing about the person — how a subscriber finds the account an event is about."""
-    return salted_hmac(_ACCOUNT_REF_SALT, str(user.pk), algorithm="sha256").hexdigest()[:32]
+def account_sub(user: User) -> str:
+    """The account's ``sub`` (``User.subject``), the same as the OpenID Connect ``sub`` claim:
+    how a subscriber joins the events to the people who sign in. It survives an ID or e-mail change;
+    anonymisation replaces it after the ``account.anonymised`` event."""
+    return str(user.subject)
 
 
 def project_data(project: Project) -> dict[str, Any]:
@@ -45,7 +43,7 @@ def project_data(project: Project) -> dict[str, Any]:
 def account_data(user: User) -> dict[str, Any]:
     return {
         "account_id": user.username,
-        "account_ref": account_ref(user),
+        "sub": account_sub(user),
         "kind": user.role,
         "name": user.display_name,
         "kana": user.kana,
@@ -81,12 +79,11 @@ def account_sessions_ended_event(*, user: User, at: datetime, reason: str) -> No
 
 
 def account_anonymised_event(*, user: User, at: datetime) -> None:
-    """The anonymised account by its new ID and its reference only: never a value it had."""
+    """The anonymised account by its new ID and the ``sub`` it had (replaced right after, so it
+    names nobody afterwards): never a personal value it had."""
     event_record(
         type=EventType.ACCOUNT_ANONYMISED,
-        payload={
-            "account": {"account_id": user.username, "account_ref": account_ref(user), "state": user.state}
-        },
+        payload={"account": {"account_id": user.username, "sub": account_sub(user), "state": user.state}},
         at=at,
         account_id=user.username,
     )
@@ -99,7 +96,7 @@ def membership_event(*, type: str, project: Project, user: User, role: str, at: 
             "membership": {
                 "project_number": project.project_number,
                 "account_id": user.username,
-                "account_ref": account_ref(user),
+                "sub": account_sub(user),
                 "role": role,
             }
         },

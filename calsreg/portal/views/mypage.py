@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from calsreg.accounts.backends import login_refusal_of
 from calsreg.accounts.models import MembershipRole, User
 from calsreg.accounts.selectors import account_projects
 from calsreg.accounts.services import (
@@ -49,6 +50,7 @@ from calsreg.portal.forms_account import (
     password_rules,
 )
 from calsreg.portal.throttle import public_form_limited
+from calsreg.sso.services import authorization_refusal_at_login_record
 
 View = Callable[..., HttpResponse]
 
@@ -94,6 +96,17 @@ class PortalLoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self) -> str:
         return reverse("portal:mypage")
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        # A right password the login rule refused, on the way to a relying party: audited there.
+        refusal = login_refusal_of(self.request)
+        if refusal is not None:
+            authorization_refusal_at_login_record(
+                next_url=self.get_redirect_url(),
+                account_id=str(form.data.get("username", "")),
+                description=refusal,
+            )
+        return super().form_invalid(form)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(**kwargs) | {"help_desk_email": settings.HELP_DESK_EMAIL}
