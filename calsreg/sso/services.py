@@ -7,6 +7,7 @@ once, when made.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -24,8 +25,10 @@ from calsreg.accounts.models import User
 from calsreg.accounts.services import account_actor
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, NotFound, ValidationFailed
+from calsreg.core.outbound import resend
 from calsreg.records.services import Actor, audit_record
 from calsreg.sso.models import BackchannelEndpoint, SignIn, Subject
+from calsreg.sso.tasks import LOGOUTS
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,24 @@ def relying_party_secret_rotate(*, client_id: str, actor: Actor) -> str:
         data={"client_id": application.client_id},
     )
     return secret
+
+
+@transaction.atomic
+def logout_deliveries_resend(*, delivery_ids: Iterable[int], actor: Actor) -> int:
+    """Send the failed (or stuck) logout deliveries among ``delivery_ids`` again from their first
+    attempt (same ``jti``: still one logout to the party), each audited on the person's timeline;
+    return how many were re-queued. A delivered or already pending one is left as it is."""
+    requeued = resend(LOGOUTS, delivery_ids=delivery_ids)
+    for delivery in requeued:
+        audit_record(
+            actor=actor,
+            action="sso.logout_resent",
+            subject=delivery.user,
+            summary=gettext_noop("%(party)s へのバックチャネルログアウトを再送します。"),
+            summary_params={"party": delivery.application.name},
+            data={"logout_delivery": delivery.pk, "client_id": delivery.application.client_id},
+        )
+    return len(requeued)
 
 
 @transaction.atomic
