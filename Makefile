@@ -65,6 +65,7 @@ format: install
 
 types: install
 	$(UV) run --frozen mypy calsreg config
+	DEMO_SERVICE_CONFIG=demo_service/typecheck.json $(UV) run --frozen mypy --config-file demo_service/mypy.ini demo_service
 
 imports: install
 	$(UV) run --frozen lint-imports

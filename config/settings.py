@@ -267,6 +267,9 @@ EVENTS_WEBHOOK_MAX_ATTEMPTS = env_int("CALSREG_EVENTS_WEBHOOK_MAX_ATTEMPTS", 12)
 EVENTS_WEBHOOK_RETRY_BASE_SECONDS = env_int("CALSREG_EVENTS_WEBHOOK_RETRY_BASE_SECONDS", 30)
 EVENTS_WEBHOOK_TIMEOUT_SECONDS = env_int("CALSREG_EVENTS_WEBHOOK_TIMEOUT_SECONDS", 10)
 EVENTS_WEBHOOK_ALLOW_HTTP_LOOPBACK = env_bool("CALSREG_EVENTS_WEBHOOK_ALLOW_HTTP_LOOPBACK", DEBUG)
+# After a signing-secret rotation the old secret still signs beside the new one this long (both
+# signatures in the header), so a receiver can switch without rejecting a webhook in between.
+EVENTS_SECRET_OVERLAP_SECONDS = env_int("CALSREG_EVENTS_SECRET_OVERLAP_SECONDS", 86400)
 # The task (by dotted path: events sits below sso) enqueued with every event that ends sessions;
 # it sends the back-channel logout tokens (docs/sso.md).
 EVENTS_SESSION_END_TASK = "calsreg.sso.tasks.backchannel_logout_for_event"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import cast
 from urllib.parse import urlencode
 
 from authlib.integrations.base_client.errors import OAuthError
@@ -93,9 +94,9 @@ def callback(request: HttpRequest) -> HttpResponse:
     }
     request.session["id_token"] = token["id_token"]
     request.session.save()
-    SignedIn.objects.create(
-        sub=claims["sub"], sid=claims.get("sid", ""), session_key=request.session.session_key
-    )
+    # save() just above gave the session its key.
+    session_key = cast(str, request.session.session_key)
+    SignedIn.objects.create(sub=claims["sub"], sid=claims.get("sid", ""), session_key=session_key)
     return redirect("home")
 
 

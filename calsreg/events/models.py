@@ -9,13 +9,12 @@ same transaction as their change.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.models import TimeStampedModel
-from calsreg.core.transitions import ensure_transition
+from calsreg.core.outbound import OutboundDelivery, OutboundStatus
 from calsreg.events.types import EventType
 
 
@@ -53,6 +52,12 @@ class Subscriber(TimeStampedModel):
     # Kept in clear on purpose: an HMAC is computed with the secret itself, so a digest would not do.
     # Shown once at creation or rotation; readable only by whoever reads the database.
     signing_secret = models.CharField(_("署名用シークレット"), max_length=100)
+    # The secret replaced by the last rotation, still signing beside the new one until the time
+    # below, so a receiver can switch without rejecting anything in between.
+    previous_signing_secret = models.CharField(_("以前の署名用シークレット"), max_length=100, blank=True)
+    previous_signing_secret_until = models.DateTimeField(
+        _("以前の署名用シークレットの有効期限"), null=True, blank=True
+    )
     # The pull feed's bearer token: only its SHA-256 (as for staff API tokens).
     feed_token_prefix = models.CharField(_("フィード用トークンの先頭文字"), max_length=16)
     feed_token_hash = models.CharField(_("フィード用トークンのSHA-256"), max_length=64, unique=True)
@@ -68,43 +73,15 @@ class Subscriber(TimeStampedModel):
         return self.name
 
 
-class WebhookStatus(models.TextChoices):
-    PENDING = "pending", _("送信待ち")
-    SENDING = "sending", _("送信中")
-    DELIVERED = "delivered", _("受領済み")
-    FAILED = "failed", _("送信失敗")
+# One state machine for every outbound delivery (``core.outbound``); the name webhooks know it by.
+WebhookStatus = OutboundStatus
 
 
-WEBHOOK_TRANSITIONS: dict[str, frozenset[str]] = {
-    WebhookStatus.PENDING: frozenset({WebhookStatus.SENDING}),
-    # sending → sending: an attempt whose worker died is claimed again (WEBHOOK_STUCK_AFTER).
-    WebhookStatus.SENDING: frozenset(
-        {WebhookStatus.DELIVERED, WebhookStatus.PENDING, WebhookStatus.FAILED, WebhookStatus.SENDING}
-    ),
-    WebhookStatus.DELIVERED: frozenset(),
-    WebhookStatus.FAILED: frozenset({WebhookStatus.PENDING}),
-}
-
-# Far beyond the HTTP timeout: an attempt still in progress is never taken for a dead one.
-WEBHOOK_STUCK_AFTER = timedelta(minutes=5)
-
-
-class WebhookDelivery(TimeStampedModel):
+class WebhookDelivery(TimeStampedModel, OutboundDelivery):
     """One event to one subscriber; the subscriber's delivery log is its rows."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(
-        _("状態"), max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("送信試行回数"), default=0)
-    next_attempt_at = models.DateTimeField(_("次回送信予定"), null=True, blank=True)
-    last_attempt_at = models.DateTimeField(_("最終試行日時"), null=True, blank=True)
-    last_status = models.PositiveSmallIntegerField(_("最後の応答コード"), null=True, blank=True)
-    last_error = models.TextField(_("最後のエラー"), blank=True)
-    delivered_at = models.DateTimeField(_("受領日時"), null=True, blank=True)
-    # A fresh token per claimed attempt: the outcome is recorded only by the attempt that claimed.
-    attempt_token = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("Webhook送信")
@@ -123,13 +100,3 @@ class WebhookDelivery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscriber} ({self.get_status_display()})"
-
-    def transition_to(self, target: str) -> None:
-        ensure_transition(
-            table=WEBHOOK_TRANSITIONS,
-            choices=WebhookStatus,
-            current=self.status,
-            target=target,
-            message=_("「%(current)s」のWebhook送信を「%(target)s」にすることはできません。"),
-        )
-        self.status = target

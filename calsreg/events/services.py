@@ -9,9 +9,9 @@ one delivery per active subscriber and their sending tasks are INSERTs of that t
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,10 +26,11 @@ from django_tasks_db import DatabaseBackend
 
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, ValidationFailed
+from calsreg.core.outbound import resend
 from calsreg.core.redaction import ERASED, Scrubber
 from calsreg.core.secrets import secret_generate, secret_hash
-from calsreg.events.models import WEBHOOK_STUCK_AFTER, Event, Subscriber, WebhookDelivery, WebhookStatus
-from calsreg.events.tasks import send_webhooks
+from calsreg.events.models import Event, Subscriber, WebhookDelivery, WebhookStatus
+from calsreg.events.tasks import WEBHOOKS, send_webhooks
 from calsreg.events.types import SESSION_ENDING_TYPES, EventType
 from calsreg.records.services import Actor, audit_record
 
@@ -177,8 +178,10 @@ def subscriber_create(*, name: str, webhook_url: str, client_id: str, actor: Act
 
 @transaction.atomic
 def subscriber_rotate_secret(*, subscriber: Subscriber, feed_token: bool, actor: Actor) -> SubscriberSecrets:
-    """Replace the subscriber's signing secret (or, with ``feed_token``, its feed token) at once;
-    the old one stops working now."""
+    """Replace the subscriber's signing secret (or, with ``feed_token``, its feed token).
+
+    The old feed token stops working now; the old signing secret still signs beside the new one
+    for ``EVENTS_SECRET_OVERLAP_SECONDS`` (docs/events.md)."""
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     if feed_token:
         token = secret_generate(prefix=FEED_TOKEN_PREFIX)
@@ -187,8 +190,21 @@ def subscriber_rotate_secret(*, subscriber: Subscriber, feed_token: bool, actor:
         subscriber.save(update_fields=["feed_token_prefix", "feed_token_hash", "updated_at"])
         secrets_made = SubscriberSecrets(subscriber=subscriber, feed_token=token)
     else:
+        # The old secret keeps signing beside the new one for the overlap: a receiver still holding
+        # it rejects nothing while it is being updated. A second rotation drops the oldest.
+        subscriber.previous_signing_secret = subscriber.signing_secret
+        subscriber.previous_signing_secret_until = clock.now() + timedelta(
+            seconds=settings.EVENTS_SECRET_OVERLAP_SECONDS
+        )
         subscriber.signing_secret = secret_generate(prefix=SIGNING_SECRET_PREFIX)
-        subscriber.save(update_fields=["signing_secret", "updated_at"])
+        subscriber.save(
+            update_fields=[
+                "signing_secret",
+                "previous_signing_secret",
+                "previous_signing_secret_until",
+                "updated_at",
+            ]
+        )
         secrets_made = SubscriberSecrets(subscriber=subscriber, signing_secret=subscriber.signing_secret)
     audit_record(
         actor=actor,
@@ -202,6 +218,24 @@ def subscriber_rotate_secret(*, subscriber: Subscriber, feed_token: bool, actor:
         summary_params={"name": subscriber.name},
     )
     return secrets_made
+
+
+@transaction.atomic
+def webhook_deliveries_resend(*, delivery_ids: Iterable[int], actor: Actor) -> int:
+    """Send the failed (or stuck) webhook deliveries among ``delivery_ids`` again from their first
+    attempt, each audited; return how many were re-queued. A delivered or already pending one is
+    left as it is (0 then): re-sending twice sends once."""
+    requeued = resend(WEBHOOKS, delivery_ids=delivery_ids)
+    for delivery in requeued:
+        audit_record(
+            actor=actor,
+            action="events.webhook_resent",
+            subject=delivery,
+            summary=gettext_noop("イベント「%(type)s」のWebhookを購読者「%(name)s」に再送します。"),
+            summary_params={"type": delivery.event.type, "name": delivery.subscriber.name},
+            data={"event_id": str(delivery.event.public_id), "subscriber_id": delivery.subscriber_id},
+        )
+    return len(requeued)
 
 
 def subscriber_authenticate(*, token: str) -> Subscriber | None:
@@ -258,36 +292,3 @@ def _name_errors(name: str) -> list[FieldError]:
     else:
         return []
     return [FieldError(field="name", label=_("名前"), message=message)]
-
-
-@transaction.atomic
-def webhook_deliveries_resend(*, delivery_ids: list[int], actor: Actor) -> int:
-    """Send the failed (or stuck ``sending``) webhook deliveries among ``delivery_ids`` again from
-    the first attempt; return how many were put back. Delivered, pending and unknown ids are left
-    as they are, so a repeated request changes nothing more."""
-    now = clock.now()
-    stuck = Q(status=WebhookStatus.SENDING, last_attempt_at__lte=now - WEBHOOK_STUCK_AFTER)
-    rows = list(
-        WebhookDelivery.objects.select_for_update()
-        .filter(Q(status=WebhookStatus.FAILED) | stuck, pk__in=delivery_ids)
-        .select_related("subscriber")
-        .order_by("pk")
-    )
-    for delivery in rows:
-        delivery.transition_to(WebhookStatus.PENDING)
-        delivery.attempts = 0
-        delivery.next_attempt_at = now
-        delivery.attempt_token = ""
-    WebhookDelivery.objects.bulk_update(rows, ["status", "attempts", "next_attempt_at", "attempt_token"])
-    for subscriber in {delivery.subscriber for delivery in rows}:
-        ids = [delivery.pk for delivery in rows if delivery.subscriber_id == subscriber.pk]
-        _enqueue(send_webhooks, subscriber.pk)
-        audit_record(
-            actor=actor,
-            action="events.webhooks_resent",
-            subject=subscriber,
-            summary=gettext_noop("イベントの購読者「%(name)s」へのWebhook %(count)s件を再送にしました。"),
-            summary_params={"name": subscriber.name, "count": len(ids)},
-            data={"deliveries": ids},
-        )
-    return len(rows)

@@ -2,7 +2,9 @@
 
 ``X-Calsreg-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>``, the timestamp being
 ``X-Calsreg-Timestamp`` (Unix seconds). Signing the timestamp with the body lets a receiver refuse a
-replayed request older than a few minutes.
+replayed request older than a few minutes. While a rotated secret's overlap lasts the header holds
+one signature per secret, new first, comma-separated (``v1=<new>,v1=<old>``): a receiver accepts
+the request if any of them verifies with the secret it has.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ def signature_compute(*, secret: str, timestamp: int, body: bytes) -> str:
     signed = f"{timestamp}.".encode("ascii") + body
     digest = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
     return f"{SIGNATURE_VERSION}={digest}"
+
+
+def signatures_compute(*, secrets: list[str], timestamp: int, body: bytes) -> str:
+    """The header's value with one signature per secret, in the order given."""
+    return ",".join(signature_compute(secret=secret, timestamp=timestamp, body=body) for secret in secrets)
 
 
 def signature_valid(*, secret: str, timestamp: int, body: bytes, header: str) -> bool:

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.core.outbound import OutboundDelivery, OutboundStatus
+
 
 class SignIn(models.Model):
     """One sign-in at a relying party: the code exchanged for the first tokens.
@@ -72,14 +74,11 @@ class BackchannelEndpoint(models.Model):
         return self.uri
 
 
-class LogoutStatus(models.TextChoices):
-    PENDING = "pending", _("送信待ち")
-    SENDING = "sending", _("送信中")
-    DELIVERED = "delivered", _("受領済み")
-    FAILED = "failed", _("送信失敗")
+# One state machine for every outbound delivery (``core.outbound``); the name logouts know it by.
+LogoutStatus = OutboundStatus
 
 
-class LogoutDelivery(models.Model):
+class LogoutDelivery(OutboundDelivery):
     """One logout token for one sign-in (``sub`` and ``sid``) at one party, because of one event.
 
     Written by the worker in the transaction that ends the sign-ins; the unique constraint means a
@@ -104,16 +103,6 @@ class LogoutDelivery(models.Model):
     sid = models.UUIDField(_("セッションID（sid）"), null=True, blank=True)
     # The token's ``jti``: the same in every attempt, so the party can tell a retry of one logout.
     jti = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    status = models.CharField(
-        _("状態"), max_length=16, choices=LogoutStatus.choices, default=LogoutStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("送信試行回数"), default=0)
-    next_attempt_at = models.DateTimeField(_("次回送信予定"), null=True, blank=True)
-    last_attempt_at = models.DateTimeField(_("最終試行日時"), null=True, blank=True)
-    last_status = models.PositiveSmallIntegerField(_("最後の応答コード"), null=True, blank=True)
-    last_error = models.TextField(_("最後のエラー"), blank=True)
-    delivered_at = models.DateTimeField(_("受領日時"), null=True, blank=True)
-    attempt_token = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(_("作成日時"))
 
     class Meta:

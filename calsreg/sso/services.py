@@ -7,6 +7,7 @@ once, when made.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -14,7 +15,6 @@ from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,9 +26,10 @@ from calsreg.accounts.models import User
 from calsreg.accounts.services import account_actor
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, NotFound, ValidationFailed
+from calsreg.core.outbound import resend
 from calsreg.records.services import Actor, audit_record
-from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus, SignIn
-from calsreg.sso.tasks import STUCK_AFTER, send_logout
+from calsreg.sso.models import BackchannelEndpoint, SignIn
+from calsreg.sso.tasks import LOGOUTS
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,24 @@ def relying_party_secret_rotate(*, client_id: str, actor: Actor) -> str:
         data={"client_id": application.client_id},
     )
     return secret
+
+
+@transaction.atomic
+def logout_deliveries_resend(*, delivery_ids: Iterable[int], actor: Actor) -> int:
+    """Send the failed (or stuck) logout deliveries among ``delivery_ids`` again from their first
+    attempt (same ``jti``: still one logout to the party), each audited on the person's timeline;
+    return how many were re-queued. A delivered or already pending one is left as it is."""
+    requeued = resend(LOGOUTS, delivery_ids=delivery_ids)
+    for delivery in requeued:
+        audit_record(
+            actor=actor,
+            action="sso.logout_resent",
+            subject=delivery.user,
+            summary=gettext_noop("%(party)s へのバックチャネルログアウトを再送します。"),
+            summary_params={"party": delivery.application.name},
+            data={"logout_delivery": delivery.pk, "client_id": delivery.application.client_id},
+        )
+    return len(requeued)
 
 
 @transaction.atomic
@@ -232,37 +251,3 @@ def _absolute_uri(uri: str) -> bool:
         and not parts.fragment
         and "*" not in uri
     )
-
-
-@transaction.atomic
-def logout_deliveries_resend(*, delivery_ids: list[int], actor: Actor) -> int:
-    """Send the failed (or stuck ``sending``) logout deliveries among ``delivery_ids`` again from the
-    first attempt (same ``jti``); return how many were put back. Others are left as they are, so a
-    repeated request changes nothing more."""
-    now = clock.now()
-    stuck = Q(status=LogoutStatus.SENDING, last_attempt_at__lte=now - STUCK_AFTER)
-    rows = list(
-        LogoutDelivery.objects.select_for_update()
-        .filter(Q(status=LogoutStatus.FAILED) | stuck, pk__in=delivery_ids)
-        .select_related("application")
-        .order_by("pk")
-    )
-    for delivery in rows:
-        delivery.status = LogoutStatus.PENDING
-        delivery.attempts = 0
-        delivery.next_attempt_at = now
-        delivery.attempt_token = ""
-        # In the same transaction as the new status: a put-back delivery is never left unsent.
-        send_logout.enqueue(delivery.pk)
-    LogoutDelivery.objects.bulk_update(rows, ["status", "attempts", "next_attempt_at", "attempt_token"])
-    for application in {delivery.application for delivery in rows}:
-        ids = [delivery.pk for delivery in rows if delivery.application_id == application.pk]
-        audit_record(
-            actor=actor,
-            action="sso.logouts_resent",
-            subject=application,
-            summary=gettext_noop("連携先「%(name)s」へのログイン終了通知 %(count)s件を再送にしました。"),
-            summary_params={"name": application.name, "count": len(ids)},
-            data={"deliveries": ids},
-        )
-    return len(rows)

@@ -1,5 +1,6 @@
 """Replace an event subscriber's signing secret (or, with --feed-token, its feed token) and print
-the new one, once. The old one stops working at once.
+the new one, once. The old signing secret still signs beside the new one for
+``EVENTS_SECRET_OVERLAP_SECONDS``; an old feed token stops working at once.
 
     manage.py events_subscriber_rotate_secret <name> [--feed-token]
 """
