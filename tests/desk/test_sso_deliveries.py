@@ -120,8 +120,10 @@ def test_resend_through_the_desk_puts_failed_webhooks_back_to_pending_enqueued_a
     assert list(rows) == [(WebhookStatus.PENDING, 0, NOW)] * 2
     task = DBTaskResult.objects.get(task_path="calsreg.events.tasks.send_webhooks")
     assert task.args_kwargs["args"] == [logged["delivered"].subscriber_id]
-    audit = AuditEvent.objects.get(action="events.webhooks_resent")
-    assert (audit.actor_label, audit.data) == ("helpdesk1", {"deliveries": ids})
+    audits = AuditEvent.objects.filter(action="events.webhook_resent").order_by("pk")
+    assert [(a.actor_label, a.data["subscriber_id"]) for a in audits] == [
+        ("helpdesk1", logged["delivered"].subscriber_id)
+    ] * 2
     assert WebhookDelivery.objects.get(pk=logged["delivered"].pk).status == WebhookStatus.DELIVERED
 
 
@@ -136,7 +138,7 @@ def test_resend_through_the_desk_puts_a_failed_logout_back_to_pending_enqueued_a
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("pending", 0, NOW)
     task = DBTaskResult.objects.get(task_path="calsreg.sso.tasks.send_logout")
     assert task.args_kwargs["args"] == [pk]
-    assert AuditEvent.objects.get(action="sso.logouts_resent").data == {"deliveries": [pk]}
+    assert AuditEvent.objects.get(action="sso.logout_resent").data["logout_delivery"] == pk
 
 
 def test_resend_of_another_partys_delivery_is_refused_and_changes_nothing(desk_client, logged):
@@ -182,7 +184,7 @@ def test_resend_services_are_idempotent_and_leave_delivered_and_fresh_rows_alone
     logouts = [logout_deliveries_resend(delivery_ids=[logged["logout"].pk], actor=actor) for _ in range(2)]
 
     assert (first, again, logouts) == (2, 0, [1, 0])
-    assert AuditEvent.objects.filter(action__in=["events.webhooks_resent", "sso.logouts_resent"]).count() == 2
+    assert AuditEvent.objects.filter(action__in=["events.webhook_resent", "sso.logout_resent"]).count() == 3
     assert WebhookDelivery.objects.get(pk=logged["delivered"].pk).status == WebhookStatus.DELIVERED
 
 

@@ -14,7 +14,7 @@ from calsreg.accounts.services import project_suspend
 from calsreg.core import clock
 from calsreg.records.models import AuditEvent
 from calsreg.sso.models import LogoutDelivery, LogoutStatus
-from calsreg.sso.services import logout_deliveries_resend, sign_in_record, subject_ensure
+from calsreg.sso.services import logout_deliveries_resend, sign_in_record
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, desk_actor
 from tests.events.helpers import free_port
 from tests.sso.helpers import LogoutReceiver, Party, active_holder, logout_token_claims, registered_party
@@ -45,7 +45,6 @@ def _signed_in_and_suspended(
     """Tanaka signed in at a party, then the project suspended: one logout delivery, attempted once."""
     tanaka = active_holder()
     party = registered_party(live_server.url, name="情報共有システム", backchannel_logout_uri=share.url)
-    subject_ensure(user=tanaka)
     application = Application.objects.get(client_id=party.client_id)
     sign_in_record(user=tanaka, application=application, token_family=uuid.uuid4())
     time_machine.move_to(T0, tick=False)
