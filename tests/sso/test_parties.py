@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.management import call_command
 from oauth2_provider.models import Application
 
@@ -56,6 +56,26 @@ def test_rotating_the_secret_replaces_it():
     party.refresh_from_db()
     assert check_password(out.getvalue().splitlines()[-1], party.client_secret)
     assert AuditEvent.objects.filter(action="sso.party_secret_rotated").count() == 1
+
+
+def test_client_secrets_are_stored_with_the_client_secret_hasher_and_still_verify(
+    production_password_hashing,
+):
+    # given production's hashers: Argon2id first for passwords
+    out = io.StringIO()
+
+    # when a confidential party is registered
+    call_command("oidc_client_create", "RP", "--redirect-uri", "https://rp.example.jp/cb", stdout=out)
+
+    # then its generated secret is stored salted, one PBKDF2 round, and only the right secret verifies
+    party = Application.objects.get()
+    secret = out.getvalue().splitlines()[-1]
+    assert len(secret) == 128
+    assert party.client_secret.startswith("calsreg_client_secret$1$")
+    assert check_password(secret, party.client_secret)
+    assert not check_password(secret[:-1] + "?", party.client_secret)
+    # and a secret stored before the change (Argon2id) still verifies: nobody has to rotate
+    assert check_password(secret, make_password(secret))
 
 
 def test_a_redirect_uri_with_a_wildcard_is_refused_and_nothing_is_registered():
