@@ -19,10 +19,10 @@ from calsreg.core.errors import DomainError, ValidationFailed
 from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.permissions import desk_admin_required, desk_staff_required, is_desk_admin
 from calsreg.desk.sso import selectors
-from calsreg.desk.sso.flows import party_register
 from calsreg.desk.sso.forms import DeliveryFilterForm, PartyRegisterForm, ResendForm
 from calsreg.events.services import webhook_deliveries_resend
 from calsreg.records.services import Actor
+from calsreg.sso.registration import party_register
 from calsreg.sso.services import logout_deliveries_resend, relying_party_secret_rotate
 
 PAGE_SIZE = 25

@@ -1,5 +1,5 @@
-"""Registering a relying party from the desk: the party and, with a webhook URL, its event
-subscriber, in one transaction — a refusal of either leaves neither."""
+"""Registering a relying party with its event subscriber (the desk's one call): the party and, with a
+webhook URL, its subscriber, in one transaction — a refusal of either leaves neither."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from calsreg.sso.services import RegisteredParty, relying_party_register
 
 @dataclass(frozen=True)
 class Registration:
+    """What the administrator must see once: the client secret, and the subscriber's secrets."""
+
     party: RegisteredParty
     subscriber: SubscriberSecrets | None
 
