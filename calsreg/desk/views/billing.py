@@ -35,7 +35,12 @@ from calsreg.billing.services import (
 from calsreg.core import clock
 from calsreg.core.errors import DomainError
 from calsreg.core.exports import csv_bytes
-from calsreg.desk.exports_billing import aging_xlsx_response, invoices_xlsx_response
+from calsreg.desk.exports_billing import (
+    INVOICE_HEADER,
+    aging_xlsx_response,
+    invoice_csv_values,
+    invoices_xlsx_response,
+)
 from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, run_service
 from calsreg.desk.forms_billing import (
     ArrivalForm,
@@ -69,20 +74,7 @@ def _recent_runs() -> list[BillingRun]:
     return list(BillingRun.objects.order_by("-started_at", "-id")[:5])
 
 
-CSV_HEADER = [
-    "請求書番号",
-    "種類",
-    "状態",
-    "宛名",
-    "工事番号",
-    "発注事務所",
-    "請求月",
-    "発行日",
-    "支払期限",
-    "合計（円）",
-    "入金済み（円）",
-    "残額（円）",
-]
+CSV_HEADER = INVOICE_HEADER
 
 
 @require_GET
@@ -92,23 +84,7 @@ def invoices_csv(request: HttpRequest) -> HttpResponse:
     rows = invoices_for_agent(filters=InvoiceFilterForm(request.GET).filters(), today=clock.today())
     content = csv_bytes(
         header=CSV_HEADER,
-        rows=(
-            [
-                invoice.number or "",
-                invoice.get_kind_display(),
-                invoice.get_status_display(),
-                invoice.billing_addressee,
-                invoice.project.project_number,
-                invoice.project.office.name,
-                f"{invoice.run_month:%Y-%m}",
-                invoice.issue_date.isoformat() if invoice.issue_date else "",
-                invoice.due_on.isoformat() if invoice.due_on else "",
-                invoice.total,
-                invoice.amount_paid,
-                invoice.balance,
-            ]
-            for invoice in rows.iterator(chunk_size=2000)
-        ),
+        rows=(invoice_csv_values(invoice) for invoice in rows.iterator(chunk_size=2000)),
     )
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
