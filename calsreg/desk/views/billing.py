@@ -23,6 +23,7 @@ from calsreg.billing.agent_selectors import (
     invoices_for_agent,
     receivables_aging,
 )
+from calsreg.billing.invoice_actions import invoice_actions_available
 from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument
 from calsreg.billing.services import (
     billing_run_enqueue,
@@ -51,6 +52,7 @@ from calsreg.desk.forms_billing import (
     ReasonForm,
 )
 from calsreg.desk.permissions import billing_agent_required
+from calsreg.desk.presenters_billing import invoice_lines_shown
 from calsreg.records.services import Actor
 
 INVOICE_PAGE_SIZE = 50
@@ -158,6 +160,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invoice": invoice,
             "allocations": list(invoice_allocations(invoice=invoice)),
             "overdue": invoice.is_overdue(today=clock.today()),
+            "lines": invoice_lines_shown(invoice),
+            "actions": invoice_actions_available(invoice=invoice),
             "posted_form": PostedForm(initial={"posted_on": clock.today()}),
             "arrival_form": ArrivalForm(),
             "reason_form": ReasonForm(),
