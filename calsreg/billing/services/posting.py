@@ -88,6 +88,7 @@ def invoice_set_arrival(*, invoice: Invoice, arrival_on: date, actor: Actor) -> 
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if not invoice_action_applies(invoice=invoice, action=InvoiceAction.SET_ARRIVAL):
         raise InvalidTransition(_("郵送前または取消済みの請求書には到着日を設定できません。"))
+    assert invoice.posted_on is not None  # the table allows arrival only once posted
     if arrival_on < invoice.posted_on:
         raise DomainError(
             _("到着日は郵送日（%(posted_on)s）以降の日付にしてください。") % {"posted_on": invoice.posted_on}
