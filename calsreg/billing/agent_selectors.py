@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.billing.models import Invoice, InvoiceDeferral
+from calsreg.billing.models import BillingRun, Invoice, InvoiceDeferral, InvoiceStatus
 from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS, InvoiceQuerySet
 from calsreg.billing.payments_selectors import allocations_of_invoice
 from calsreg.core.errors import NotFound
@@ -115,3 +115,23 @@ def invoice_by_number(*, number: str) -> Invoice:
     if invoice is None:
         raise NotFound(_("請求書番号 %(number)s の請求書はありません。") % {"number": number.strip()})
     return invoice
+
+
+@dataclass(frozen=True)
+class RunPosting:
+    to_post: int  # issued, not yet posted
+    posted: int  # posted (or paid since)
+    posted_on: list[date]  # the posting dates recorded, earliest first
+
+
+def run_posting_summary(*, run: BillingRun) -> RunPosting:
+    """How far the run's invoices have been posted (two queries whatever their number)."""
+    invoices = Invoice.objects.filter(billing_run=run)
+    counts = invoices.aggregate(
+        to_post=Count("pk", filter=Q(status=InvoiceStatus.ISSUED)),
+        posted=Count("pk", filter=Q(posted_on__isnull=False)),
+    )
+    dates = invoices.exclude(posted_on=None).order_by("posted_on").values_list("posted_on", flat=True)
+    return RunPosting(
+        to_post=counts["to_post"], posted=counts["posted"], posted_on=[day for day in dates.distinct() if day]
+    )

@@ -22,16 +22,20 @@ from calsreg.billing.agent_selectors import (
     invoice_for_agent,
     invoices_for_agent,
     receivables_aging,
+    run_posting_summary,
 )
-from calsreg.billing.invoice_actions import invoice_actions_available
+from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies, invoice_actions_available
 from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument
 from calsreg.billing.services import (
+    PostingResult,
     billing_run_enqueue,
+    billing_run_mark_posted,
     invoice_deferral_grant,
     invoice_reissue,
     invoice_set_arrival,
     invoice_void,
     invoices_mark_posted,
+    invoices_mark_posted_selected,
 )
 from calsreg.core import clock
 from calsreg.core.errors import DomainError
@@ -46,10 +50,12 @@ from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, 
 from calsreg.desk.forms_billing import (
     ArrivalForm,
     BillingRunForm,
+    BulkPostedForm,
     DeferralForm,
     InvoiceFilterForm,
     PostedForm,
     ReasonForm,
+    SelectedPostedForm,
 )
 from calsreg.desk.permissions import billing_agent_required
 from calsreg.desk.presenters_billing import invoice_lines_shown
@@ -68,7 +74,19 @@ def invoices(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/billing/invoices.html",
-        {"form": form, "page": page, "today": today, "run_form": BillingRunForm(), "runs": _recent_runs()},
+        {
+            "form": form,
+            "page": page,
+            "today": today,
+            "run_form": BillingRunForm(),
+            "runs": _recent_runs(),
+            "postable": {
+                invoice.pk
+                for invoice in page.object_list
+                if invoice_action_applies(invoice=invoice, action=InvoiceAction.POST)
+            },
+            "posted_form": SelectedPostedForm(initial={"posted_on": today}),
+        },
     )
 
 
@@ -143,7 +161,66 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = (
         "desk/billing/run_progress.html" if request.headers.get("HX-Request") else "desk/billing/run.html"
     )
-    return render(request, template, {"run": run})
+    context: dict[str, Any] = {"run": run}
+    if not request.headers.get("HX-Request"):
+        context.update(
+            posted_form=BulkPostedForm(initial={"posted_on": clock.today()}),
+            posting=run_posting_summary(run=run),
+        )
+    return render(request, template, context)
+
+
+def _posted_message(result: PostingResult) -> str:
+    return _(
+        "%(posted)s件を郵送済みにしました（同じ郵送日で記録済み %(already)s件、対象外 %(skipped)s件）。"
+    ) % {
+        "posted": result.posted,
+        "already": result.already,
+        "skipped": result.skipped,
+    }
+
+
+@require_POST
+@billing_agent_required
+def run_mark_posted(request: HttpRequest, pk: int) -> HttpResponse:
+    """Post every invoice of the run (or those on the carrier's list) with one posting date."""
+    run = get_object_or_404(BillingRun, pk=pk)
+    form = BulkPostedForm(request.POST, request.FILES)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+    else:
+        run_service(
+            request,
+            lambda: billing_run_mark_posted(
+                run=run,
+                posted_on=form.cleaned_data["posted_on"],
+                actor=Actor.staff(request.user),
+                carrier_list=form.carrier_list(),
+            ),
+            _posted_message,
+        )
+    return redirect("desk:billing_run_detail", pk=run.pk)
+
+
+@require_POST
+@billing_agent_required
+def invoices_mark_posted_view(request: HttpRequest) -> HttpResponse:
+    """Post the invoices ticked on the list with one posting date."""
+    form = SelectedPostedForm(request.POST, request.FILES)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+    else:
+        run_service(
+            request,
+            lambda: invoices_mark_posted_selected(
+                invoice_ids=form.cleaned_data["invoice"],
+                posted_on=form.cleaned_data["posted_on"],
+                actor=Actor.staff(request.user),
+                carrier_list=form.carrier_list(),
+            ),
+            _posted_message,
+        )
+    return redirect("desk:billing_invoices")
 
 
 @require_GET
