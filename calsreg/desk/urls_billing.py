@@ -31,6 +31,8 @@ urlpatterns = [
 urlpatterns += [
     path("billing/payments/", payments.unmatched, name="billing_payments_unmatched"),
     path("billing/payments/import/", payments.payment_import, name="billing_payment_import"),
+    path("billing/payments/sample.csv", payments.payment_csv_sample, name="billing_payment_csv_sample"),
+    path("billing/payments/<int:pk>/", payments.payment_detail, name="billing_payment_detail"),
     path("billing/payments/imports/", payments.payment_imports, name="billing_payment_imports"),
     path(
         "billing/payments/imports/<int:pk>/",
