@@ -11,6 +11,7 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.accounts.models import Project, ProjectStatus
 from calsreg.billing.models import BillingRun, Invoice, InvoiceDeferral, InvoiceStatus
 from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS, InvoiceQuerySet
 from calsreg.billing.payments_selectors import allocations_of_invoice
@@ -135,3 +136,34 @@ def run_posting_summary(*, run: BillingRun) -> RunPosting:
     return RunPosting(
         to_post=counts["to_post"], posted=counts["posted"], posted_on=[day for day in dates.distinct() if day]
     )
+
+
+@dataclass
+class SuspendedProject:
+    project: Project
+    invoices: list[Invoice]  # unpaid invoices and additional invoices, oldest due date first
+    owed: int = 0  # yen still owed on them
+    owed_since: date | None = None  # the earliest due date among them
+
+
+def suspended_projects_owing() -> list[SuspendedProject]:
+    """Suspended projects, longest suspended first, each with what it owes (two queries whatever the
+    number of projects and invoices)."""
+    projects = list(
+        Project.objects.filter(status=ProjectStatus.SUSPENDED)
+        .select_related("office")
+        .order_by("suspended_at", "pk")
+    )
+    rows = {project.pk: SuspendedProject(project=project, invoices=[]) for project in projects}
+    invoices = (
+        Invoice.objects.filter(project_id__in=rows, kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES)
+        .with_amount_paid()
+        .order_by("due_on", "number")
+    )
+    for invoice in invoices:
+        row = rows[invoice.project_id]
+        row.invoices.append(invoice)
+        row.owed += invoice.amount_outstanding
+        if invoice.due_on and (row.owed_since is None or invoice.due_on < row.owed_since):
+            row.owed_since = invoice.due_on
+    return list(rows.values())

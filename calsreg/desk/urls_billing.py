@@ -9,6 +9,7 @@ urlpatterns = [
     path("billing/invoices.csv", billing.invoices_csv, name="billing_invoices_csv"),
     path("billing/invoices.xlsx", billing.invoices_xlsx, name="billing_invoices_xlsx"),
     path("billing/aging/", billing.aging, name="billing_aging"),
+    path("billing/suspended/", billing.suspended, name="billing_suspended"),
     path("billing/aging.xlsx", billing.aging_xlsx, name="billing_aging_xlsx"),
     path("billing/runs/", billing.run_start, name="billing_run_start"),
     path("billing/runs/<int:pk>/", billing.run_detail, name="billing_run_detail"),

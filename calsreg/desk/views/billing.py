@@ -23,6 +23,7 @@ from calsreg.billing.agent_selectors import (
     invoices_for_agent,
     receivables_aging,
     run_posting_summary,
+    suspended_projects_owing,
 )
 from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies, invoice_actions_available
 from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument
@@ -133,6 +134,13 @@ def aging(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     buckets, total = receivables_aging(today=today)
     return render(request, "desk/billing/aging.html", {"buckets": buckets, "total": total, "today": today})
+
+
+@require_GET
+@billing_agent_required
+def suspended(request: HttpRequest) -> HttpResponse:
+    """Projects suspended (for non-payment or by hand) with the invoices they still owe."""
+    return render(request, "desk/billing/suspended.html", {"rows": suspended_projects_owing()})
 
 
 @require_POST
