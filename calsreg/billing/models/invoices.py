@@ -299,6 +299,11 @@ class Invoice(TimeStampedModel):
         return max(self.balance, 0)
 
     @property
+    def receipt_available(self) -> bool:
+        """A receipt (領収書) can be given: a paid invoice on which money was actually received."""
+        return self.kind in PAYABLE_KINDS and self.status == InvoiceStatus.PAID and self.amount_received > 0
+
+    @property
     def settlement_label(self) -> str:
         """The status as the exports show it: a paid invoice nothing was paid on (its fee credits
         alone settled it) is not 入金済み."""
