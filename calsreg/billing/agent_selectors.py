@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.billing.models import Invoice, InvoiceDeferral
+from calsreg.accounts.models import Project, ProjectStatus
+from calsreg.billing.models import BillingRun, Invoice, InvoiceDeferral, InvoiceStatus
 from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS, InvoiceQuerySet
 from calsreg.billing.payments_selectors import allocations_of_invoice
 from calsreg.core.errors import NotFound
@@ -115,3 +116,54 @@ def invoice_by_number(*, number: str) -> Invoice:
     if invoice is None:
         raise NotFound(_("請求書番号 %(number)s の請求書はありません。") % {"number": number.strip()})
     return invoice
+
+
+@dataclass(frozen=True)
+class RunPosting:
+    to_post: int  # issued, not yet posted
+    posted: int  # posted (or paid since)
+    posted_on: list[date]  # the posting dates recorded, earliest first
+
+
+def run_posting_summary(*, run: BillingRun) -> RunPosting:
+    """How far the run's invoices have been posted (two queries whatever their number)."""
+    invoices = Invoice.objects.filter(billing_run=run)
+    counts = invoices.aggregate(
+        to_post=Count("pk", filter=Q(status=InvoiceStatus.ISSUED)),
+        posted=Count("pk", filter=Q(posted_on__isnull=False)),
+    )
+    dates = invoices.exclude(posted_on=None).order_by("posted_on").values_list("posted_on", flat=True)
+    return RunPosting(
+        to_post=counts["to_post"], posted=counts["posted"], posted_on=[day for day in dates.distinct() if day]
+    )
+
+
+@dataclass
+class SuspendedProject:
+    project: Project
+    invoices: list[Invoice]  # unpaid invoices and additional invoices, oldest due date first
+    owed: int = 0  # yen still owed on them
+    owed_since: date | None = None  # the earliest due date among them
+
+
+def suspended_projects_owing() -> list[SuspendedProject]:
+    """Suspended projects, longest suspended first, each with what it owes (two queries whatever the
+    number of projects and invoices)."""
+    projects = list(
+        Project.objects.filter(status=ProjectStatus.SUSPENDED)
+        .select_related("office")
+        .order_by("suspended_at", "pk")
+    )
+    rows = {project.pk: SuspendedProject(project=project, invoices=[]) for project in projects}
+    invoices = (
+        Invoice.objects.filter(project_id__in=rows, kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES)
+        .with_amount_paid()
+        .order_by("due_on", "number")
+    )
+    for invoice in invoices:
+        row = rows[invoice.project_id]
+        row.invoices.append(invoice)
+        row.owed += invoice.amount_outstanding
+        if invoice.due_on and (row.owed_since is None or invoice.due_on < row.owed_since):
+            row.owed_since = invoice.due_on
+    return list(rows.values())

@@ -780,3 +780,13 @@ def _invoice_settled(*, invoice: Invoice, actor: Actor) -> None:
         summary=gettext_noop("請求書 %(number)s の入金が完了しました（%(total)s円）"),
         summary_params={"number": invoice.number, "total": f"{invoice.total:,}"},
     )
+
+
+def payment_references(payment: Payment) -> tuple[list[str], list[str]]:
+    """The invoice numbers (2026-000123) and customer codes a payment names in its EDI, payer name
+    or payer code — what the matching reads, for the agent's suggestions."""
+    numbers, customers = _codes_in(payment)
+    from_payer_code = _customer_of_payer_code(payment.payer_code)
+    if from_payer_code:
+        customers = list(dict.fromkeys([*customers, from_payer_code]))
+    return [f"{number[:4]}-{number[4:]}" for number in numbers], customers

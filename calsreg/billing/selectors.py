@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calsreg.accounts.models import Project, Role, User
 from calsreg.billing.errors import BillingNotConfigured
-from calsreg.billing.models import PAYABLE_KINDS, FeePlan, Invoice, InvoiceDocument, InvoiceStatus, Issuer
+from calsreg.billing.models import (
+    PAYABLE_KINDS,
+    FeePlan,
+    Invoice,
+    InvoiceDocument,
+    InvoiceStatus,
+    Issuer,
+    Payment,
+)
 from calsreg.billing.models.invoices import InvoiceQuerySet
 from calsreg.core.errors import NotFound
 from calsreg.directory.models import OrdererOrganisation
@@ -97,3 +105,15 @@ def invoice_document_of_account(*, user: User, invoice_id: int) -> InvoiceDocume
     if document is None:
         raise NotFound(_("請求書が見つかりません。"))
     return document
+
+
+def receipt_of_account(*, user: User, invoice_id: int) -> tuple[Invoice, int, date]:
+    """One of ``user``'s paid invoices with the yen received on it (payments, not fee credits) and
+    the day the last payment arrived; NotFound for an invoice not theirs, not paid, or settled by
+    credits alone (nothing was received) — never saying which."""
+    invoice = invoices_of_account(user=user).filter(pk=invoice_id).first()
+    if invoice is not None and invoice.receipt_available:
+        last = Payment.objects.filter(allocations__invoice=invoice).aggregate(last=Max("received_on"))["last"]
+        if last is not None:
+            return invoice, invoice.amount_received, last
+    raise NotFound(_("領収書が見つかりません。"))

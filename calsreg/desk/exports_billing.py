@@ -41,8 +41,10 @@ INVOICE_COLUMNS: list[tuple[str, int, str | None]] = [
     ("支払期限", 12, DATE_FORMAT),
     ("合計（円）", 14, YEN_FORMAT),
     ("入金済み（円）", 14, YEN_FORMAT),
+    ("減額（円）", 14, YEN_FORMAT),
     ("残額（円）", 14, YEN_FORMAT),
 ]
+INVOICE_HEADER = [header for header, _width, _format in INVOICE_COLUMNS]
 
 AGING_COLUMNS: list[tuple[str, int, str | None]] = [
     ("区分", 20, None),
@@ -77,29 +79,43 @@ def _response(workbook: Workbook, *, filename: str) -> HttpResponse:
     return response
 
 
+def invoice_export_values(invoice: Invoice) -> list[Any]:
+    """One invoice's cells, in ``INVOICE_COLUMNS`` order, typed (the CSV writes them as text).
+
+    入金済み is what was paid, 減額 the fee credits against it and 残額 what is still owed, so a
+    credit is neither a payment nor counted twice (``Invoice.amount_outstanding``)."""
+    return [
+        invoice.number or "",
+        invoice.get_kind_display(),
+        invoice.settlement_label,
+        invoice.billing_addressee,
+        invoice.project.project_number,
+        invoice.project.office.name,
+        invoice.run_month,
+        invoice.issue_date,
+        invoice.due_on,
+        invoice.total,
+        invoice.amount_received,
+        invoice.amount_credited,
+        invoice.amount_outstanding,
+    ]
+
+
+def invoice_csv_values(invoice: Invoice) -> list[Any]:
+    """``invoice_export_values`` with the months and dates as the CSV writes them (2026-12, 2026-12-01)."""
+    values = invoice_export_values(invoice)
+    values[6] = f"{invoice.run_month:%Y-%m}"
+    values[7] = invoice.issue_date.isoformat() if invoice.issue_date else ""
+    values[8] = invoice.due_on.isoformat() if invoice.due_on else ""
+    return values
+
+
 def invoices_xlsx_response(rows: Iterable[Invoice]) -> HttpResponse:
     """The invoice list (same columns as the CSV) as ``invoices.xlsx``."""
     workbook = Workbook()
     sheet = _sheet(workbook, title="請求書一覧", columns=INVOICE_COLUMNS)
     for invoice in rows:
-        _append(
-            sheet,
-            [
-                invoice.number or "",
-                invoice.get_kind_display(),
-                invoice.get_status_display(),
-                invoice.billing_addressee,
-                invoice.project.project_number,
-                invoice.project.office.name,
-                invoice.run_month,
-                invoice.issue_date,
-                invoice.due_on,
-                invoice.total,
-                invoice.amount_paid,
-                invoice.balance,
-            ],
-            INVOICE_COLUMNS,
-        )
+        _append(sheet, invoice_export_values(invoice), INVOICE_COLUMNS)
     if sheet.max_row > 1:
         sheet.auto_filter.ref = sheet.dimensions
     return _response(workbook, filename="invoices.xlsx")

@@ -14,6 +14,8 @@ from calsreg.core.errors import ValidationFailed
 from calsreg.core.forms import TextCheckedForm
 from calsreg.directory.models import OrdererOffice
 
+CARRIER_FILE_MAX_BYTES = 1024 * 1024
+
 
 class MonthField(forms.Field):
     """A month as the browser's month input sends it (``2026-12``), read by the one month parser;
@@ -64,6 +66,45 @@ class BillingRunForm(TextCheckedForm, forms.Form):
 
 class PostedForm(TextCheckedForm, forms.Form):
     posted_on = forms.DateField(label=_("郵送日"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class InvoiceIdsField(forms.Field):
+    """The ids of the invoices ticked on the list (``invoice=12&invoice=13``)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(item) for item in value or []]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("請求書の選択が正しくありません。"), code="invalid") from None
+
+
+class BulkPostedForm(TextCheckedForm, forms.Form):
+    """One posting date for a whole run or a selection, and optionally the carrier's list."""
+
+    posted_on = forms.DateField(label=_("郵送日"), widget=forms.DateInput(attrs={"type": "date"}))
+    carrier_file = forms.FileField(
+        label=_("郵送受付リスト（CSV・任意）"),
+        required=False,
+        help_text=_(
+            "郵便局などが受け付けた請求書の番号のCSV（郵送リストの「請求書番号」列、または1列目）。指定するとその請求書だけを郵送済みにします。"
+        ),
+    )
+
+    def clean_carrier_file(self):
+        upload = self.cleaned_data.get("carrier_file")
+        if upload and upload.size > CARRIER_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("郵送受付リストは1MB以下のCSVにしてください。"), code="too_large")
+        return upload
+
+    def carrier_list(self) -> bytes | None:
+        upload = self.cleaned_data.get("carrier_file")
+        return upload.read() if upload else None
+
+
+class SelectedPostedForm(BulkPostedForm):
+    invoice = InvoiceIdsField(label=_("請求書"), required=False)  # none ticked: the service says so
 
 
 class ArrivalForm(TextCheckedForm, forms.Form):

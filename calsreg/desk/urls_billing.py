@@ -9,9 +9,12 @@ urlpatterns = [
     path("billing/invoices.csv", billing.invoices_csv, name="billing_invoices_csv"),
     path("billing/invoices.xlsx", billing.invoices_xlsx, name="billing_invoices_xlsx"),
     path("billing/aging/", billing.aging, name="billing_aging"),
+    path("billing/suspended/", billing.suspended, name="billing_suspended"),
     path("billing/aging.xlsx", billing.aging_xlsx, name="billing_aging_xlsx"),
     path("billing/runs/", billing.run_start, name="billing_run_start"),
     path("billing/runs/<int:pk>/", billing.run_detail, name="billing_run_detail"),
+    path("billing/runs/<int:pk>/posted/", billing.run_mark_posted, name="billing_run_posted"),
+    path("billing/invoices/posted/", billing.invoices_mark_posted_view, name="billing_invoices_posted"),
     path("billing/runs/<int:pk>/<str:which>/", billing.run_file, name="billing_run_file"),
     path("billing/invoices/<int:pk>/", billing.invoice_detail, name="billing_invoice_detail"),
     path("billing/invoices/<int:pk>/posted/", billing.invoice_mark_posted, name="billing_invoice_posted"),
@@ -29,6 +32,8 @@ urlpatterns = [
 urlpatterns += [
     path("billing/payments/", payments.unmatched, name="billing_payments_unmatched"),
     path("billing/payments/import/", payments.payment_import, name="billing_payment_import"),
+    path("billing/payments/sample.csv", payments.payment_csv_sample, name="billing_payment_csv_sample"),
+    path("billing/payments/<int:pk>/", payments.payment_detail, name="billing_payment_detail"),
     path("billing/payments/imports/", payments.payment_imports, name="billing_payment_imports"),
     path(
         "billing/payments/imports/<int:pk>/",

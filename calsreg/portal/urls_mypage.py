@@ -7,6 +7,7 @@ from calsreg.portal.views import mypage
 urlpatterns = [
     path("mypage/", mypage.mypage, name="mypage"),
     path("mypage/invoices/<int:pk>.pdf", mypage.invoice_pdf, name="invoice_pdf"),
+    path("mypage/invoices/<int:pk>/receipt.pdf", mypage.receipt_pdf, name="receipt_pdf"),
     path("mypage/login/", mypage.PortalLoginView.as_view(), name="login"),
     path("mypage/logout/", mypage.PortalLogoutView.as_view(), name="logout"),
     path("mypage/password/", mypage.password_change, name="password_change"),

@@ -178,7 +178,7 @@ def test_the_csv_export_has_the_filtered_rows_with_a_bom(client):
     lines = text.strip().split("\r\n")
     assert len(lines) == 2
     assert lines[1].startswith("2026-000001,請求書,郵送済み,株式会社越後建設,")
-    assert lines[1].endswith(",2027-01-29,17600,0,17600")
+    assert lines[1].endswith(",2027-01-29,17600,0,0,17600")
 
 
 def _workbook(response):
@@ -202,13 +202,14 @@ def test_the_excel_export_has_the_filtered_rows_as_typed_cells(client):
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == CSV_HEADER
     assert len(rows) == 2  # the header and the one posted invoice
-    number, kind, status, addressee, *_middle, run_month, issued, due, total, paid, balance = rows[1]
+    number, kind, status, addressee, *_middle, run_month, issued, due = rows[1][:9]
+    total, paid, credited, balance = rows[1][9:]
     assert (number, kind, status, addressee) == ("2026-000001", "請求書", "郵送済み", "株式会社越後建設")
     assert run_month == datetime(2026, 12, 1)
     assert (issued, due) == (datetime(2026, 12, 1), datetime(2027, 1, 29))
-    assert (total, paid, balance) == (17_600, 0, 17_600)
+    assert (total, paid, credited, balance) == (17_600, 0, 0, 17_600)
     assert all(isinstance(value, int) for value in (total, paid, balance))
-    cells = {sheet.cell(row=1, column=i).value: sheet.cell(row=2, column=i) for i in range(1, 13)}
+    cells = {sheet.cell(row=1, column=i).value: sheet.cell(row=2, column=i) for i in range(1, 14)}
     assert cells["支払期限"].is_date and cells["発行日"].is_date
     assert "¥" in cells["合計（円）"].number_format and "#,##0" in cells["残額（円）"].number_format
 

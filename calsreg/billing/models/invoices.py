@@ -284,6 +284,34 @@ class Invoice(TimeStampedModel):
         return self.total - self.amount_paid
 
     @property
+    def amount_received(self) -> int:
+        """Yen actually paid (payment allocations): ``amount_paid`` without the fee credits, which
+        reduce what is owed but are not payments."""
+        return self.amount_paid - self.amount_credited
+
+    @property
+    def amount_outstanding(self) -> int:
+        """Yen still owed: the balance of an open invoice or additional invoice, else 0. A credit
+        note's or fee credit's own negative total is already taken off the invoice it cancels or
+        reduces, so counting it here again would count the credit twice."""
+        if self.kind not in PAYABLE_KINDS or self.status not in OPEN_STATUSES:
+            return 0
+        return max(self.balance, 0)
+
+    @property
+    def receipt_available(self) -> bool:
+        """A receipt (領収書) can be given: a paid invoice on which money was actually received."""
+        return self.kind in PAYABLE_KINDS and self.status == InvoiceStatus.PAID and self.amount_received > 0
+
+    @property
+    def settlement_label(self) -> str:
+        """The status as the exports show it: a paid invoice nothing was paid on (its fee credits
+        alone settled it) is not 入金済み."""
+        if self.status == InvoiceStatus.PAID and self.amount_received <= 0:
+            return str(_("減額により精算済み"))
+        return str(self.get_status_display())
+
+    @property
     def is_payable(self) -> bool:
         """An invoice or an additional invoice: owed, paid and dunned (credit notes are not)."""
         return self.kind in PAYABLE_KINDS

@@ -7,6 +7,11 @@ from calsreg.billing.services.adjustments import (
     fee_change_settle,
     fee_impact,
 )
+from calsreg.billing.services.bulk_posting import (
+    PostingResult,
+    billing_run_mark_posted,
+    invoices_mark_posted_selected,
+)
 from calsreg.billing.services.corrections import invoice_reissue, invoice_void
 from calsreg.billing.services.drafts import invoice_draft_for_project, invoice_drafts_create_missing
 from calsreg.billing.services.dunning import (
@@ -21,11 +26,13 @@ from calsreg.billing.services.start_of_use import StartOfUse, project_start_use_
 
 __all__ = [
     "FeeImpact",
+    "PostingResult",
     "Settlement",
     "StartOfUse",
     "billing_address_change_settle",
     "billing_run",
     "billing_run_enqueue",
+    "billing_run_mark_posted",
     "billing_suspension_sweep",
     "fee_change_settle",
     "fee_impact",
@@ -38,5 +45,6 @@ __all__ = [
     "invoice_set_arrival",
     "invoice_void",
     "invoices_mark_posted",
+    "invoices_mark_posted_selected",
     "project_start_use_billed",
 ]

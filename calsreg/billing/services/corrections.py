@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.billing.errors import InvoiceNotOpen
+from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies
 from calsreg.billing.models import (
     DocumentKind,
     Invoice,
@@ -22,7 +23,6 @@ from calsreg.billing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
-from calsreg.billing.models.invoices import PAYABLE_KINDS
 from calsreg.billing.selectors import invoice_for_print, issuer_active
 from calsreg.billing.services.documents import invoice_document_store
 from calsreg.billing.services.runs import invoice_issue_prepared
@@ -44,7 +44,7 @@ def invoice_void(*, invoice: Invoice, reason: str, actor: Actor) -> Invoice:
     if not reason.strip():
         raise DomainError(_("取消の理由を入力してください。"))
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.kind not in PAYABLE_KINDS or invoice.status in (InvoiceStatus.VOID, InvoiceStatus.PAID):
+    if not invoice_action_applies(invoice=invoice, action=InvoiceAction.VOID):
         raise InvoiceNotOpen(
             _("この請求書は取り消せません（状態: %(status)s）。") % {"status": invoice.get_status_display()}
         )
@@ -138,7 +138,7 @@ def invoice_reissue(*, invoice: Invoice, reason: str, actor: Actor) -> InvoiceDo
     Raises InvoiceNotOpen for a draft or a void invoice.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
+    if not invoice_action_applies(invoice=invoice, action=InvoiceAction.REISSUE):
         raise InvoiceNotOpen(_("発行前または取消済みの請求書は再発行できません。"))
     invoice = invoice_for_print(invoice_id=invoice.pk)
     now = clock.now()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import Membership, MembershipRole, Project, ProjectStatus
 from calsreg.accounts.services import project_reinstate, project_suspend
+from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies
 from calsreg.billing.models import Invoice, InvoiceDeferral, InvoiceStatus
 from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS
 from calsreg.core import clock
@@ -174,7 +175,7 @@ def invoice_deferral_grant(*, invoice: Invoice, until: date, reason: str, actor:
         errors.append(("reason", _("理由"), _("理由を入力してください。")))
     if until < clock.today():
         errors.append(("until", _("猶予期限"), _("猶予期限には今日以降の日付を指定してください。")))
-    if invoice.kind not in PAYABLE_KINDS or invoice.status not in OPEN_STATUSES:
+    if not invoice_action_applies(invoice=invoice, action=InvoiceAction.DEFER):
         errors.append(("invoice", _("請求書"), _("未入金の請求書にだけ支払猶予を設定できます。")))
     if errors:
         raise ValidationFailed(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.billing.due_dates import arrival_for_posting, due_date_for_arrival
+from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies
 from calsreg.billing.models import PAYABLE_KINDS, Invoice, InvoiceStatus
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
@@ -42,7 +43,7 @@ def invoices_mark_posted(*, invoices: Iterable[Invoice], posted_on: date, actor:
     locked = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     changed: list[Invoice] = []
     for invoice in locked:
-        if invoice.status != InvoiceStatus.ISSUED:
+        if not invoice_action_applies(invoice=invoice, action=InvoiceAction.POST):
             raise InvalidTransition(
                 _("請求書 %(number)s は「%(status)s」のため、郵送済みにできません。")
                 % {"number": invoice.number or "-", "status": InvoiceStatus(invoice.status).label}
@@ -85,8 +86,9 @@ def invoice_set_arrival(*, invoice: Invoice, arrival_on: date, actor: Actor) -> 
     the posting date.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.posted_on is None or invoice.status == InvoiceStatus.VOID:
+    if not invoice_action_applies(invoice=invoice, action=InvoiceAction.SET_ARRIVAL):
         raise InvalidTransition(_("郵送前または取消済みの請求書には到着日を設定できません。"))
+    assert invoice.posted_on is not None  # the table allows arrival only once posted
     if arrival_on < invoice.posted_on:
         raise DomainError(
             _("到着日は郵送日（%(posted_on)s）以降の日付にしてください。") % {"posted_on": invoice.posted_on}

@@ -40,3 +40,14 @@ def jdatetime(value: datetime | None) -> str:
     if translation.get_language() == "en":
         return local.strftime("%d %b %Y %H:%M")
     return f"{format_japanese(local.date(), weekday=True)} {local:%H:%M}"
+
+
+@register.filter
+def jmonth(value: date | datetime | None) -> str:
+    """2026年12月 (a billing month); Dec 2026 in English."""
+    if not value:
+        return ""
+    day = _as_local_date(value)
+    if translation.get_language() == "en":
+        return day.strftime("%b %Y")
+    return f"{day.year}年{day.month}月"

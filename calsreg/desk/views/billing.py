@@ -22,30 +22,44 @@ from calsreg.billing.agent_selectors import (
     invoice_for_agent,
     invoices_for_agent,
     receivables_aging,
+    run_posting_summary,
+    suspended_projects_owing,
 )
+from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies, invoice_actions_available
 from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument
 from calsreg.billing.services import (
+    PostingResult,
     billing_run_enqueue,
+    billing_run_mark_posted,
     invoice_deferral_grant,
     invoice_reissue,
     invoice_set_arrival,
     invoice_void,
     invoices_mark_posted,
+    invoices_mark_posted_selected,
 )
 from calsreg.core import clock
 from calsreg.core.errors import DomainError
 from calsreg.core.exports import csv_bytes
-from calsreg.desk.exports_billing import aging_xlsx_response, invoices_xlsx_response
+from calsreg.desk.exports_billing import (
+    INVOICE_HEADER,
+    aging_xlsx_response,
+    invoice_csv_values,
+    invoices_xlsx_response,
+)
 from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, run_service
 from calsreg.desk.forms_billing import (
     ArrivalForm,
     BillingRunForm,
+    BulkPostedForm,
     DeferralForm,
     InvoiceFilterForm,
     PostedForm,
     ReasonForm,
+    SelectedPostedForm,
 )
 from calsreg.desk.permissions import billing_agent_required
+from calsreg.desk.presenters_billing import invoice_lines_shown
 from calsreg.records.services import Actor
 
 INVOICE_PAGE_SIZE = 50
@@ -61,7 +75,19 @@ def invoices(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/billing/invoices.html",
-        {"form": form, "page": page, "today": today, "run_form": BillingRunForm(), "runs": _recent_runs()},
+        {
+            "form": form,
+            "page": page,
+            "today": today,
+            "run_form": BillingRunForm(),
+            "runs": _recent_runs(),
+            "postable": {
+                invoice.pk
+                for invoice in page.object_list
+                if invoice_action_applies(invoice=invoice, action=InvoiceAction.POST)
+            },
+            "posted_form": SelectedPostedForm(initial={"posted_on": today}),
+        },
     )
 
 
@@ -69,20 +95,7 @@ def _recent_runs() -> list[BillingRun]:
     return list(BillingRun.objects.order_by("-started_at", "-id")[:5])
 
 
-CSV_HEADER = [
-    "請求書番号",
-    "種類",
-    "状態",
-    "宛名",
-    "工事番号",
-    "発注事務所",
-    "請求月",
-    "発行日",
-    "支払期限",
-    "合計（円）",
-    "入金済み（円）",
-    "残額（円）",
-]
+CSV_HEADER = INVOICE_HEADER
 
 
 @require_GET
@@ -92,23 +105,7 @@ def invoices_csv(request: HttpRequest) -> HttpResponse:
     rows = invoices_for_agent(filters=InvoiceFilterForm(request.GET).filters(), today=clock.today())
     content = csv_bytes(
         header=CSV_HEADER,
-        rows=(
-            [
-                invoice.number or "",
-                invoice.get_kind_display(),
-                invoice.get_status_display(),
-                invoice.billing_addressee,
-                invoice.project.project_number,
-                invoice.project.office.name,
-                f"{invoice.run_month:%Y-%m}",
-                invoice.issue_date.isoformat() if invoice.issue_date else "",
-                invoice.due_on.isoformat() if invoice.due_on else "",
-                invoice.total,
-                invoice.amount_paid,
-                invoice.balance,
-            ]
-            for invoice in rows.iterator(chunk_size=2000)
-        ),
+        rows=(invoice_csv_values(invoice) for invoice in rows.iterator(chunk_size=2000)),
     )
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="invoices.csv"'
@@ -139,6 +136,13 @@ def aging(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/billing/aging.html", {"buckets": buckets, "total": total, "today": today})
 
 
+@require_GET
+@billing_agent_required
+def suspended(request: HttpRequest) -> HttpResponse:
+    """Projects suspended (for non-payment or by hand) with the invoices they still owe."""
+    return render(request, "desk/billing/suspended.html", {"rows": suspended_projects_owing()})
+
+
 @require_POST
 @billing_agent_required
 def run_start(request: HttpRequest) -> HttpResponse:
@@ -165,7 +169,66 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = (
         "desk/billing/run_progress.html" if request.headers.get("HX-Request") else "desk/billing/run.html"
     )
-    return render(request, template, {"run": run})
+    context: dict[str, Any] = {"run": run}
+    if not request.headers.get("HX-Request"):
+        context.update(
+            posted_form=BulkPostedForm(initial={"posted_on": clock.today()}),
+            posting=run_posting_summary(run=run),
+        )
+    return render(request, template, context)
+
+
+def _posted_message(result: PostingResult) -> str:
+    return _(
+        "%(posted)s件を郵送済みにしました（同じ郵送日で記録済み %(already)s件、対象外 %(skipped)s件）。"
+    ) % {
+        "posted": result.posted,
+        "already": result.already,
+        "skipped": result.skipped,
+    }
+
+
+@require_POST
+@billing_agent_required
+def run_mark_posted(request: HttpRequest, pk: int) -> HttpResponse:
+    """Post every invoice of the run (or those on the carrier's list) with one posting date."""
+    run = get_object_or_404(BillingRun, pk=pk)
+    form = BulkPostedForm(request.POST, request.FILES)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+    else:
+        run_service(
+            request,
+            lambda: billing_run_mark_posted(
+                run=run,
+                posted_on=form.cleaned_data["posted_on"],
+                actor=Actor.staff(request.user),
+                carrier_list=form.carrier_list(),
+            ),
+            _posted_message,
+        )
+    return redirect("desk:billing_run_detail", pk=run.pk)
+
+
+@require_POST
+@billing_agent_required
+def invoices_mark_posted_view(request: HttpRequest) -> HttpResponse:
+    """Post the invoices ticked on the list with one posting date."""
+    form = SelectedPostedForm(request.POST, request.FILES)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+    else:
+        run_service(
+            request,
+            lambda: invoices_mark_posted_selected(
+                invoice_ids=form.cleaned_data["invoice"],
+                posted_on=form.cleaned_data["posted_on"],
+                actor=Actor.staff(request.user),
+                carrier_list=form.carrier_list(),
+            ),
+            _posted_message,
+        )
+    return redirect("desk:billing_invoices")
 
 
 @require_GET
@@ -182,6 +245,8 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invoice": invoice,
             "allocations": list(invoice_allocations(invoice=invoice)),
             "overdue": invoice.is_overdue(today=clock.today()),
+            "lines": invoice_lines_shown(invoice),
+            "actions": invoice_actions_available(invoice=invoice),
             "posted_form": PostedForm(initial={"posted_on": clock.today()}),
             "arrival_form": ArrivalForm(),
             "reason_form": ReasonForm(),

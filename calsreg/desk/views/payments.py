@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from calsreg.billing.agent_selectors import invoice_by_number
 from calsreg.billing.models import Payment, PaymentImport, PaymentImportKind
+from calsreg.billing.models.payments import QUEUE_STATUSES
+from calsreg.billing.payment_suggestions import invoice_suggestions
 from calsreg.billing.payments import (
     payment_allocate,
     payment_create_manual,
@@ -24,8 +26,14 @@ from calsreg.billing.payments import (
     payments_import_csv,
     payments_import_zengin,
 )
-from calsreg.billing.payments_selectors import payment_imports_recent, payments_of_import, payments_unmatched
+from calsreg.billing.payments_selectors import (
+    payment_imports_recent,
+    payments_of_import,
+    payments_unmatched,
+    payments_with_allocated,
+)
 from calsreg.billing.zengin import PaymentFileRefused
+from calsreg.billing.zengin.csv_columns import ENCODING_NOTE, payments_csv_columns, payments_csv_sample_bytes
 from calsreg.core.errors import DomainError, ValidationFailed
 from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages
 from calsreg.desk.forms_payments import AllocationForm, IgnoreForm, ManualPaymentForm, PaymentImportForm
@@ -61,9 +69,9 @@ def payment_import(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST: import; success or an earlier import of the same file → its results
     page with the message; a refused file → this page again with every problem (nothing is saved)."""
     if request.method == "GET":
-        return render(request, "desk/billing/payments/import.html", {"form": PaymentImportForm()})
+        return render(request, "desk/billing/payments/import.html", _import_context(PaymentImportForm()))
     form = PaymentImportForm(request.POST, request.FILES)
-    context: dict = {"form": form}
+    context: dict = _import_context(form)
     if form.is_valid():
         upload = form.cleaned_data["file"]
         service = (
@@ -85,6 +93,37 @@ def payment_import(request: HttpRequest) -> HttpResponse:
             (messages.success if result.created else messages.warning)(request, result.message)
             return redirect("desk:billing_payment_import_detail", pk=result.payment_import.pk)
     return render(request, "desk/billing/payments/import.html", context, status=422)
+
+
+def _import_context(form: PaymentImportForm) -> dict:
+    return {"form": form, "csv_columns": payments_csv_columns(), "csv_encoding_note": ENCODING_NOTE}
+
+
+@require_GET
+@billing_agent_required
+def payment_csv_sample(request: HttpRequest) -> HttpResponse:
+    """A sample payments CSV, written from the reader's own column table."""
+    response = HttpResponse(payments_csv_sample_bytes(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="payments-sample.csv"'
+    return response
+
+
+@require_GET
+@billing_agent_required
+def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One unmatched payment with the invoices it may pay, each matched in one click."""
+    payment = get_object_or_404(payments_with_allocated().select_related("payment_import"), pk=pk)
+    remaining = int(payment.unallocated)  # type: ignore[attr-defined]  # annotated
+    return render(
+        request,
+        "desk/billing/payments/detail.html",
+        {
+            "payment": _with_reasons([payment])[0],
+            "remaining": remaining,
+            "suggestions": invoice_suggestions(payment=payment, remaining=remaining),
+            "open": payment.status in QUEUE_STATUSES,
+        },
+    )
 
 
 @require_GET

@@ -38,7 +38,8 @@ from calsreg.accounts.services import (
     account_password_reset_check,
     account_password_reset_complete,
 )
-from calsreg.billing.selectors import invoice_document_of_account, invoices_of_account
+from calsreg.billing.pdf.receipt import receipt_pdf_bytes, receipt_print_from
+from calsreg.billing.selectors import invoice_document_of_account, invoices_of_account, receipt_of_account
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, NotFound, ValidationFailed
 from calsreg.core.ratelimit import Scope
@@ -155,6 +156,22 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         content_type="application/pdf",
         filename=document.file.name.rsplit("/", 1)[-1],
     )
+
+
+@require_GET
+@account_holder_required()
+def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt (領収書) of one of the holder's own paid invoices; any other invoice is 404."""
+    try:
+        invoice, received, received_on = receipt_of_account(user=_account(request), invoice_id=pk)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    doc = receipt_print_from(
+        invoice=invoice, received=received, received_on=received_on, issued_on=clock.today()
+    )
+    response = HttpResponse(receipt_pdf_bytes(doc), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{invoice.number}.pdf"'
+    return response
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
