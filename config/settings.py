@@ -187,6 +187,8 @@ SESSION_COOKIE_HTTPONLY = True
 # client sent); otherwise anybody could claim HTTPS, and without it every request redirects forever.
 SESSION_COOKIE_SECURE = env_bool("CALSREG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A refused POST explains itself in the portal's words and keeps what was typed.
+CSRF_FAILURE_VIEW = "calsreg.portal.views.errors.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("CALSREG_SSL_REDIRECT", SESSION_COOKIE_SECURE)
 SECURE_HSTS_SECONDS = env_int("CALSREG_HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0

@@ -14,6 +14,15 @@
     }
   }
 
+  // "Back to the form" (the CSRF failure page): the browser's own back, which keeps what was typed.
+  document.addEventListener("click", function (event) {
+    var back = event.target.closest && event.target.closest("[data-history-back]");
+    if (back) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", focusMarked);
   } else {

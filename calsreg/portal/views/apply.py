@@ -49,6 +49,12 @@ def apply_form(request: HttpRequest) -> HttpResponse:
     return redirect("portal:receipt", receipt_number=application.receipt_number)
 
 
+def form_reshown(request: HttpRequest) -> HttpResponse:
+    """The form re-shown with what was POSTed, unsent (the CSRF failure page of views/errors.py)."""
+    raw = raw_from_post(request.POST)
+    return _render_form(request, raw=raw, row_count=user_row_count(request.POST, raw))
+
+
 def _render_form(
     request: HttpRequest, *, raw: dict[str, Any], row_count: int, errors: list[FieldError] | None = None
 ) -> HttpResponse:
