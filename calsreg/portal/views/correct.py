@@ -21,6 +21,8 @@ from calsreg.applications.services import application_resubmit, correction_link_
 from calsreg.applications.validation import validate_application
 from calsreg.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from calsreg.core.ratelimit import Scope
+from calsreg.directory.models import Supervisor
+from calsreg.directory.selectors import supervisors_named
 from calsreg.portal.receipts import receipt_email, receipt_remember
 from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.views.apply import ADD_USER_ACTION, REFRESH_ACTION, form_context
@@ -92,10 +94,20 @@ def raw_from_application(application: Application) -> dict[str, Any]:
         {"position": user.position} | {spec.key: _as_input(getattr(user, spec.key)) for spec in USER_FIELDS}
         for user in application.users.all()
     ]
-    raw[SUPERVISORS_KEY] = [str(pk) for pk in application.supervisors.values_list("pk", flat=True)]
+    raw[SUPERVISORS_KEY] = [str(supervisor.pk) for supervisor in _supervisors_chosen(application)]
     # Consent to these terms was given and recorded when the application was first sent.
     raw["terms_accepted"] = True
     return raw
+
+
+def _supervisors_chosen(application: Application) -> list[Supervisor]:
+    """The supervisors the desk matched; before any match (a workbook names them in free text), the
+    office's directory entries named in the workbook, so the applicant is not asked to choose again."""
+    matched = list(application.supervisors.all())
+    if matched:
+        return matched
+    names = [str(entry.get("name", "")) for entry in application.stated_supervisors or []]
+    return supervisors_named(office=application.office, names=names)
 
 
 def _as_input(value: Any) -> str:
