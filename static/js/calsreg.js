@@ -23,6 +23,47 @@
     }
   });
 
+  // "Billing address same as the contractor's" (the apply form): while checked, the billing inputs
+  // show the contractor's values and follow them; the server copies them too, so this is a courtesy.
+  function billingPairs(box) {
+    return (box.getAttribute("data-copy-fields") || "").split(" ").filter(Boolean).map(function (pair) {
+      var ids = pair.split(":");
+      return { to: document.getElementById(ids[0]), from: document.getElementById(ids[1]) };
+    }).filter(function (pair) { return pair.to && pair.from; });
+  }
+
+  function billingSync(box) {
+    billingPairs(box).forEach(function (pair) {
+      if (box.checked) {
+        pair.to.value = pair.from.value;
+      }
+      pair.to.readOnly = box.checked;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-copy-fields]")) {
+      billingSync(event.target);
+    }
+  });
+  document.addEventListener("input", function (event) {
+    document.querySelectorAll("[data-copy-fields]").forEach(function (box) {
+      if (box.checked && box.form && box.form.contains(event.target)) {
+        billingSync(box);
+      }
+    });
+  });
+
+  function billingSyncAll() {
+    document.querySelectorAll("[data-copy-fields]").forEach(billingSync);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", billingSyncAll);
+  } else {
+    billingSyncAll();
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", focusMarked);
   } else {
