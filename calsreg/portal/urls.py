@@ -17,6 +17,7 @@ urlpatterns = [
     path("apply/user-row/", apply.user_row_add, name="apply_user_row"),
     path("apply/upload/", upload.apply_upload, name="apply_upload"),
     path("apply/receipt/<str:receipt_number>/", status.receipt, name="receipt"),
+    path("apply/receipt/<str:receipt_number>/application.pdf", status.receipt_pdf, name="receipt_pdf"),
     path("status/", status.status_lookup, name="status"),
 ]
 # The supervisor's confirmation page, the applicant's correction page, the account holders' my page.

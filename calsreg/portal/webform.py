@@ -67,6 +67,23 @@ def raw_from_post(post: Any) -> dict[str, Any]:
     return raw
 
 
+def hidden_inputs(raw: Mapping[str, Any], *, row_count: int) -> list[tuple[str, str]]:
+    """``raw_from_post`` reversed: the inputs that post ``raw`` again (the confirmation page's form)."""
+    inputs = [(spec.key, str(raw.get(spec.key) or "")) for spec in FIELDS]
+    for row in raw.get("users", []):
+        inputs += [
+            (user_input_name(int(row["position"]), spec.key), str(row.get(spec.key) or ""))
+            for spec in USER_FIELDS
+        ]
+    inputs += [(SUPERVISORS_KEY, str(value)) for value in raw.get(SUPERVISORS_KEY, [])]
+    if raw.get(TERMS_FIELD.key):
+        inputs.append((TERMS_FIELD.key, TERMS_ACCEPTED_VALUE))
+    if raw.get(BILLING_SAME_KEY):
+        inputs.append((BILLING_SAME_KEY, "1"))
+    inputs.append((USER_ROWS_KEY, str(row_count)))
+    return inputs
+
+
 def _users_from_post(post: Any) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
     for name in post:

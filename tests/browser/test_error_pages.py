@@ -19,7 +19,7 @@ def test_a_form_sent_with_an_expired_token_comes_back_with_what_was_typed(live_s
     # The token of the open page no longer matches: as after signing in elsewhere or a cleared cookie.
     page.context.add_cookies([{"name": "csrftoken", "value": "a" * 32, "url": live_server.url}])
 
-    page.get_by_role("button", name="この内容で申し込む").click()
+    page.get_by_role("button", name="入力内容を確認する").click()
 
     assert "安全のための確認の有効期限が切れていました" in page.locator(".messages").inner_text()
     assert page.locator("#project_name").input_value() == "信濃川右岸護岸設置工事"
