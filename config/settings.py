@@ -323,6 +323,8 @@ TASK_RESULT_RETENTION_DAYS = env_int("CALSREG_TASK_RESULT_RETENTION_DAYS", 7)
 # application, correction, change request, "forgot password", the supervisor's answer) by page or API;
 # past it 429 (core/ratelimit.py).
 PUBLIC_FORM_POSTS_PER_HOUR = env_int("CALSREG_PUBLIC_FORM_POSTS_PER_HOUR", 30)
+# The apply form's postcode → address look-ups per client address and hour (typing two postcodes).
+POSTCODE_LOOKUPS_PER_HOUR = env_int("CALSREG_POSTCODE_LOOKUPS_PER_HOUR", 120)
 # Our reverse proxies (addresses or networks, comma-separated). X-Forwarded-For is believed only from
 # these, read from the right; empty: the header is ignored and REMOTE_ADDR is the client.
 TRUSTED_PROXIES = [p.strip() for p in env("CALSREG_TRUSTED_PROXIES", "").split(",") if p.strip()]

@@ -43,6 +43,7 @@ BILLING_FROM_CONTRACTOR = {
 _USER_INPUT_RE = re.compile(r"^users-(\d{1,3})-([a-z_]+)$")
 _USER_PATH_RE = re.compile(r"^users\[(\d+)\]\.(\w+)$")
 _USER_KEYS = {spec.key for spec in USER_FIELDS}
+_FIELD_KEYS = {spec.key for spec in FIELDS}
 
 
 def user_input_name(position: int, key: str) -> str:
@@ -192,6 +193,14 @@ class BoundField:
         if self.help_text:
             ids.append(f"users-{self.spec.key}-help")
         return " ".join(ids)
+
+    @property
+    def postcode_fills(self) -> str:
+        """The id of the address input a postcode input fills (static/js/calsreg.js), or ""."""
+        address = self.spec.key.replace("_postcode", "_address")
+        if self.spec.kind != Kind.POSTCODE or address not in _FIELD_KEYS:
+            return ""
+        return address
 
     @property
     def is_select(self) -> bool:

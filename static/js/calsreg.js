@@ -54,6 +54,35 @@
     });
   });
 
+  // Postcode → address (the apply form): seven digits typed in a postcode input with
+  // data-postcode-fills ask the portal (offline postcode data) and fill the address input, unless the
+  // user has typed an address of their own there.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-postcode-fills]")) {
+      return;
+    }
+    var digits = input.value.normalize("NFKC").replace(/[^0-9]/g, "");
+    var target = document.getElementById(input.getAttribute("data-postcode-fills"));
+    if (digits.length !== 7 || !target) {
+      return;
+    }
+    if (target.value && target.value !== target.getAttribute("data-filled")) {
+      return;
+    }
+    fetch(input.getAttribute("data-postcode-url") + "?code=" + digits, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (found) {
+        if (!found || (target.value && target.value !== target.getAttribute("data-filled"))) {
+          return;
+        }
+        target.value = found.address;
+        target.setAttribute("data-filled", found.address);
+        target.dispatchEvent(new Event("input", { bubbles: true }));
+      })
+      .catch(function () { /* no address: the user types it */ });
+  });
+
   function billingSyncAll() {
     document.querySelectorAll("[data-copy-fields]").forEach(billingSync);
   }

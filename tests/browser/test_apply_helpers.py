@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from calsreg.directory.demo import load_demo_directory
 from calsreg.records.services import Actor
@@ -33,3 +34,19 @@ def test_the_billing_box_copies_the_contractor_s_address_and_follows_it(live_ser
     page.uncheck("#billing_same_as_contractor")
     page.fill("#billing_address", "新潟県新潟市中央区別の住所1番地")
     assert page.input_value("#billing_address") == "新潟県新潟市中央区別の住所1番地"
+
+
+def test_a_typed_postcode_fills_the_address_and_leaves_a_typed_one_alone(live_server, page, screenshot):
+    load_demo_directory(actor=Actor.system())
+    page.goto(live_server.url + "/apply/")
+
+    page.fill("#contractor_postcode", "９５０－００８８")  # full width, as often typed
+
+    # expect() polls without evaluating a string (which the page's CSP would block).
+    expect(page.locator("#contractor_address")).to_have_value("新潟県新潟市中央区万代")
+    page.locator("#section-contractor").scroll_into_view_if_needed()
+    screenshot(page, "apply-postcode")
+    page.fill("#contractor_address", "新潟県新潟市中央区万代1丁目1番1号")
+    page.fill("#contractor_postcode", "100-0001")
+    page.wait_for_timeout(500)
+    assert page.input_value("#contractor_address") == "新潟県新潟市中央区万代1丁目1番1号"
