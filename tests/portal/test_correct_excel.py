@@ -99,3 +99,26 @@ def test_the_corrected_excel_application_is_resubmitted_with_the_preselected_sup
     application.refresh_from_db()
     assert application.status == "submitted"
     assert list(application.supervisors.all()) == [named]
+
+
+def test_the_correction_is_confirmed_on_a_page_before_it_is_sent_and_its_copy_downloads(client):
+    named = SupervisorFactory(name="佐藤 健一")
+    application = _returned(_excel_application(stated_name="佐藤 健一", office_supervisor=named))
+    body = form_post(for_office=named.office, supervisors=[named], project_name="信濃川護岸設置工事（その2）")
+
+    confirmation = client.post(URL, dict(body, action="review"))
+
+    page = confirmation.content.decode()
+    assert "<h1>申込内容の確認</h1>" in page
+    assert f'<form method="post" action="{URL}" class="submit-bar">' in page
+    assert "<dd>信濃川護岸設置工事（その2）</dd>" in page
+    assert list(CorrectionLink.objects.values_list("used_at", flat=True)) == [None]
+    application.refresh_from_db()
+    assert application.status == "returned"
+
+    sent = client.post(URL, dict(body, action="submit"))
+    pdf = client.get(f"/apply/receipt/{application.receipt_number}/application.pdf")
+
+    assert sent.status_code == 302
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"

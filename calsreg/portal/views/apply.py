@@ -6,10 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from calsreg.applications.schema import MAX_USERS
+from calsreg.applications.validation import ApplicationData
 from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.directory.selectors import office_by_code_or_name, offices_active, supervisors_of_office
@@ -63,10 +65,20 @@ def _review(request: HttpRequest, *, raw: dict[str, Any]) -> HttpResponse:
         data = application_check_from_web(raw=raw)
     except ValidationFailed as failure:
         return _render_form(request, raw=raw, row_count=row_count, errors=failure.errors)
+    return review_render(
+        request, raw=raw, data=data, row_count=row_count, form_action=reverse("portal:apply")
+    )
+
+
+def review_render(
+    request: HttpRequest, *, raw: dict[str, Any], data: ApplicationData, row_count: int, form_action: str
+) -> HttpResponse:
+    """The confirmation page of a checked form, posting back to ``form_action`` (also the correction's)."""
     context = {
         "summary": summary_of_data(data),
         "notices": data.notices,
         "hidden_inputs": hidden_inputs(raw, row_count=row_count),
+        "form_action": form_action,
     }
     return render(request, "portal/apply/review.html", context)
 
