@@ -35,11 +35,14 @@ demo: export CALSREG_OIDC_PRIVATE_KEY ?= $(CURDIR)/var/oidc-demo-key.pem
 # there, and its webhook is plain http on this machine.
 demo: export CALSREG_SERVICE_URL ?= http://$(HOST):$(SERVICE_PORT)/
 demo: export CALSREG_EVENTS_WEBHOOK_ALLOW_HTTP_LOOPBACK := 1
+# Every link in the demo's mails and workbooks names the address the demo runs on.
+demo: export CALSREG_SITE_URL ?= http://$(HOST):$(PORT)
+demo: export CALSREG_ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
 demo: install
 	@mkdir -p var
 	@test -s var/oidc-demo-key.pem || $(PY) -c "from pathlib import Path; from calsreg.sso.keys import development_key; development_key(Path('var/oidc-demo-key.pem'))"
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo_data --issuer http://$(HOST):$(PORT) --service-url http://$(HOST):$(SERVICE_PORT)
+	$(PY) manage.py load_demo_data --service-url http://$(HOST):$(SERVICE_PORT)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) -m demo_service migrate --noinput --verbosity 0
 	@bash scripts/demo-serve.sh "$(UV)" "$(HOST)" "$(PORT)" "$(SERVICE_PORT)"

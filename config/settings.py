@@ -189,6 +189,8 @@ SESSION_COOKIE_HTTPONLY = True
 # client sent); otherwise anybody could claim HTTPS, and without it every request redirects forever.
 SESSION_COOKIE_SECURE = env_bool("CALSREG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A refused POST explains itself in the portal's words and keeps what was typed.
+CSRF_FAILURE_VIEW = "calsreg.portal.views.errors.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("CALSREG_SSL_REDIRECT", SESSION_COOKIE_SECURE)
 SECURE_HSTS_SECONDS = env_int("CALSREG_HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
@@ -326,6 +328,8 @@ TASK_RESULT_RETENTION_DAYS = env_int("CALSREG_TASK_RESULT_RETENTION_DAYS", 7)
 # application, correction, change request, "forgot password", the supervisor's answer) by page or API;
 # past it 429 (core/ratelimit.py).
 PUBLIC_FORM_POSTS_PER_HOUR = env_int("CALSREG_PUBLIC_FORM_POSTS_PER_HOUR", 30)
+# The apply form's postcode → address look-ups per client address and hour (typing two postcodes).
+POSTCODE_LOOKUPS_PER_HOUR = env_int("CALSREG_POSTCODE_LOOKUPS_PER_HOUR", 120)
 # Our reverse proxies (addresses or networks, comma-separated). X-Forwarded-For is believed only from
 # these, read from the right; empty: the header is ignored and REMOTE_ADDR is the client.
 TRUSTED_PROXIES = [p.strip() for p in env("CALSREG_TRUSTED_PROXIES", "").split(",") if p.strip()]

@@ -51,6 +51,7 @@ class Scope(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 — "forgot password" on my page
     CONFIRM = "confirm"  # the supervisor's answer through the confirmation link, page or API
     LOGIN_FAILURE = "login_failure"  # a wrong password for any ID, at any login page (password spraying)
+    POSTCODE = "postcode"  # the apply form's postcode → address look-up (GET, each one counted)
 
 
 def client_address(request: HttpRequest) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
@@ -26,6 +29,19 @@ def offices_active() -> QuerySet[OrdererOffice]:
 def supervisors_of_office(*, office: OrdererOffice) -> QuerySet[Supervisor]:
     """The active supervisors of ``office``, general supervisor first, then chief, then by code."""
     return Supervisor.objects.filter(office=office, active=True).order_by(_TITLE_RANK, "code")
+
+
+def supervisors_named(*, office: OrdererOffice, names: list[str]) -> list[Supervisor]:
+    """The active supervisors of ``office`` whose name is one of ``names``, compared without spaces or
+    width differences (佐藤　健一 = 佐藤健一). Never anyone of another office: a name is not a contact."""
+    wanted = {_name_key(name) for name in names} - {""}
+    if not wanted:
+        return []
+    return [s for s in supervisors_of_office(office=office) if _name_key(s.name) in wanted]
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", name or ""))
 
 
 def office_by_code_or_name(value: str) -> OrdererOffice | None:

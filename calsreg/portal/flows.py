@@ -7,11 +7,17 @@ from typing import Any
 from calsreg.applications.excel.reader import workbook_read
 from calsreg.applications.models import Application, Channel
 from calsreg.applications.services import ReceivedFile, application_submit, submission_as_evidence
-from calsreg.applications.validation import validate_application
+from calsreg.applications.validation import ApplicationData, validate_application
 from calsreg.records.models import EvidenceKind
 from calsreg.records.services import Actor
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def application_check_from_web(*, raw: dict[str, Any]) -> ApplicationData:
+    """Validate the web form's payload exactly as sending it would, storing nothing (the confirmation
+    page); raises ValidationFailed listing every problem."""
+    return validate_application(raw, require_directory_supervisors=True)
 
 
 def application_submit_from_web(*, raw: dict[str, Any], language: str) -> Application:

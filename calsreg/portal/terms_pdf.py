@@ -24,7 +24,7 @@ FONT_NAME = "IPAexGothic"
 
 
 @lru_cache(maxsize=1)
-def _register_font(path: str) -> str:
+def pdf_font_register(path: str) -> str:
     # TTFont subsets and embeds the glyphs used, so readers without the font show the same text.
     pdfmetrics.registerFont(TTFont(FONT_NAME, path))
     return FONT_NAME
@@ -71,7 +71,7 @@ def _page_footer(canvas: Any, doc: Any) -> None:
 
 def terms_pdf_build() -> bytes:
     """Render the terms (in the active language) to an A4 PDF and return its bytes."""
-    font = _register_font(settings.PDF_FONT_PATH)
+    font = pdf_font_register(settings.PDF_FONT_PATH)
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,

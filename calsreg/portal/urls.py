@@ -1,7 +1,7 @@
 from django.urls import path
 
 from calsreg.portal import urls_change, urls_confirm, urls_correct, urls_mypage
-from calsreg.portal.views import apply, pages, status, upload
+from calsreg.portal.views import apply, pages, postcode, status, upload
 
 app_name = "portal"
 
@@ -15,8 +15,10 @@ urlpatterns = [
     path("apply/", apply.apply_form, name="apply"),
     path("apply/supervisors/", apply.supervisor_choices, name="apply_supervisors"),
     path("apply/user-row/", apply.user_row_add, name="apply_user_row"),
+    path("apply/postcode/", postcode.postcode_lookup, name="postcode"),
     path("apply/upload/", upload.apply_upload, name="apply_upload"),
     path("apply/receipt/<str:receipt_number>/", status.receipt, name="receipt"),
+    path("apply/receipt/<str:receipt_number>/application.pdf", status.receipt_pdf, name="receipt_pdf"),
     path("status/", status.status_lookup, name="status"),
 ]
 # The supervisor's confirmation page, the applicant's correction page, the account holders' my page.

@@ -32,9 +32,18 @@ INITIAL_USER_ROWS = 3
 USER_ROWS_KEY = "user_rows"
 SUPERVISORS_KEY = "supervisor_ids"
 TERMS_ACCEPTED_VALUE = "accepted"
+# "The invoice goes to the company": the checkbox and the inputs it fills from the contractor's.
+BILLING_SAME_KEY = "billing_same_as_contractor"
+BILLING_FROM_CONTRACTOR = {
+    "billing_addressee": "contractor_name",
+    "billing_postcode": "contractor_postcode",
+    "billing_address": "contractor_address",
+    "billing_phone": "contractor_phone",
+}
 _USER_INPUT_RE = re.compile(r"^users-(\d{1,3})-([a-z_]+)$")
 _USER_PATH_RE = re.compile(r"^users\[(\d+)\]\.(\w+)$")
 _USER_KEYS = {spec.key for spec in USER_FIELDS}
+_FIELD_KEYS = {spec.key for spec in FIELDS}
 
 
 def user_input_name(position: int, key: str) -> str:
@@ -52,7 +61,28 @@ def raw_from_post(post: Any) -> dict[str, Any]:
     raw["users"] = _users_from_post(post)
     raw[SUPERVISORS_KEY] = [value for value in post.getlist(SUPERVISORS_KEY) if value]
     raw[TERMS_FIELD.key] = post.get(TERMS_FIELD.key) == TERMS_ACCEPTED_VALUE
+    if post.get(BILLING_SAME_KEY):
+        # Without JavaScript nothing filled the billing inputs: the server does what the box says.
+        raw[BILLING_SAME_KEY] = True
+        raw |= {billing: raw[contractor] for billing, contractor in BILLING_FROM_CONTRACTOR.items()}
     return raw
+
+
+def hidden_inputs(raw: Mapping[str, Any], *, row_count: int) -> list[tuple[str, str]]:
+    """``raw_from_post`` reversed: the inputs that post ``raw`` again (the confirmation page's form)."""
+    inputs = [(spec.key, str(raw.get(spec.key) or "")) for spec in FIELDS]
+    for row in raw.get("users", []):
+        inputs += [
+            (user_input_name(int(row["position"]), spec.key), str(row.get(spec.key) or ""))
+            for spec in USER_FIELDS
+        ]
+    inputs += [(SUPERVISORS_KEY, str(value)) for value in raw.get(SUPERVISORS_KEY, [])]
+    if raw.get(TERMS_FIELD.key):
+        inputs.append((TERMS_FIELD.key, TERMS_ACCEPTED_VALUE))
+    if raw.get(BILLING_SAME_KEY):
+        inputs.append((BILLING_SAME_KEY, "1"))
+    inputs.append((USER_ROWS_KEY, str(row_count)))
+    return inputs
 
 
 def _users_from_post(post: Any) -> list[dict[str, Any]]:
@@ -165,6 +195,14 @@ class BoundField:
         return " ".join(ids)
 
     @property
+    def postcode_fills(self) -> str:
+        """The id of the address input a postcode input fills (static/js/calsreg.js), or ""."""
+        address = self.spec.key.replace("_postcode", "_address")
+        if self.spec.kind != Kind.POSTCODE or address not in _FIELD_KEYS:
+            return ""
+        return address
+
+    @property
     def is_select(self) -> bool:
         return self.spec.kind in {Kind.OFFICE, Kind.USER_ROLE}
 
@@ -187,12 +225,18 @@ class FormView:
     row_count: int
     supervisor_ids: set[str]
     terms_accepted: bool
+    billing_same: bool
     error_links: list[ErrorLink]
     errors_by_path: dict[str, list[str]]
 
     @property
     def can_add_user(self) -> bool:
         return self.row_count < MAX_USERS
+
+    @property
+    def billing_copy(self) -> str:
+        """For static/js/calsreg.js: billing input id → contractor input id, as "to:from to:from"."""
+        return " ".join(f"{billing}:{contractor}" for billing, contractor in BILLING_FROM_CONTRACTOR.items())
 
     def errors_for(self, path: str) -> list[str]:
         return self.errors_by_path.get(path, [])
@@ -253,6 +297,7 @@ def form_view(
         row_count=row_count,
         supervisor_ids={str(value) for value in raw.get(SUPERVISORS_KEY, [])},
         terms_accepted=bool(raw.get(TERMS_FIELD.key)),
+        billing_same=bool(raw.get(BILLING_SAME_KEY)),
         error_links=_error_links(errors),
         errors_by_path=by_path,
     )

@@ -14,6 +14,85 @@
     }
   }
 
+  // "Back to the form" (the CSRF failure page): the browser's own back, which keeps what was typed.
+  document.addEventListener("click", function (event) {
+    var back = event.target.closest && event.target.closest("[data-history-back]");
+    if (back) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  // "Billing address same as the contractor's" (the apply form): while checked, the billing inputs
+  // show the contractor's values and follow them; the server copies them too, so this is a courtesy.
+  function billingPairs(box) {
+    return (box.getAttribute("data-copy-fields") || "").split(" ").filter(Boolean).map(function (pair) {
+      var ids = pair.split(":");
+      return { to: document.getElementById(ids[0]), from: document.getElementById(ids[1]) };
+    }).filter(function (pair) { return pair.to && pair.from; });
+  }
+
+  function billingSync(box) {
+    billingPairs(box).forEach(function (pair) {
+      if (box.checked) {
+        pair.to.value = pair.from.value;
+      }
+      pair.to.readOnly = box.checked;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-copy-fields]")) {
+      billingSync(event.target);
+    }
+  });
+  document.addEventListener("input", function (event) {
+    document.querySelectorAll("[data-copy-fields]").forEach(function (box) {
+      if (box.checked && box.form && box.form.contains(event.target)) {
+        billingSync(box);
+      }
+    });
+  });
+
+  // Postcode → address (the apply form): seven digits typed in a postcode input with
+  // data-postcode-fills ask the portal (offline postcode data) and fill the address input, unless the
+  // user has typed an address of their own there.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-postcode-fills]")) {
+      return;
+    }
+    var digits = input.value.normalize("NFKC").replace(/[^0-9]/g, "");
+    var target = document.getElementById(input.getAttribute("data-postcode-fills"));
+    if (digits.length !== 7 || !target) {
+      return;
+    }
+    if (target.value && target.value !== target.getAttribute("data-filled")) {
+      return;
+    }
+    fetch(input.getAttribute("data-postcode-url") + "?code=" + digits, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (found) {
+        if (!found || (target.value && target.value !== target.getAttribute("data-filled"))) {
+          return;
+        }
+        target.value = found.address;
+        target.setAttribute("data-filled", found.address);
+        target.dispatchEvent(new Event("input", { bubbles: true }));
+      })
+      .catch(function () { /* no address: the user types it */ });
+  });
+
+  function billingSyncAll() {
+    document.querySelectorAll("[data-copy-fields]").forEach(billingSync);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", billingSyncAll);
+  } else {
+    billingSyncAll();
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", focusMarked);
   } else {

@@ -16,7 +16,7 @@ def test_a_refused_web_form_moves_the_focus_to_its_error_summary(live_server, pa
     load_demo_directory(actor=Actor.system())
     page.goto(live_server.url + "/apply/")
 
-    page.get_by_role("button", name="この内容で申し込む").click()
+    page.get_by_role("button", name="入力内容を確認する").click()
     page.locator("#error-summary").wait_for()
 
     assert page.evaluate("document.activeElement.id") == "error-summary"

@@ -71,6 +71,12 @@ def test_applicant_applies_on_the_web_form_and_sees_the_receipt_number(live_serv
     page.check("#terms_accepted")
     screenshot(page, "portal-apply")
 
+    page.get_by_role("button", name="入力内容を確認する").click()
+    # The confirmation page shows what will be sent; nothing is stored before "この内容で申し込む".
+    page.locator("h1", has_text="申込内容の確認").wait_for()
+    assert "信濃川右岸護岸設置工事" in page.locator("main").inner_text()
+    assert Application.objects.count() == 0
+    screenshot(page, "portal-apply-review")
     page.get_by_role("button", name="この内容で申し込む").click()
     page.wait_for_url(re.compile(r"/apply/receipt/"))
 

@@ -107,7 +107,7 @@ def test_web_form_is_in_english(client):
             "Orderer's supervisors",
             "Site agent",
             "I agree to the terms of use",
-            "Submit application",
+            "Review before sending",
             "Required",
         ],
         absent=[

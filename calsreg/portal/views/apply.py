@@ -6,19 +6,23 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from calsreg.applications.schema import MAX_USERS
+from calsreg.applications.validation import ApplicationData
 from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.directory.selectors import office_by_code_or_name, offices_active, supervisors_of_office
-from calsreg.portal.flows import application_submit_from_web
+from calsreg.portal.flows import application_check_from_web, application_submit_from_web
 from calsreg.portal.receipts import receipt_remember
+from calsreg.portal.summary import summary_of_data
 from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.webform import (
     INITIAL_USER_ROWS,
     form_view,
+    hidden_inputs,
     raw_from_post,
     user_row,
     user_row_count,
@@ -27,6 +31,9 @@ from calsreg.portal.webform import (
 # Buttons of the form that only re-show it (they make it work without JavaScript).
 ADD_USER_ACTION = "add_user"
 REFRESH_ACTION = "refresh"
+# The form's button shows the confirmation page; its "back" re-shows the form; its "send" submits.
+REVIEW_ACTION = "review"
+EDIT_ACTION = "edit"
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,9 +43,11 @@ def apply_form(request: HttpRequest) -> HttpResponse:
         return _render_form(request, raw={}, row_count=INITIAL_USER_ROWS)
     raw = raw_from_post(request.POST)
     action = request.POST.get("action", "")
-    if action in {ADD_USER_ACTION, REFRESH_ACTION}:
+    if action in {ADD_USER_ACTION, REFRESH_ACTION, EDIT_ACTION}:
         add = 1 if action == ADD_USER_ACTION else 0
         return _render_form(request, raw=raw, row_count=user_row_count(request.POST, raw, add=add))
+    if action == REVIEW_ACTION:
+        return _review(request, raw=raw)
     try:
         application = application_submit_from_web(raw=raw, language=translation.get_language() or "ja")
     except ValidationFailed as failure:
@@ -47,6 +56,37 @@ def apply_form(request: HttpRequest) -> HttpResponse:
         )
     receipt_remember(request.session, application)
     return redirect("portal:receipt", receipt_number=application.receipt_number)
+
+
+def _review(request: HttpRequest, *, raw: dict[str, Any]) -> HttpResponse:
+    """The confirmation page: what will be sent, nothing stored yet; or the form with every error."""
+    row_count = user_row_count(request.POST, raw)
+    try:
+        data = application_check_from_web(raw=raw)
+    except ValidationFailed as failure:
+        return _render_form(request, raw=raw, row_count=row_count, errors=failure.errors)
+    return review_render(
+        request, raw=raw, data=data, row_count=row_count, form_action=reverse("portal:apply")
+    )
+
+
+def review_render(
+    request: HttpRequest, *, raw: dict[str, Any], data: ApplicationData, row_count: int, form_action: str
+) -> HttpResponse:
+    """The confirmation page of a checked form, posting back to ``form_action`` (also the correction's)."""
+    context = {
+        "summary": summary_of_data(data),
+        "notices": data.notices,
+        "hidden_inputs": hidden_inputs(raw, row_count=row_count),
+        "form_action": form_action,
+    }
+    return render(request, "portal/apply/review.html", context)
+
+
+def form_reshown(request: HttpRequest) -> HttpResponse:
+    """The form re-shown with what was POSTed, unsent (the CSRF failure page of views/errors.py)."""
+    raw = raw_from_post(request.POST)
+    return _render_form(request, raw=raw, row_count=user_row_count(request.POST, raw))
 
 
 def _render_form(

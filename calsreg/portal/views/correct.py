@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,9 +22,18 @@ from calsreg.applications.services import application_resubmit, correction_link_
 from calsreg.applications.validation import validate_application
 from calsreg.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from calsreg.core.ratelimit import Scope
+from calsreg.directory.models import Supervisor
+from calsreg.directory.selectors import supervisors_named
 from calsreg.portal.receipts import receipt_email, receipt_remember
 from calsreg.portal.throttle import public_form_limited
-from calsreg.portal.views.apply import ADD_USER_ACTION, REFRESH_ACTION, form_context
+from calsreg.portal.views.apply import (
+    ADD_USER_ACTION,
+    EDIT_ACTION,
+    REFRESH_ACTION,
+    REVIEW_ACTION,
+    form_context,
+    review_render,
+)
 from calsreg.portal.webform import SUPERVISORS_KEY, raw_from_post, user_row_count
 from calsreg.records.services import Actor
 
@@ -40,10 +50,12 @@ def correct_form(request: HttpRequest, token: str) -> HttpResponse:
         return _render_form(request, application, token=token, raw=raw, row_count=user_row_count({}, raw))
     raw = raw_from_post(request.POST)
     action = request.POST.get("action", "")
-    if action in {ADD_USER_ACTION, REFRESH_ACTION}:
+    if action in {ADD_USER_ACTION, REFRESH_ACTION, EDIT_ACTION}:
         add = 1 if action == ADD_USER_ACTION else 0
         row_count = user_row_count(request.POST, raw, add=add)
         return _render_form(request, application, token=token, raw=raw, row_count=row_count)
+    if action == REVIEW_ACTION:
+        return _review(request, application, token=token, raw=raw)
     try:
         corrected = application_resubmit_from_web(
             token=token, raw=raw, language=translation.get_language() or "ja"
@@ -57,6 +69,21 @@ def correct_form(request: HttpRequest, token: str) -> HttpResponse:
         return _link_refused(request, refusal)
     receipt_remember(request.session, corrected)
     return redirect("portal:correct_receipt", receipt_number=corrected.receipt_number)
+
+
+def _review(
+    request: HttpRequest, application: Application, *, token: str, raw: dict[str, Any]
+) -> HttpResponse:
+    """The corrected form as it will be sent (nothing stored, the link still unused), or its errors."""
+    row_count = user_row_count(request.POST, raw)
+    try:
+        data = validate_application(raw, require_directory_supervisors=True)
+    except ValidationFailed as failure:
+        return _render_form(
+            request, application, token=token, raw=raw, row_count=row_count, errors=failure.errors
+        )
+    action = reverse("portal:correct", args=[token])
+    return review_render(request, raw=raw, data=data, row_count=row_count, form_action=action)
 
 
 def application_resubmit_from_web(*, token: str, raw: dict[str, Any], language: str) -> Application:
@@ -92,10 +119,20 @@ def raw_from_application(application: Application) -> dict[str, Any]:
         {"position": user.position} | {spec.key: _as_input(getattr(user, spec.key)) for spec in USER_FIELDS}
         for user in application.users.all()
     ]
-    raw[SUPERVISORS_KEY] = [str(pk) for pk in application.supervisors.values_list("pk", flat=True)]
+    raw[SUPERVISORS_KEY] = [str(supervisor.pk) for supervisor in _supervisors_chosen(application)]
     # Consent to these terms was given and recorded when the application was first sent.
     raw["terms_accepted"] = True
     return raw
+
+
+def _supervisors_chosen(application: Application) -> list[Supervisor]:
+    """The supervisors the desk matched; before any match (a workbook names them in free text), the
+    office's directory entries named in the workbook, so the applicant is not asked to choose again."""
+    matched = list(application.supervisors.all())
+    if matched:
+        return matched
+    names = [str(entry.get("name", "")) for entry in application.stated_supervisors or []]
+    return supervisors_named(office=application.office, names=names)
 
 
 def _as_input(value: Any) -> str:

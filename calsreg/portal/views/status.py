@@ -18,6 +18,7 @@ from calsreg.core.errors import DomainError
 from calsreg.core.ratelimit import Scope
 from calsreg.core.text import text_refusal
 from calsreg.core.width import to_half_width
+from calsreg.portal.application_pdf import application_pdf_build
 from calsreg.portal.progress import NOW_HAPPENING, SIDE_STATES, applicant_progress
 from calsreg.portal.receipts import receipt_email
 from calsreg.portal.throttle import public_form_limited
@@ -31,6 +32,18 @@ def receipt(request: HttpRequest, receipt_number: str) -> HttpResponse:
     if application is None:
         raise Http404
     return render(request, "portal/receipt.html", {"application": application})
+
+
+@require_GET
+def receipt_pdf(request: HttpRequest, receipt_number: str) -> HttpResponse:
+    """The copy of what was sent, as a PDF: for the browser session that sent it, like the receipt."""
+    email = receipt_email(request.session, receipt_number)
+    application = application_for_status(receipt_number=receipt_number, email=email) if email else None
+    if application is None:
+        raise Http404
+    response = HttpResponse(application_pdf_build(application), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{application.receipt_number}.pdf"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,5 +1,6 @@
 """Load the demo: directory, portal notices, staff users and a few applications (idempotent)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -24,9 +25,12 @@ class Command(BaseCommand):
             default="",
             help="register the demo information-sharing service at this address (e.g. http://127.0.0.1:8001)",
         )
-        parser.add_argument("--issuer", default="http://127.0.0.1:8000", help="calsreg's own address")
+        parser.add_argument(
+            "--issuer", default="", help="calsreg's own address (default: CALSREG_SITE_URL, as in the mails)"
+        )
 
     def handle(self, *args, **options):
+        options["issuer"] = (options["issuer"] or settings.SITE_URL).rstrip("/")
         with transaction.atomic():
             load_demo_directory(actor=Actor.system("demo"))
             load_demo_billing()  # the fee plan names the directory's organisation

@@ -69,6 +69,11 @@ def portal_form(request: HttpRequest) -> HttpResponse:
     return redirect("portal:change_receipt", number=change.number)
 
 
+def portal_form_reshown(request: HttpRequest) -> HttpResponse:
+    """The form re-shown with what was POSTed, unsent (the CSRF failure page of views/errors.py)."""
+    return _render_portal(request, post=request.POST)
+
+
 def _render_portal(
     request: HttpRequest,
     *,
