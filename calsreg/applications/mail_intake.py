@@ -15,10 +15,8 @@ from email.parser import BytesParser
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from calsreg.applications.excel.guards import size_text
 from calsreg.core.errors import UploadRefused
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from calsreg.core.uploads import XLSX_CONTENT_TYPE, size_text, upload_too_large
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ def workbook_from_eml(*, content: bytes) -> ReceivedMail:
 
 
 def _parse(content: bytes) -> EmailMessage:
-    if len(content) > settings.UPLOAD_MAX_BYTES:
+    if upload_too_large(len(content)):
         raise UploadRefused(
             _("メールのファイルが大きすぎます（%(size)s。上限は%(limit)sです）。")
             % {"size": size_text(len(content)), "limit": size_text(settings.UPLOAD_MAX_BYTES)}

@@ -1,4 +1,5 @@
-"""Audit records of the desk's reading of change requests (security invariant 5).
+"""The desk's lookup of a change request's files; a copy taken is audited by ``records`` (security
+invariant 5).
 
 A change request holds personal data (the requester, new contact details, disclosure documents), so
 opening it and taking a copy of one of its files are recorded on the request, like the application's
@@ -7,15 +8,13 @@ detail and evidence downloads (``desk.flows``).
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from calsreg.changes.models import ChangeRequest
 from calsreg.core.errors import NotFound
-from calsreg.desk.flows import EvidenceCopy
 from calsreg.records.models import Evidence
-from calsreg.records.services import Actor, audit_record
+from calsreg.records.selectors import EvidenceCopy
+from calsreg.records.services import Actor, evidence_downloaded
 
 
 def change_evidence(*, evidence_id: int) -> tuple[Evidence, ChangeRequest]:
@@ -27,19 +26,6 @@ def change_evidence(*, evidence_id: int) -> tuple[Evidence, ChangeRequest]:
     return evidence, request
 
 
-@transaction.atomic
 def change_evidence_download(*, copy: EvidenceCopy, request: ChangeRequest, actor: Actor) -> None:
-    """Audit that staff took a copy of a change request's file, and whether it still verified."""
-    evidence = copy.evidence
-    audit_record(
-        actor=actor,
-        action="evidence.downloaded",
-        subject=request,
-        summary=(
-            gettext_noop("証跡ファイルをダウンロードしました: %(name)s")
-            if copy.intact
-            else gettext_noop("チェックサムが一致しない証跡ファイルをダウンロードしました: %(name)s")
-        ),
-        summary_params={"name": evidence.original_name},
-        data={"evidence_id": evidence.pk, "sha256": evidence.sha256, "intact": copy.intact},
-    )
+    """Audit, on the change request, that staff took a copy of one of its files."""
+    evidence_downloaded(copy=copy, subject=request, actor=actor)

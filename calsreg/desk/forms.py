@@ -149,9 +149,6 @@ class IntakeForm(UploadForm):
         ),
     )
 
-    def is_mail(self) -> bool:
-        return self.filename().lower().endswith(".eml")
-
 
 class DirectoryImportForm(UploadForm):
     extensions = (".csv",)

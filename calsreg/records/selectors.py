@@ -1,9 +1,36 @@
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models import QuerySet
 
 from calsreg.records.models import AuditEvent, Evidence
+
+
+@dataclass(frozen=True)
+class EvidenceCopy:
+    """The stored bytes of one evidence file, and whether they still match the recorded checksum."""
+
+    evidence: Evidence
+    content: bytes | None
+    intact: bool
+
+    @property
+    def missing(self) -> bool:
+        return self.content is None
+
+
+def evidence_read(*, evidence: Evidence) -> EvidenceCopy:
+    """Read the stored file once and verify exactly the bytes that would be served."""
+    try:
+        with evidence.file.open("rb") as handle:
+            content = handle.read()
+    except (FileNotFoundError, OSError, ValueError):
+        return EvidenceCopy(evidence=evidence, content=None, intact=False)
+    digest = hashlib.sha256(content).hexdigest()
+    return EvidenceCopy(evidence=evidence, content=content, intact=digest == evidence.sha256)
 
 
 def evidence_for(*, subject: models.Model) -> QuerySet[Evidence]:

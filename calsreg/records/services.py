@@ -4,17 +4,21 @@ data they hold when the retention purge asks (the purge passes the scrubber)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.utils.translation import gettext_noop
 
 from calsreg.core import clock
 from calsreg.core.redaction import Scrubber, save_changed
 from calsreg.records.models import ActorType, AuditEvent, Evidence
+from calsreg.records.selectors import EvidenceCopy
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,39 @@ def evidence_store(
         note=note,
     )
     evidence.file.save(_storage_name(original_name, evidence.sha256), ContentFile(content), save=False)
+    written = _files_written.get()
+    if written is not None:
+        written.append(evidence.file.name)
     evidence.save()
     return evidence
+
+
+# The names of the files stored inside the innermost ``evidence_files_discarded_on_failure`` block.
+_files_written: ContextVar[list[str] | None] = ContextVar("evidence_files_written", default=None)
+
+
+@contextmanager
+def evidence_files_discarded_on_failure() -> Iterator[None]:
+    """Delete the files ``evidence_store`` wrote inside the block if the block raises.
+
+    A file is written before its row, and a database rollback cannot take a file back: wrapped
+    around a transaction (outside its ``atomic``), this leaves no stored file without its row.
+    Storage names never clash (see ``evidence_store``), so only this block's own files go.
+    """
+    outer = _files_written.get()
+    written: list[str] = []
+    token = _files_written.set(written)
+    try:
+        yield
+    except BaseException:
+        storage = Evidence._meta.get_field("file").storage  # type: ignore[attr-defined]
+        for name in written:
+            storage.delete(name)
+        raise
+    finally:
+        _files_written.reset(token)
+    if outer is not None:
+        outer.extend(written)  # an enclosing block that fails later discards these too
 
 
 def _storage_name(original_name: str, digest: str) -> str:
@@ -184,6 +219,25 @@ def audit_record(
         summary=str(summary)[:300],
         summary_params=summary_params or {},
         data=data or {},
+    )
+
+
+@transaction.atomic
+def evidence_downloaded(*, copy: EvidenceCopy, subject: models.Model, actor: Actor) -> None:
+    """Audit that staff took a copy of a kept file (it holds personal data), on the record it
+    belongs to, so its timeline shows who downloaded what and whether the file still verified."""
+    evidence = copy.evidence
+    audit_record(
+        actor=actor,
+        action="evidence.downloaded",
+        subject=subject,
+        summary=(
+            gettext_noop("証跡ファイルをダウンロードしました: %(name)s")
+            if copy.intact
+            else gettext_noop("チェックサムが一致しない証跡ファイルをダウンロードしました: %(name)s")
+        ),
+        summary_params={"name": evidence.original_name},
+        data={"evidence_id": evidence.pk, "sha256": evidence.sha256, "intact": copy.intact},
     )
 
 

@@ -15,13 +15,13 @@ from calsreg.applications.models import Application, Channel
 from calsreg.applications.services import (
     application_match_supervisors,
     application_submit,
+    application_submit_mail,
     submission_as_evidence,
 )
 from calsreg.applications.states import Status
 from calsreg.applications.validation import validate_application
 from calsreg.core import clock
 from calsreg.demo.applications import demo_payload, load_demo_applications
-from calsreg.desk.flows import desk_intake
 from calsreg.directory.demo import load_demo_directory
 from calsreg.directory.models import OrdererOffice
 from calsreg.notifications.services import deliveries_send_due
@@ -117,10 +117,9 @@ def _realistic_desk(settings) -> Application:
         S03_name=None,
         S03_title=None,
     )
-    mailed = desk_intake(
+    mailed = application_submit_mail(
         content=mail_with([("利用申込書_越後建設.xlsx", workbook, XLSX)]),
         filename="利用申込書の送付.eml",
-        is_mail=True,
         actor=Actor.staff(staff),
     )
     named = office.supervisors.filter(name__in=["星野　亮", "石田　和也"]).values_list("pk", flat=True)

@@ -1,6 +1,6 @@
 """Public endpoints: submit an application (JSON or workbook), look up its status, list offices.
 
-Each handler parses its input, calls the shared validator and one service or selector, and returns the
+Each handler parses its input, calls one service (which validates) or selector, and returns the
 result; refusals are ``DomainError``s turned into JSON by ``calsreg.api.errors``.
 """
 
@@ -19,32 +19,15 @@ from calsreg.api.schemas.application_in import ApplicationIn, StatusQueryIn
 from calsreg.api.schemas.errors import ErrorOut
 from calsreg.api.schemas.public_out import OfficeOut, StatusOut, SubmittedOut
 from calsreg.api.throttle import PublicPostThrottle
-from calsreg.applications.excel.guards import size_text
-from calsreg.applications.excel.reader import workbook_read
-from calsreg.applications.models import Application, Channel
+from calsreg.applications.models import Channel
 from calsreg.applications.selectors import application_for_status
-from calsreg.applications.services import ReceivedFile, application_submit, submission_as_evidence
-from calsreg.applications.validation import validate_application
-from calsreg.core.errors import NotFound, UploadRefused
+from calsreg.applications.services import application_submit_payload, application_submit_workbook
+from calsreg.core.errors import NotFound
 from calsreg.core.ratelimit import Scope
+from calsreg.core.uploads import workbook_size_refuse
 from calsreg.directory.selectors import offices_with_supervisors
-from calsreg.records.models import EvidenceKind
-from calsreg.records.services import Actor
 
 router = Router(tags=["申込（公開）"])
-
-WORKBOOK_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _submit(raw: dict, *, original: ReceivedFile, require_directory_supervisors: bool) -> Application:
-    data = validate_application(raw, require_directory_supervisors=require_directory_supervisors)
-    return application_submit(
-        data=data,
-        channel=Channel.API,
-        actor=Actor.applicant(data.values["applicant_email"]),
-        originals=[original],
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-    )
 
 
 @router.get(
@@ -67,11 +50,11 @@ def offices_list(request: HttpRequest):
 )
 def application_create(request: HttpRequest, payload: ApplicationIn):  # type: ignore[valid-type]
     """Webフォームと同じ検査をし、誤りがあれば項目ごとに日本語で返します（何も保存しません）。"""
-    received = json.loads(request.body)
-    application = _submit(
-        payload.model_dump(),  # type: ignore[attr-defined]
-        original=submission_as_evidence(raw=received, channel=Channel.API),
-        require_directory_supervisors=True,
+    application = application_submit_payload(
+        raw=payload.model_dump(),  # type: ignore[attr-defined]
+        received=json.loads(request.body),
+        channel=Channel.API,
+        language=_language(),
     )
     return Status(201, application)
 
@@ -86,29 +69,15 @@ def application_create(request: HttpRequest, payload: ApplicationIn):  # type: i
 def application_create_from_workbook(request: HttpRequest, file: File[UploadedFile]):
     """記入済みの申込書（.xlsx）を multipart/form-data の file で送ります。監督員はヘルプデスクが名簿と照合します。"""
     filename = file.name or "application.xlsx"
-    if file.size is None or file.size > settings.UPLOAD_MAX_BYTES:
-        # Refused before reading it into memory; the reader's own wording (same message id).
-        raise UploadRefused(
-            _(
-                "「%(filename)s」は大きすぎます（%(size)s。上限は%(limit)sです）。画像などを貼り付けず、"
-                "ダウンロードした申込書に記入して送ってください。"
-            )
-            % {
-                "filename": filename,
-                "size": size_text(file.size or 0),
-                "limit": size_text(settings.UPLOAD_MAX_BYTES),
-            }
-        )
-    content = file.read()
-    raw = workbook_read(content=content, filename=filename)
-    original = ReceivedFile(
-        content=content,
-        filename=filename,
-        content_type=file.content_type or WORKBOOK_CONTENT_TYPE,
-        kind=EvidenceKind.APPLICATION_WORKBOOK,
+    workbook_size_refuse(size=file.size, filename=filename)  # before reading it into memory
+    application = application_submit_workbook(
+        content=file.read(), filename=filename, channel=Channel.API, language=_language()
     )
-    application = _submit(raw, original=original, require_directory_supervisors=False)
     return Status(201, application)
+
+
+def _language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 @router.post(

@@ -21,6 +21,7 @@ from openpyxl.utils.cell import range_boundaries
 from calsreg.applications.excel.cells import FORM_VERSION_NAME, InputCell, all_input_cells
 from calsreg.applications.schema import FORM_VERSION
 from calsreg.core.errors import UploadRefused
+from calsreg.core.uploads import workbook_size_refuse
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +36,6 @@ RATIO_FLOOR_BYTES = 1024 * 1024
 MAX_LABELS_LISTED = 5
 
 
-def size_text(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + "MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f}".removesuffix(".0") + "KB"
-    return f"{size}バイト"
-
-
 def archive_check(*, content: bytes, filename: str) -> None:
     """Refuse what is not a plain .xlsx before anything is decompressed. Raises UploadRefused."""
     name = {"filename": filename}
@@ -51,14 +44,7 @@ def archive_check(*, content: bytes, filename: str) -> None:
             _("「%(filename)s」は空のファイルです（0バイト）。記入した申込書（.xlsx）を選び直してください。")
             % name
         )
-    if len(content) > settings.UPLOAD_MAX_BYTES:
-        raise UploadRefused(
-            _(
-                "「%(filename)s」は大きすぎます（%(size)s。上限は%(limit)sです）。画像などを貼り付けず、"
-                "ダウンロードした申込書に記入して送ってください。"
-            )
-            % {**name, "size": size_text(len(content)), "limit": size_text(settings.UPLOAD_MAX_BYTES)}
-        )
+    workbook_size_refuse(size=len(content), filename=filename)
     _format_check(content, filename)
     try:
         archive = zipfile.ZipFile(BytesIO(content))

@@ -1,6 +1,7 @@
 """Writes of the applications app. Every change: one atomic function, audit row and notices inside.
 
-- ``intake``: submission from every channel, supervisor matching, audited staff views.
+- ``channels``: intake, one service per channel (payload, workbook, mail), each validating first.
+- ``intake``: the one submit service behind them, supervisor matching, audited staff views.
 - ``decisions``: return for correction and resubmission, rejection, withdrawal.
 - ``assignment``: the help-desk operator in charge.
 - ``progress``: the main line's steps, taken on the word of verification and accounts.
@@ -9,6 +10,13 @@
 """
 
 from calsreg.applications.services.assignment import application_assign
+from calsreg.applications.services.channels import (
+    application_check_payload,
+    application_submit_at_desk,
+    application_submit_mail,
+    application_submit_payload,
+    application_submit_workbook,
+)
 from calsreg.applications.services.decisions import (
     application_reject,
     application_resubmit,
@@ -45,6 +53,7 @@ __all__ = [
     "REGISTRATION_DETAIL_FIELDS",
     "ReceivedFile",
     "application_assign",
+    "application_check_payload",
     "application_confirm",
     "application_confirmation_started",
     "application_details_change",
@@ -56,6 +65,10 @@ __all__ = [
     "application_resubmit",
     "application_return",
     "application_submit",
+    "application_submit_at_desk",
+    "application_submit_mail",
+    "application_submit_payload",
+    "application_submit_workbook",
     "application_viewed",
     "application_withdraw",
     "correction_link_check",

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from calsreg.applications.services import application_submit_at_desk
 from calsreg.core.errors import UploadRefused, ValidationFailed
-from calsreg.desk.flows import desk_intake
 from calsreg.desk.forms import IntakeForm
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.records.services import Actor
@@ -21,11 +21,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     field_errors: list = []
     if request.method == "POST" and form.is_valid():
         try:
-            application = desk_intake(
-                content=form.content(),
-                filename=form.filename(),
-                is_mail=form.is_mail(),
-                actor=Actor.staff(request.user),
+            application = application_submit_at_desk(
+                content=form.content(), filename=form.filename(), actor=Actor.staff(request.user)
             )
         except ValidationFailed as failed:
             field_errors = failed.errors

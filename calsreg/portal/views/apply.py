@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
+from calsreg.applications.models import Channel
 from calsreg.applications.schema import MAX_USERS
+from calsreg.applications.services import application_check_payload, application_submit_payload
 from calsreg.applications.validation import ApplicationData
 from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.directory.selectors import office_by_code_or_name, offices_active, supervisors_of_office
-from calsreg.portal.flows import application_check_from_web, application_submit_from_web
 from calsreg.portal.receipts import receipt_remember
 from calsreg.portal.summary import summary_of_data
 from calsreg.portal.throttle import public_form_limited
@@ -49,7 +50,9 @@ def apply_form(request: HttpRequest) -> HttpResponse:
     if action == REVIEW_ACTION:
         return _review(request, raw=raw)
     try:
-        application = application_submit_from_web(raw=raw, language=translation.get_language() or "ja")
+        application = application_submit_payload(
+            raw=raw, channel=Channel.WEB, language=translation.get_language() or "ja"
+        )
     except ValidationFailed as failure:
         return _render_form(
             request, raw=raw, row_count=user_row_count(request.POST, raw), errors=failure.errors
@@ -62,7 +65,7 @@ def _review(request: HttpRequest, *, raw: dict[str, Any]) -> HttpResponse:
     """The confirmation page: what will be sent, nothing stored yet; or the form with every error."""
     row_count = user_row_count(request.POST, raw)
     try:
-        data = application_check_from_web(raw=raw)
+        data = application_check_payload(raw=raw)
     except ValidationFailed as failure:
         return _render_form(request, raw=raw, row_count=row_count, errors=failure.errors)
     return review_render(

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET
 
 from calsreg.applications.excel.template import workbook_build
 from calsreg.core import clock
+from calsreg.core.uploads import XLSX_CONTENT_TYPE
 from calsreg.directory.selectors import offices_active
 from calsreg.portal.downloads import attachment_response
-from calsreg.portal.flows import XLSX_CONTENT_TYPE
 from calsreg.portal.models import NoticeKind
 from calsreg.portal.selectors import notices_current
 from calsreg.portal.terms import ARTICLES, TERMS_TITLE

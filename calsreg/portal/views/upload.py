@@ -12,9 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from calsreg.applications.models import Channel
+from calsreg.applications.services import application_submit_workbook
 from calsreg.core.errors import UploadRefused, ValidationFailed
 from calsreg.core.ratelimit import Scope
-from calsreg.portal.flows import application_submit_from_workbook
+from calsreg.core.uploads import upload_too_large
 from calsreg.portal.receipts import receipt_remember
 from calsreg.portal.throttle import public_form_limited
 
@@ -30,15 +32,16 @@ def apply_upload(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get(UPLOAD_FIELD)
     if upload is None:
         context["refusal"] = _("アップロードする申込書（Excelファイル）を選んでください。")
-    elif upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+    elif upload_too_large(upload.size):
         context["refusal"] = _("ファイルが大きすぎます（上限 %(max)s）。") % {
             "max": filesizeformat(settings.UPLOAD_MAX_BYTES)
         }
     else:
         try:
-            application = application_submit_from_workbook(
+            application = application_submit_workbook(
                 content=upload.read(),
                 filename=upload.name or "application.xlsx",
+                channel=Channel.WORKBOOK,
                 language=translation.get_language() or "ja",
             )
         except UploadRefused as refusal:

@@ -21,10 +21,10 @@ from calsreg.changes.selectors import (
 from calsreg.changes.services import ChangeForm, change_request_submit
 from calsreg.core.errors import DomainError, FieldError, UploadRefused, ValidationFailed
 from calsreg.core.ratelimit import Scope
+from calsreg.core.uploads import XLSX_CONTENT_TYPE, upload_too_large
 from calsreg.core.width import to_half_width
 from calsreg.portal import forms_change as forms
 from calsreg.portal.downloads import attachment_response
-from calsreg.portal.flows import XLSX_CONTENT_TYPE
 from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.views.change.common import (
     UPLOAD_FIELD,
@@ -96,7 +96,7 @@ def _uploaded(request: HttpRequest) -> tuple[ChangeWorkbook, ChangeForm]:
     if upload is None:
         raise UploadRefused(_("アップロードする変更申込書（Excelファイル）を選んでください。"))
     filename = upload.name or "change.xlsx"
-    if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+    if upload_too_large(upload.size):
         raise UploadRefused(
             _("ファイルが大きすぎます（上限 %(max)s）。") % {"max": filesizeformat(settings.UPLOAD_MAX_BYTES)}
         )
