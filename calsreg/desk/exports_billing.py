@@ -21,8 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from calsreg.billing.agent_selectors import AgingBucket
 from calsreg.billing.models import Invoice
 from calsreg.core.exports import xlsx_append, xlsx_cell
+from calsreg.core.uploads import XLSX_CONTENT_TYPE
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEN_FORMAT = '"¥"#,##0;[Red]-"¥"#,##0'
 COUNT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy/mm/dd"

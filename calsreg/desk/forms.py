@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from calsreg.applications.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from calsreg.applications.states import Status
 from calsreg.core.forms import TextCheckedForm
+from calsreg.core.uploads import upload_too_large
 from calsreg.directory.models import OrdererOffice, Supervisor
 from calsreg.directory.selectors import offices_active
 
@@ -118,7 +119,7 @@ class UploadForm(TextCheckedForm, forms.Form):
                 params={"allowed": "・".join(self.extensions), "name": upload.name},
                 code="extension",
             )
-        if upload.size > settings.UPLOAD_MAX_BYTES:
+        if upload_too_large(upload.size):
             raise forms.ValidationError(
                 _("ファイルが大きすぎます（%(size)s）。%(limit)s以下にしてください。"),
                 params={

@@ -15,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.forms import TextCheckedForm
+from calsreg.core.uploads import upload_too_large
 from calsreg.directory.models import Supervisor
 from calsreg.verification.models import Answer, CallOutcome
 
@@ -50,7 +51,7 @@ class ReplyRecordForm(TextCheckedForm, forms.Form):
         upload = self.cleaned_data["eml"]
         if PurePath(upload.name or "").suffix.lower() != ".eml":
             raise forms.ValidationError(_("メールソフトで保存した「.eml」ファイルを選んでください。"))
-        if upload.size > settings.UPLOAD_MAX_BYTES:
+        if upload_too_large(upload.size):
             raise forms.ValidationError(
                 _("ファイルが大きすぎます（上限 %(limit)s）。")
                 % {"limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 
 from calsreg.core.email_address import same_email_address
 from calsreg.core.errors import UploadRefused
+from calsreg.core.uploads import upload_too_large
 
-EML_CONTENT_TYPE = "message/rfc822"
 # Any header name the registry does not know is read as plain text.
 UNSTRUCTURED = "x-calsreg-text"
 
@@ -55,7 +55,7 @@ def reply_mail_read(*, content: bytes) -> ReplyMail:
 
     Raises UploadRefused when the file is too large, is not a mail, or has no readable sender.
     """
-    if len(content) > settings.UPLOAD_MAX_BYTES:
+    if upload_too_large(len(content)):
         raise UploadRefused(
             _("メールのファイルが大きすぎます（%(size)s。上限は%(limit)sです）。")
             % {"size": filesizeformat(len(content)), "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}

@@ -44,6 +44,7 @@ from calsreg.applications.services import application_reject, application_return
 from calsreg.applications.states import Status as ApplicationStatus
 from calsreg.billing.services import project_start_use_billed
 from calsreg.core.errors import FieldError, InvalidTransition, NotFound, UploadRefused, ValidationFailed
+from calsreg.core.uploads import upload_too_large
 from calsreg.directory.models import Supervisor
 from calsreg.records.services import Actor
 from calsreg.verification.models import ConfirmationRequest
@@ -136,7 +137,7 @@ def confirmation_reply_create(
     confirmation = ConfirmationRequest.objects.filter(pk=request_id, application=application).first()
     if confirmation is None:
         raise NotFound(_("確認依頼が見つかりません。"))
-    if file.size is None or file.size > settings.UPLOAD_MAX_BYTES:
+    if upload_too_large(file.size):
         # Refused before reading it into memory; the reply reader's own wording.
         raise UploadRefused(
             _("メールのファイルが大きすぎます（%(size)s。上限は%(limit)sです）。")

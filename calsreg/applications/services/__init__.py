@@ -12,6 +12,7 @@
 from calsreg.applications.services.assignment import application_assign
 from calsreg.applications.services.channels import (
     application_check_payload,
+    application_resubmit_payload,
     application_submit_at_desk,
     application_submit_mail,
     application_submit_payload,
@@ -63,6 +64,7 @@ __all__ = [
     "application_registered",
     "application_reject",
     "application_resubmit",
+    "application_resubmit_payload",
     "application_return",
     "application_submit",
     "application_submit_at_desk",

@@ -17,6 +17,7 @@ from typing import Any
 from calsreg.applications.excel.reader import workbook_read
 from calsreg.applications.mail_intake import workbook_from_eml
 from calsreg.applications.models import Application, Channel
+from calsreg.applications.services.decisions import application_resubmit
 from calsreg.applications.services.intake import ReceivedFile, application_submit, submission_as_evidence
 from calsreg.applications.validation import ApplicationData, validate_application
 from calsreg.core.uploads import EML_CONTENT_TYPE, XLSX_CONTENT_TYPE
@@ -54,6 +55,21 @@ def application_submit_payload(
     return _submit(
         data=data, channel=channel, actor=_applicant(data), originals=[original], language=language
     )
+
+
+def application_resubmit_payload(*, token: str, raw: Mapping[str, Any], language: str) -> Application:
+    """The web form corrected through a correction link, validated exactly like a new web
+    application. Raises ValidationFailed (the link stays usable) or NotFound / InvalidTransition
+    (the link is refused)."""
+    data = application_check_payload(raw=raw)
+    with evidence_files_discarded_on_failure():
+        return application_resubmit(
+            token=token,
+            data=data,
+            originals=[submission_as_evidence(raw=dict(raw), channel=Channel.WEB)],
+            actor=_applicant(data),
+            language=language,
+        )
 
 
 def application_submit_workbook(

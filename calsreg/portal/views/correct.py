@@ -15,11 +15,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
-from calsreg.applications.models import Application, Channel
+from calsreg.applications.models import Application
 from calsreg.applications.schema import FIELDS, USER_FIELDS
 from calsreg.applications.selectors import application_for_status
-from calsreg.applications.services import application_resubmit, correction_link_check, submission_as_evidence
-from calsreg.applications.validation import validate_application
+from calsreg.applications.services import (
+    application_check_payload,
+    application_resubmit_payload,
+    correction_link_check,
+)
 from calsreg.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.directory.models import Supervisor
@@ -35,7 +38,6 @@ from calsreg.portal.views.apply import (
     review_render,
 )
 from calsreg.portal.webform import SUPERVISORS_KEY, raw_from_post, user_row_count
-from calsreg.records.services import Actor
 
 
 @require_http_methods(["GET", "POST"])
@@ -57,7 +59,7 @@ def correct_form(request: HttpRequest, token: str) -> HttpResponse:
     if action == REVIEW_ACTION:
         return _review(request, application, token=token, raw=raw)
     try:
-        corrected = application_resubmit_from_web(
+        corrected = application_resubmit_payload(
             token=token, raw=raw, language=translation.get_language() or "ja"
         )
     except ValidationFailed as failure:
@@ -77,28 +79,13 @@ def _review(
     """The corrected form as it will be sent (nothing stored, the link still unused), or its errors."""
     row_count = user_row_count(request.POST, raw)
     try:
-        data = validate_application(raw, require_directory_supervisors=True)
+        data = application_check_payload(raw=raw)
     except ValidationFailed as failure:
         return _render_form(
             request, application, token=token, raw=raw, row_count=row_count, errors=failure.errors
         )
     action = reverse("portal:correct", args=[token])
     return review_render(request, raw=raw, data=data, row_count=row_count, form_action=action)
-
-
-def application_resubmit_from_web(*, token: str, raw: dict[str, Any], language: str) -> Application:
-    """Validate the corrected form exactly like a new web application, then resubmit it.
-
-    Raises ValidationFailed (the link stays usable) or NotFound / InvalidTransition (link refused).
-    """
-    data = validate_application(raw, require_directory_supervisors=True)
-    return application_resubmit(
-        token=token,
-        data=data,
-        originals=[submission_as_evidence(raw=raw, channel=Channel.WEB)],
-        actor=Actor.applicant(data.values["applicant_email"]),
-        language=language,
-    )
 
 
 @require_GET

@@ -19,6 +19,7 @@ from calsreg.core import clock
 from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
 from calsreg.core.secrets import secret_hash
 from calsreg.core.text import text_refusal
+from calsreg.core.uploads import EML_CONTENT_TYPE
 from calsreg.directory.models import Supervisor
 from calsreg.records.models import ActorType, Evidence, EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
@@ -31,7 +32,7 @@ from calsreg.verification.models import (
     ReplyChannel,
     UnlistedSenderReply,
 )
-from calsreg.verification.reply_mail import EML_CONTENT_TYPE, ReplyMail, reply_mail_read
+from calsreg.verification.reply_mail import ReplyMail, reply_mail_read
 from calsreg.verification.selectors import directory_supervisors, link_refusal
 from calsreg.verification.services.decision import confirmation_decide
 
