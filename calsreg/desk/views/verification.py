@@ -261,9 +261,9 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         show=show,
         back=lambda: _back(application),
-        success=lambda started: (
+        success=lambda done: (
             _("利用を開始しました。関係者に利用開始のお知らせを送ります。")
-            if started.project.started_at
+            if done.project.started_at
             else _("利用開始日を予約しました。当日に利用開始のお知らせを送ります。")
         ),
     )
