@@ -21,7 +21,7 @@ from calsreg.accounts.models import Project
 from calsreg.accounts.services import project_register, project_register_preview, project_start_use_preview
 from calsreg.applications.models import Application
 from calsreg.applications.services import application_reject, application_return
-from calsreg.billing.services import project_start_use_billed
+from calsreg.billing.services import StartOfUse, project_start_use_billed
 from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.forms_verification import (
     CallRecordForm,
@@ -261,11 +261,7 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         show=show,
         back=lambda: _back(application),
-        success=lambda done: (
-            _("利用を開始しました。関係者に利用開始のお知らせを送ります。")
-            if done.project.started_at
-            else _("利用開始日を予約しました。当日に利用開始のお知らせを送ります。")
-        ),
+        success=_started_message,
     )
     if started is not None and started.billing_warning:
         # The start of use stands; the daily draft job catches up once billing is configured.
@@ -275,6 +271,12 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
             % {"reason": started.billing_warning},
         )
     return response
+
+
+def _started_message(done: StartOfUse) -> str:
+    if done.project.started_at:
+        return _("利用を開始しました。関係者に利用開始のお知らせを送ります。")
+    return _("利用開始日を予約しました。当日に利用開始のお知らせを送ります。")
 
 
 @require_GET
