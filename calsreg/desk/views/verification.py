@@ -254,7 +254,7 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
 
     if not is_confirmed(request):
         return show()
-    response, started = confirmed_run(
+    outcome = confirmed_run(
         request,
         act=lambda token: project_start_use_billed(
             project=project, actor=Actor.staff(request.user), starts_on=starts_on, preview=token
@@ -263,6 +263,7 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
         back=lambda: _back(application),
         success=_started_message,
     )
+    response, started = outcome
     if started is not None and started.billing_warning:
         # The start of use stands; the daily draft job catches up once billing is configured.
         messages.warning(
