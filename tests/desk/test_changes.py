@@ -14,6 +14,7 @@ from calsreg.records.models import AuditEvent
 from calsreg.records.services import Actor
 from tests.accounts.helpers import started
 from tests.changes.callback_helpers import DURING_THE_WORKS, STATED_PHONE, call_back, file_change
+from tests.desk.helpers import confirm_preview, preview_token
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -478,8 +479,10 @@ def test_apply_is_refused_before_verification_and_nothing_changes(desk_client, p
 
 def test_apply_after_verification_changes_the_registration(desk_client, desk_user, period_change):
     call_back(period_change, actor=Actor.staff(desk_user))
+    url = reverse("desk:change_apply", args=[period_change.pk])
 
-    response = desk_client.post(reverse("desk:change_apply", args=[period_change.pk]), follow=True)
+    token = preview_token(desk_client.post(url))
+    response = desk_client.post(url, {"confirmed": "1", "preview": token}, follow=True)
 
     assert "確認できた項目を反映しました" in response.content.decode()
     period_change.refresh_from_db()
@@ -513,7 +516,7 @@ def test_a_disclosure_document_is_listed_and_downloadable(desk_client, desk_user
     project, _accounts = project_and_accounts
     change = file_change(project, {"field": "personal.disclosure", "target": "applicant"})
     call_back(change, actor=Actor.staff(desk_user))
-    desk_client.post(reverse("desk:change_apply", args=[change.pk]))
+    confirm_preview(desk_client, reverse("desk:change_apply", args=[change.pk]))
 
     panel = _panel(desk_client, change).content.decode()
 
