@@ -112,7 +112,11 @@ def test_operator_calls_back_the_number_on_file_confirms_and_applies(live_server
     assert calls == [("applicant", applicant_phone), (suzuki.username, suzuki.phone)]
     assert page.locator("#call-backs").get_by_text(applicant_phone).is_visible()
     screenshot(page, "desk-change")
-    page.get_by_role("button", name="確認できた項目を反映する").click()
+    page.get_by_role("button", name="反映する内容を確認する").click()
+    page.locator("#apply-preview").wait_for()
+    assert page.locator(".apply-item[data-applied=yes]").count() == 2
+    screenshot(page, "preview-change-apply")
+    page.get_by_role("button", name="この内容で反映する").click()
 
     page.locator("#change-closed").wait_for()
     assert page.locator("#change-status").inner_text() == "反映済み"

@@ -24,6 +24,7 @@ from calsreg.notifications.models import Delivery
 from calsreg.records.models import AuditEvent, Evidence
 from tests.accounts.helpers import PASSWORD, started
 from tests.changes.callback_helpers import DURING_THE_WORKS
+from tests.desk.helpers import confirm_preview
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +183,7 @@ def test_only_the_call_to_the_member_concerned_confirms_their_email_change():
     desk = _desk()
 
     message = _call(desk, change, suzuki.username)
-    desk.post(reverse("desk:change_apply", args=[change.pk]))
+    confirm_preview(desk, reverse("desk:change_apply", args=[change.pk]))
 
     assert "本人確認の電話を記録しました。確認できた項目を反映できます。" in message
     call = CallBack.objects.get()

@@ -4,6 +4,7 @@ and duplicates are exactly what a test states), submitted ones through the real 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.message import EmailMessage
 from typing import Any
 
@@ -109,3 +110,18 @@ def mail_with(attachments: list[tuple[str, bytes, str]], *, subject: str = "åˆ©ç
         maintype, subtype = mime.split("/", 1)
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message.as_bytes()
+
+
+PREVIEW_TOKEN_RE = re.compile(r'name="preview" value="([^"]+)"')
+
+
+def preview_token(response) -> str:
+    """The token a preview page posts back with its confirmation."""
+    assert response.status_code == 200, response.status_code
+    return PREVIEW_TOKEN_RE.search(response.content.decode()).group(1)
+
+
+def confirm_preview(client, url: str, data: dict | None = None):
+    """The operator opens the preview of an irreversible action and confirms it as shown."""
+    token = preview_token(client.post(url, data or {}))
+    return client.post(url, {**(data or {}), "confirmed": "1", "preview": token})

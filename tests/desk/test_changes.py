@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -9,11 +10,14 @@ import time_machine
 from django.urls import reverse
 
 from calsreg.accounts.models import Role, User
+from calsreg.accounts.services import project_details_change
 from calsreg.changes.models import CallBack, ChangeRequest, ChangeStatus, ItemDecision
+from calsreg.notifications.models import Delivery
 from calsreg.records.models import AuditEvent
 from calsreg.records.services import Actor
 from tests.accounts.helpers import started
 from tests.changes.callback_helpers import DURING_THE_WORKS, STATED_PHONE, call_back, file_change
+from tests.desk.helpers import confirm_preview, preview_token
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -478,8 +482,10 @@ def test_apply_is_refused_before_verification_and_nothing_changes(desk_client, p
 
 def test_apply_after_verification_changes_the_registration(desk_client, desk_user, period_change):
     call_back(period_change, actor=Actor.staff(desk_user))
+    url = reverse("desk:change_apply", args=[period_change.pk])
 
-    response = desk_client.post(reverse("desk:change_apply", args=[period_change.pk]), follow=True)
+    token = preview_token(desk_client.post(url))
+    response = desk_client.post(url, {"confirmed": "1", "preview": token}, follow=True)
 
     assert "確認できた項目を反映しました" in response.content.decode()
     period_change.refresh_from_db()
@@ -513,7 +519,7 @@ def test_a_disclosure_document_is_listed_and_downloadable(desk_client, desk_user
     project, _accounts = project_and_accounts
     change = file_change(project, {"field": "personal.disclosure", "target": "applicant"})
     call_back(change, actor=Actor.staff(desk_user))
-    desk_client.post(reverse("desk:change_apply", args=[change.pk]))
+    confirm_preview(desk_client, reverse("desk:change_apply", args=[change.pk]))
 
     panel = _panel(desk_client, change).content.decode()
 
@@ -521,3 +527,58 @@ def test_a_disclosure_document_is_listed_and_downloadable(desk_client, desk_user
     response = desk_client.get(link)
     assert response.status_code == 200
     assert project.application.applicant_email.encode() in b"".join(response.streaming_content)
+
+
+def _change_state(change) -> tuple:
+    change.refresh_from_db()
+    project = change.project
+    project.refresh_from_db()
+    return (
+        change.status,
+        project.period_end,
+        AuditEvent.objects.count(),
+        Delivery.objects.count(),
+        list(change.items.values_list("outcome", "applied_at")),
+    )
+
+
+def test_apply_preview_shows_each_item_now_and_after_and_writes_nothing(
+    desk_client, desk_user, period_change
+):
+    # given: a verified change of the period's end
+    call_back(period_change, actor=Actor.staff(desk_user))
+    before = _change_state(period_change)
+
+    # when: the operator presses 反映 (the preview)
+    page = desk_client.post(reverse("desk:change_apply", args=[period_change.pk])).content.decode()
+
+    # then: the item is listed registered-now → after, marked applied, and nothing was written
+    row = re.search(
+        r'<tr class="apply-item" data-position="1" data-applied="yes">.*?</tr>', page, re.S
+    ).group(0)
+    assert "2027年3月19日" in row or "2027-03-19" in row
+    assert "2027年5月31日" in row or "2027-05-31" in row
+    assert _change_state(period_change) == before
+
+
+def test_apply_refuses_a_preview_gone_stale_and_changes_nothing(desk_client, desk_user, period_change):
+    # given: a preview, then the registered period end is changed by another path
+    call_back(period_change, actor=Actor.staff(desk_user))
+    url = reverse("desk:change_apply", args=[period_change.pk])
+    token = preview_token(desk_client.post(url))
+    project_details_change(
+        project=period_change.project,
+        values={"period_end": dt.date(2027, 4, 30)},
+        actor=Actor.staff(desk_user),
+    )
+    before = _change_state(period_change)
+
+    # when: the old preview is confirmed
+    response = desk_client.post(url, {"confirmed": "1", "preview": token})
+
+    # then: nothing applied, nothing sent; the new preview is shown
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        "確認画面を表示した後に内容が変わりました。何も実行していません。新しい内容を確認してください。"
+    ]
+    assert _change_state(period_change) == before
+    assert 'id="change-apply-confirm-form"' in response.content.decode()

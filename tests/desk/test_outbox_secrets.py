@@ -24,7 +24,7 @@ from calsreg.records.services import Actor
 from calsreg.verification.models import CallOutcome
 from calsreg.verification.services import call_record, confirmation_answer_by_link
 from tests.accounts.helpers import reset_requests_process
-from tests.desk.helpers import submit_application
+from tests.desk.helpers import confirm_preview, submit_application
 from tests.factories import SupervisorFactory, UserFactory
 from tests.notifications.helpers import tables_containing
 from tests.portal.test_mypage import ACCOUNT_ID, make_account
@@ -100,8 +100,8 @@ def _confirmed(desk_client, smtp_server):
 def test_initial_passwords_reach_the_holders_but_not_the_desks_outbox(desk_client, smtp_and_outbox):
     # given: the desk registers a confirmed application and starts its use (password mails go out)
     application = _confirmed(desk_client, smtp_and_outbox)
-    desk_client.post(reverse("desk:project_register", args=[application.pk]))
-    desk_client.post(reverse("desk:project_start_use", args=[application.pk]), {"when": "now"})
+    confirm_preview(desk_client, reverse("desk:project_register", args=[application.pk]))
+    confirm_preview(desk_client, reverse("desk:project_start_use", args=[application.pk]), {"when": "now"})
     deliveries_send_due()
     sent = _sent(smtp_and_outbox, subject_part="パスワード通知")
     passwords = {to: re.search(r"初期パスワード：(\S+)", body).group(1) for to, body in sent.items()}

@@ -14,7 +14,7 @@ from calsreg.records.models import AuditEvent
 from calsreg.verification.models import ConfirmationRequest, PhoneCall
 from calsreg.verification.services import call_record, confirmation_answer_by_link
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD
-from tests.desk.helpers import submit_application
+from tests.desk.helpers import confirm_preview, submit_application
 from tests.factories import SupervisorFactory, UserFactory
 from tests.verification.helpers import (
     awaiting_application,
@@ -210,14 +210,16 @@ def test_buttons_follow_the_state_table(desk_client, desk, supervisor):
     assert 'id="confirmation-send-form"' not in confirmed and 'id="call-record-form"' not in confirmed
     assert 'id="application-return-form"' not in confirmed
 
-    response = desk_client.post(reverse("desk:project_register", args=[application.pk]))
+    response = confirm_preview(desk_client, reverse("desk:project_register", args=[application.pk]))
     assert _messages(response) == [
         "システムに登録しました。各利用者にIDとパスワードを別々のメールで送ります。"
     ]
     registered = panel()
     assert 'id="project-register-form"' not in registered and 'id="project-start-use-form"' in registered
 
-    response = desk_client.post(reverse("desk:project_start_use", args=[application.pk]), {"when": "now"})
+    response = confirm_preview(
+        desk_client, reverse("desk:project_start_use", args=[application.pk]), {"when": "now"}
+    )
     started_message, billing_warning = _messages(response)
     assert started_message == "利用を開始しました。関係者に利用開始のお知らせを送ります。"
     # No fee plan in this test: the start of use stands and the operator is warned (tests/billing).

@@ -50,13 +50,24 @@ from calsreg.accounts.services.passwords import (
     account_password_reset_request,
     password_policy_errors,
 )
-from calsreg.accounts.services.registration import project_register
-from calsreg.accounts.services.start_of_use import project_start_use, projects_start_due
+from calsreg.accounts.services.registration import (
+    RegistrationPlan,
+    project_register,
+    project_register_preview,
+)
+from calsreg.accounts.services.start_of_use import (
+    StartOfUsePlan,
+    project_start_use,
+    project_start_use_preview,
+    projects_start_due,
+)
 from calsreg.accounts.services.suspension import project_reinstate, project_suspend
 
 __all__ = [
     "PROJECT_DETAIL_FIELDS",
     "IssuedApiToken",
+    "RegistrationPlan",
+    "StartOfUsePlan",
     "account_actor",
     "account_contact_correct",
     "account_email_change_refused_notify",
@@ -79,9 +90,11 @@ __all__ = [
     "project_end_schedule",
     "project_personal_data_erase",
     "project_register",
+    "project_register_preview",
     "project_registration_details_change",
     "project_reinstate",
     "project_start_use",
+    "project_start_use_preview",
     "project_supervisor_add",
     "project_supervisor_remove",
     "project_suspend",

@@ -20,6 +20,7 @@ from calsreg.accounts import credentials
 from calsreg.accounts.models import AccountState, Role, User
 from calsreg.accounts.services.events import EventType, account_event
 from calsreg.core.errors import Conflict
+from calsreg.core.previews import PreviewStale
 from calsreg.directory.models import Supervisor
 
 # Each attempt has ≥ 1 in 12,167 free suffixes unless a requested part is nearly exhausted.
@@ -36,9 +37,17 @@ def new_account_values(*, now: datetime) -> dict[str, Any]:
 
 
 def contractor_account_create(
-    *, requested_id: str, name: str, kana: str, email: str, phone: str, now: datetime
+    *,
+    requested_id: str,
+    name: str,
+    kana: str,
+    email: str,
+    phone: str,
+    now: datetime,
+    planned: str | None = None,
 ) -> User:
-    """A new contractor account ``requested_id`` + a system-chosen suffix (seed step 2)."""
+    """A new contractor account ``requested_id`` + a system-chosen suffix (seed step 2), or exactly
+    the ``planned`` ID a confirmed preview showed."""
     values = {
         **new_account_values(now=now),
         "role": Role.CONTRACTOR,
@@ -47,13 +56,16 @@ def contractor_account_create(
         "email": email,
         "phone": phone,
     }
-    user, _created = insert_with_fresh_id(requested=requested_id, values=values)
+    user, _created = insert_with_fresh_id(requested=requested_id, values=values, planned=planned)
     account_event(type=EventType.ACCOUNT_ISSUED, user=user, at=now)
     return user
 
 
-def supervisor_account(*, supervisor: Supervisor, now: datetime) -> tuple[User, bool]:
-    """The supervisor's one account, reused across projects or created on first need (created=True)."""
+def supervisor_account(
+    *, supervisor: Supervisor, now: datetime, planned: str | None = None
+) -> tuple[User, bool]:
+    """The supervisor's one account, reused across projects or created on first need (created=True),
+    under the ``planned`` ID when a confirmed preview showed one."""
     existing = User.objects.filter(supervisor=supervisor).first()
     if existing is not None:
         return existing, False
@@ -72,6 +84,7 @@ def supervisor_account(*, supervisor: Supervisor, now: datetime) -> tuple[User, 
         values=values,
         # A transaction racing on PostgreSQL may have created this person's account meanwhile.
         taken_meanwhile=lambda: User.objects.filter(supervisor=supervisor).first(),
+        planned=planned,
     )
     if created:
         account_event(type=EventType.ACCOUNT_ISSUED, user=user, at=now)
@@ -83,21 +96,28 @@ def insert_with_fresh_id(
     requested: str,
     values: dict[str, Any],
     taken_meanwhile: Callable[[], User | None] | None = None,
+    planned: str | None = None,
 ) -> tuple[User, bool]:
     """Insert an account under ``requested`` + a random suffix; (account, True) on success.
 
     Each INSERT runs in a savepoint so a unique violation leaves the caller's transaction usable.
     If ``taken_meanwhile`` finds the account another transaction created, that one is returned as
     (account, False). Raises ``Conflict`` when no free suffix is found in ``ID_ATTEMPTS`` tries.
+    With ``planned`` (the ID a confirmed preview showed) there is one attempt, and a clash raises
+    ``PreviewStale``: the operator confirmed that ID, so another one is not silently issued.
     """
-    for _attempt in range(ID_ATTEMPTS):
-        username = credentials.account_id_compose(requested=requested, suffix=credentials.account_id_suffix())
+    for _attempt in range(1 if planned else ID_ATTEMPTS):
+        username = planned or credentials.account_id_compose(
+            requested=requested, suffix=credentials.account_id_suffix()
+        )
         user = User(username=username, **values)
         user.set_unusable_password()
         try:
             with transaction.atomic():
                 user.save(force_insert=True)
-        except IntegrityError:
+        except IntegrityError as clash:
+            if planned:
+                raise PreviewStale() from clash
             found = taken_meanwhile() if taken_meanwhile is not None else None
             if found is not None:
                 return found, False
@@ -109,14 +129,19 @@ def insert_with_fresh_id(
     )
 
 
+def account_activatable(user: User) -> bool:
+    """Whether ``account_activate`` would make ``user`` usable (the start-of-use preview asks too)."""
+    reopened = user.state == AccountState.CLOSED and user.role == Role.SUPERVISOR
+    return user.state == AccountState.ISSUED or reopened
+
+
 def account_activate(*, user: User, now: datetime) -> bool:
     """Make an issued account — or a closed orderer account reused for a new project — usable now.
 
     The caller holds the row lock. Returns False (nothing changed) for an account already active
     or a closed contractor account (a contractor's account is never reopened: a new one is issued).
     """
-    reopened = user.state == AccountState.CLOSED and user.role == Role.SUPERVISOR
-    if user.state != AccountState.ISSUED and not reopened:
+    if not account_activatable(user):
         return False
     user.account_transition_to(AccountState.ACTIVE)
     user.activated_at = now

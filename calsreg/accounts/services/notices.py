@@ -36,6 +36,8 @@ ID_NOTICE = "account_id_notice"
 PASSWORD_NOTICE = "account_password_notice"  # noqa: S105 (a mail kind)
 START_OF_USE = "start_of_use"
 PASSWORD_RESET = "account_password_reset"  # noqa: S105 (a mail kind)
+# The mails a new account gets, in the order ``credentials_enqueue`` queues them (previews list them).
+CREDENTIAL_NOTICES = (ID_NOTICE, PASSWORD_NOTICE)
 
 
 def portal_login_url() -> str:

@@ -8,6 +8,7 @@ construction start), within the construction period (``start_day_check``); ``pro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -21,11 +22,12 @@ from calsreg.accounts.models import (
     User,
 )
 from calsreg.accounts.services.events import EventType, project_event
-from calsreg.accounts.services.issuing import account_activate
+from calsreg.accounts.services.issuing import account_activatable, account_activate
 from calsreg.accounts.services.notices import project_recipients, start_of_use_enqueue
 from calsreg.applications.services import application_in_service
 from calsreg.core import clock
-from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
+from calsreg.core.errors import Conflict, FieldError, InvalidTransition, ValidationFailed
+from calsreg.core.previews import fingerprint, fingerprint_check
 from calsreg.records.services import Actor, audit_record
 
 # A start of use may come this many days before the construction period starts: the applicant's
@@ -35,33 +37,100 @@ from calsreg.records.services import Actor, audit_record
 START_OF_USE_DAYS_BEFORE_PERIOD = 30
 
 
-@transaction.atomic
-def project_start_use(
-    *, project: Project, actor: Actor, starts_on: date | None = None, language: str = "ja"
-) -> Project:
-    """Start the project's use now, or on ``starts_on`` if that is a later day (today or earlier = now).
+@dataclass(frozen=True)
+class StartOfUsePlan:
+    """What ``project_start_use`` will do: start now (accounts made usable, these people told) or
+    schedule the start for ``day`` (then the people of that day are told; listed here as 予定)."""
 
-    A project already started is returned unchanged (nothing is sent again); scheduling again moves
-    the day. Raises ``InvalidTransition`` for a project closed before it started, and
-    ``ValidationFailed`` when the day of the start is outside the construction period
-    (``start_day_check``).
-    """
-    project = _locked(project.pk)
+    project: Project
+    day: date
+    scheduled: bool
+    activated: tuple[str, ...]
+    recipients: tuple[tuple[str, str], ...]
+
+    def payload(self) -> dict:
+        return {
+            "project": self.project.pk,
+            "day": self.day.isoformat(),
+            "scheduled": self.scheduled,
+            "activated": list(self.activated),
+            "recipients": [list(recipient) for recipient in self.recipients],
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.payload())
+
+
+def project_start_use_preview(*, project: Project, starts_on: date | None = None) -> StartOfUsePlan:
+    """What starting ``project``'s use (now, or on ``starts_on``) would do; writes nothing. Refuses
+    as the action would; a project already started is refused too (nothing would happen)."""
     if project.started_at is not None:
-        return project
+        raise Conflict(_("この工事は利用開始済みです。"))
+    _startable_check(project)
+    return _plan(project=project, starts_on=starts_on)
+
+
+def _plan(*, project: Project, starts_on: date | None) -> StartOfUsePlan:
+    today = clock.today()
+    later = starts_on if starts_on is not None and starts_on > today else None
+    start_day_check(project=project, day=later or today, scheduled=later is not None)
+    members = Membership.objects.filter(project=project, active=True).values("user_id")
+    activated = (
+        ()
+        if later
+        else tuple(
+            user.username
+            for user in User.objects.filter(pk__in=members).order_by("pk")
+            if account_activatable(user)
+        )
+    )
+    recipients = tuple(project_recipients(project=project, supervisors=True).items())
+    return StartOfUsePlan(
+        project=project,
+        day=later or today,
+        scheduled=later is not None,
+        activated=activated,
+        recipients=recipients,
+    )
+
+
+def _startable_check(project: Project) -> None:
     if project.status != ProjectStatus.PROVISIONED:
         raise InvalidTransition(
             _("「%(status)s」の工事は利用開始できません。") % {"status": ProjectStatus(project.status).label},
             current=project.status,
             target=ProjectStatus.ACTIVE,
         )
+
+
+@transaction.atomic
+def project_start_use(
+    *,
+    project: Project,
+    actor: Actor,
+    starts_on: date | None = None,
+    language: str = "ja",
+    preview: str | None = None,
+) -> Project:
+    """Start the project's use now, or on ``starts_on`` if that is a later day (today or earlier = now).
+
+    A project already started is returned unchanged (nothing is sent again); scheduling again moves
+    the day. Raises ``InvalidTransition`` for a project closed before it started, and
+    ``ValidationFailed`` when the day of the start is outside the construction period
+    (``start_day_check``). With ``preview`` (the fingerprint of the ``project_start_use_preview``
+    the operator confirmed), raises ``PreviewStale`` and does nothing if that changed meanwhile.
+    """
+    project = _locked(project.pk)
+    if project.started_at is not None:
+        return project
+    _startable_check(project)
+    plan = _plan(project=project, starts_on=starts_on)
+    fingerprint_check(expected=preview, payload=plan.payload())
     now = clock.now()
-    today = clock.today()
-    later = starts_on if starts_on is not None and starts_on > today else None
-    start_day_check(project=project, day=later or today, scheduled=later is not None)
     project.notice_language = language
-    if later is not None:
-        return _schedule(project=project, starts_on=later, actor=actor, now=now)
+    if plan.scheduled:
+        return _schedule(project=project, starts_on=plan.day, actor=actor, now=now)
     return _start(project=project, actor=actor, now=now)
 
 

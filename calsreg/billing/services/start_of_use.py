@@ -28,12 +28,20 @@ class StartOfUse:
 
 @transaction.atomic
 def project_start_use_billed(
-    *, project: Project, actor: Actor, starts_on: date | None = None, language: str = "ja"
+    *,
+    project: Project,
+    actor: Actor,
+    starts_on: date | None = None,
+    language: str = "ja",
+    preview: str | None = None,
 ) -> StartOfUse:
     """Start use now (or schedule it) and, once use has started, draft the invoice in the same
     transaction. A missing billing configuration must not undo the start of use: it is reported in
-    ``billing_warning`` and the daily draft job catches up once the configuration is complete."""
-    project = project_start_use(project=project, actor=actor, starts_on=starts_on, language=language)
+    ``billing_warning`` and the daily draft job catches up once the configuration is complete.
+    ``preview``: see ``accounts.services.project_start_use``."""
+    project = project_start_use(
+        project=project, actor=actor, starts_on=starts_on, language=language, preview=preview
+    )
     if project.started_at is None:
         return StartOfUse(project=project)
     try:

@@ -7,7 +7,12 @@
 - ``erasure``: the requests' personal data erased by the retention purge.
 """
 
-from calsreg.changes.services.apply import change_request_apply, change_request_reject
+from calsreg.changes.services.apply import (
+    ChangeApplyPlan,
+    change_request_apply,
+    change_request_apply_preview,
+    change_request_reject,
+)
 from calsreg.changes.services.callbacks import callback_record
 from calsreg.changes.services.disclosure import personal_data_disclose, personal_data_of
 from calsreg.changes.services.erasure import change_requests_personal_data_erase
@@ -19,9 +24,11 @@ from calsreg.changes.services.intake import (
 )
 
 __all__ = [
+    "ChangeApplyPlan",
     "ChangeForm",
     "callback_record",
     "change_request_apply",
+    "change_request_apply_preview",
     "change_request_assign",
     "change_request_reject",
     "change_request_submit",

@@ -14,6 +14,7 @@ The applicant is told, at the addresses on file, what was applied and what was n
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -37,11 +38,13 @@ from calsreg.billing.services import billing_address_change_settle, fee_change_s
 from calsreg.changes.catalog import FEE_FIELDS, ITEMS, Store
 from calsreg.changes.models import ChangeItem, ChangeKind, ChangeRequest, ChangeStatus, ItemDecision
 from calsreg.changes.registration import project_accounts
+from calsreg.changes.selectors import DiffRow, diff_rows
 from calsreg.changes.services.callbacks import request_rejected
 from calsreg.changes.services.disclosure import personal_data_disclose
 from calsreg.changes.services.notices import project_mail_context, recipients_on_file
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
+from calsreg.core.previews import fingerprint, fingerprint_check
 from calsreg.core.templatetags.jdate import jdate
 from calsreg.directory.models import Supervisor
 from calsreg.notifications.services import notification_enqueue
@@ -51,14 +54,49 @@ RESULT_KIND = "change_request_result"
 EMAIL_CHANGED_KIND = "change_email_changed"
 
 
-@transaction.atomic
-def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeRequest:
-    """Apply the confirmed items of a verified request; return it applied.
+@dataclass(frozen=True)
+class ChangeApplyPlan:
+    """What ``change_request_apply`` will do: each item, registered now → requested, applied or not
+    (only items confirmed on the call-back are), and who is told the result."""
 
-    Raises InvalidTransition unless the request is verified — a request whose call-back has not
-    confirmed it cannot change anything.
-    """
-    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    request: ChangeRequest
+    rows: tuple[DiffRow, ...]
+    recipients: tuple[tuple[str, str], ...]
+
+    @property
+    def to_apply(self) -> list[DiffRow]:
+        return [row for row in self.rows if row.item.decision == ItemDecision.CONFIRMED]
+
+    @property
+    def not_applied(self) -> list[DiffRow]:
+        return [row for row in self.rows if row.item.decision != ItemDecision.CONFIRMED]
+
+    def payload(self) -> dict:
+        items = [
+            [row.item.position, row.item.field, row.target, row.current, row.after, row.item.decision]
+            for row in self.rows
+        ]
+        return {"request": self.request.pk, "items": items, "recipients": [list(r) for r in self.recipients]}
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.payload())
+
+
+def change_request_apply_preview(*, request: ChangeRequest) -> ChangeApplyPlan:
+    """What applying ``request`` would do now; writes nothing. Refuses as the action would."""
+    _appliable_check(request)
+    return _plan(request)
+
+
+def _plan(request: ChangeRequest) -> ChangeApplyPlan:
+    rows = sorted(diff_rows(request), key=lambda row: row.item.position)
+    return ChangeApplyPlan(
+        request=request, rows=tuple(rows), recipients=tuple(recipients_on_file(request).items())
+    )
+
+
+def _appliable_check(request: ChangeRequest) -> None:
     if request.status != ChangeStatus.VERIFIED:
         raise InvalidTransition(
             _(
@@ -69,9 +107,25 @@ def change_request_apply(*, request: ChangeRequest, actor: Actor) -> ChangeReque
             current=request.status,
             target=ChangeStatus.APPLIED,
         )
+
+
+@transaction.atomic
+def change_request_apply(
+    *, request: ChangeRequest, actor: Actor, preview: str | None = None
+) -> ChangeRequest:
+    """Apply the confirmed items of a verified request; return it applied.
+
+    Raises InvalidTransition unless the request is verified — a request whose call-back has not
+    confirmed it cannot change anything. With ``preview`` (the fingerprint of the
+    ``change_request_apply_preview`` the operator confirmed), raises ``PreviewStale`` and changes
+    nothing if any item's registered value, decision or the result's recipients changed meanwhile.
+    """
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    _appliable_check(request)
     project = (
         Project.objects.select_for_update().select_related("application", "office").get(pk=request.project_id)
     )
+    fingerprint_check(expected=preview, payload=_plan(request).payload())
     now = clock.now()
     items = list(request.items.order_by("position"))
     applier = _Applier(request=request, project=project, actor=actor)

@@ -7,6 +7,8 @@ from datetime import timedelta
 from django import template
 from django.utils.safestring import mark_safe
 
+from calsreg.notifications.kinds import kind_label
+
 register = template.Library()
 
 # Which header menu entry each desk page belongs to (by URL name).
@@ -48,3 +50,9 @@ def minutes(value: timedelta | None) -> int:
         return 0
     seconds = int(value.total_seconds())
     return -(-seconds // 60)
+
+
+@register.filter
+def mail_kind(kind: str) -> str:
+    """A mail kind's Japanese name (as the outbox shows it)."""
+    return kind_label(kind)

@@ -32,6 +32,7 @@ from calsreg.changes.selectors import (
 from calsreg.changes.services import (
     callback_record,
     change_request_apply,
+    change_request_apply_preview,
     change_request_assign,
     change_request_reject,
     change_request_viewed,
@@ -44,6 +45,7 @@ from calsreg.desk.flows import evidence_read
 from calsreg.desk.flows_changes import change_evidence, change_evidence_download
 from calsreg.desk.forms_changes import AssignForm, CallBackForm, ChangeQueueFilterForm, ChangeRejectForm
 from calsreg.desk.permissions import desk_staff_required
+from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
 from calsreg.desk.views.evidence import evidence_served
 from calsreg.notifications.selectors import deliveries_for
 from calsreg.records.services import Actor
@@ -228,13 +230,34 @@ def _callback_message(change: ChangeRequest, *, confirmed: bool) -> str:
 @require_POST
 @desk_staff_required
 def change_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Applying shows each item (now → requested) and who is told first; the confirmed POST applies."""
     change = _plain(pk)
-    return _run(
+
+    def show() -> HttpResponse:
+        return preview_page(
+            request,
+            compute=lambda: change_request_apply_preview(request=change),
+            template="desk/changes/apply_preview.html",
+            # Shown with the desk's names for accounts and supervisors; the same diff as the plan's.
+            context={
+                "change": change,
+                "rows": sorted(present.item_rows(change), key=lambda r: r.item.position),
+            },
+            back=lambda: _back(change),
+        )
+
+    if not is_confirmed(request):
+        return show()
+    response, _applied = confirmed_run(
         request,
-        change,
-        lambda: change_request_apply(request=change, actor=Actor.staff(request.user)),
-        _("確認できた項目を反映しました。申込者に結果をメールでお知らせします。"),
+        act=lambda token: change_request_apply(
+            request=change, actor=Actor.staff(request.user), preview=token
+        ),
+        show=show,
+        back=lambda: _back(change),
+        success=_("確認できた項目を反映しました。申込者に結果をメールでお知らせします。"),
     )
+    return response
 
 
 @require_POST

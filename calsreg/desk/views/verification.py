@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from calsreg.accounts.models import Project
-from calsreg.accounts.services import project_register
+from calsreg.accounts.services import project_register, project_register_preview, project_start_use_preview
 from calsreg.applications.models import Application
 from calsreg.applications.services import application_reject, application_return
 from calsreg.billing.services import StartOfUse, project_start_use_billed
@@ -33,6 +33,7 @@ from calsreg.desk.forms_verification import (
 )
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.desk.presenters_verification import verification_panel as panel_build
+from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
 from calsreg.records.services import Actor
 from calsreg.verification.models import ConfirmationRequest
 from calsreg.verification.selectors import confirmations_needing_attention, directory_supervisors
@@ -202,18 +203,36 @@ def _decision_with_reason(
 @require_POST
 @desk_staff_required
 def register(request: HttpRequest, pk: int) -> HttpResponse:
+    """Registration shows the accounts (IDs 予定) and mails first; the confirmed POST registers."""
     application = _application(pk)
-    return _run(
+
+    def show() -> HttpResponse:
+        return preview_page(
+            request,
+            compute=lambda: project_register_preview(application=application),
+            template="desk/verification/register_preview.html",
+            context={"application": application},
+            back=lambda: _back(application),
+        )
+
+    if not is_confirmed(request):
+        return show()
+    response, _project = confirmed_run(
         request,
-        application,
-        lambda: project_register(application=application, actor=Actor.staff(request.user)),
-        _("システムに登録しました。各利用者にIDとパスワードを別々のメールで送ります。"),
+        act=lambda token: project_register(
+            application=application, actor=Actor.staff(request.user), preview=token
+        ),
+        show=show,
+        back=lambda: _back(application),
+        success=_("システムに登録しました。各利用者にIDとパスワードを別々のメールで送ります。"),
     )
+    return response
 
 
 @require_POST
 @desk_staff_required
 def start_use(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start of use shows who is told (and which accounts become usable) first."""
     application = _application(pk)
     project = Project.objects.filter(application=application).first()
     if project is None:
@@ -222,33 +241,43 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form_errors_as_messages(request, form)
         return _back(application)
-    outcome: list[StartOfUse] = []
+    starts_on = form.cleaned_data["starts_on"]
 
-    def start() -> StartOfUse:
-        started = project_start_use_billed(
-            project=project, actor=Actor.staff(request.user), starts_on=form.cleaned_data["starts_on"]
+    def show() -> HttpResponse:
+        return preview_page(
+            request,
+            compute=lambda: project_start_use_preview(project=project, starts_on=starts_on),
+            template="desk/verification/start_use_preview.html",
+            context={"application": application, "form_data": form.cleaned_data},
+            back=lambda: _back(application),
         )
-        outcome.append(started)
-        return started
 
-    response = _run(
+    if not is_confirmed(request):
+        return show()
+    outcome = confirmed_run(
         request,
-        application,
-        start,
-        lambda started: (
-            _("利用を開始しました。関係者に利用開始のお知らせを送ります。")
-            if started.project.started_at
-            else _("利用開始日を予約しました。当日に利用開始のお知らせを送ります。")
+        act=lambda token: project_start_use_billed(
+            project=project, actor=Actor.staff(request.user), starts_on=starts_on, preview=token
         ),
+        show=show,
+        back=lambda: _back(application),
+        success=_started_message,
     )
-    if outcome and outcome[0].billing_warning:
+    response, started = outcome
+    if started is not None and started.billing_warning:
         # The start of use stands; the daily draft job catches up once billing is configured.
         messages.warning(
             request,
             _("請求書の下書きを作成できませんでした（%(reason)s）。設定後に自動で作成されます。")
-            % {"reason": outcome[0].billing_warning},
+            % {"reason": started.billing_warning},
         )
     return response
+
+
+def _started_message(done: StartOfUse) -> str:
+    if done.project.started_at:
+        return _("利用を開始しました。関係者に利用開始のお知らせを送ります。")
+    return _("利用開始日を予約しました。当日に利用開始のお知らせを送ります。")
 
 
 @require_GET
