@@ -21,7 +21,7 @@ from datetime import datetime
 
 from bench.database import BenchDatabase, bench_database
 
-BENCHMARKS = ("queue", "registration", "billing", "dashboard", "sso")
+BENCHMARKS = ("queue", "registration", "billing", "dashboard", "sso", "search")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.dashboard import dashboard_main
 
                 return dashboard_main(args, external=database.external, say=_say)
+            if args.benchmark == "search":
+                from bench.search import search_main
+
+                return search_main(args, external=database.external, say=_say)
             return _run_queue(args, external=database.external)
     except KeyboardInterrupt:
         _say("interrupted; the temporary database has been removed")

@@ -20,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.models import TimeStampedModel
+from calsreg.core.search_keys import company_key_field, email_key_field, name_key_field, phone_key_field
 from calsreg.core.transitions import ensure_transition
 
 
@@ -78,6 +79,11 @@ class User(AbstractUser):
     # so it reveals nothing and no key rotation changes it; it survives a change of ID or e-mail and
     # is replaced on anonymisation, so the old value means nothing afterwards.
     subject = models.UUIDField(_("識別子（sub）"), default=uuid.uuid4, unique=True, editable=False)
+    # The desk's search keys (core.search_keys): kept current by the database, indexed.
+    name_key = name_key_field("display_name")
+    kana_key = name_key_field("kana", max_length=60)
+    email_key = email_key_field("email")
+    phone_key = phone_key_field("phone")
 
     class Meta:
         verbose_name = _("利用者")
@@ -190,7 +196,7 @@ class Project(TimeStampedModel):
         related_name="projects",
         verbose_name=_("発注事務所"),
     )
-    project_number = models.CharField(_("工事番号"), max_length=40)
+    project_number = models.CharField(_("工事番号"), max_length=40, db_index=True)
     name = models.CharField(_("工事名"), max_length=200)
     location = models.CharField(_("工事場所"), max_length=200)
     period_start = models.DateField(_("工期（開始日）"))
@@ -216,6 +222,8 @@ class Project(TimeStampedModel):
     # The language the desk chose for this project's notices; a scheduled start-of-use notice is
     # sent days after the desk's action, so the choice is kept here.
     notice_language = models.CharField(_("お知らせの言語"), max_length=8, default="ja")
+    # The desk's search key (core.search_keys): kept current by the database, indexed.
+    contractor_key = company_key_field("contractor_name")
 
     class Meta:
         verbose_name = _("工事（利用単位）")

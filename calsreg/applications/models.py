@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.states import OPEN_STATUSES, Status, ensure_transition
 from calsreg.core.models import TimeStampedModel
+from calsreg.core.search_keys import company_key_field, email_key_field, name_key_field, phone_key_field
 from calsreg.directory.models import OrdererOffice, Supervisor
 
 
@@ -121,6 +122,13 @@ class Application(TimeStampedModel):
     in_service_at = models.DateTimeField(_("利用開始日時"), null=True, blank=True)
     # Set when the retention period passed and the personal data on it was erased (lifecycle app).
     personal_data_purged_at = models.DateTimeField(_("個人データ消去日時"), null=True, blank=True)
+    # The desk's search keys (core.search_keys): kept current by the database, indexed.
+    contractor_key = company_key_field("contractor_name")
+    contractor_phone_key = phone_key_field("contractor_phone")
+    applicant_name_key = name_key_field("applicant_name", max_length=60)
+    applicant_kana_key = name_key_field("applicant_kana", max_length=60)
+    applicant_email_key = email_key_field("applicant_email")
+    applicant_phone_key = phone_key_field("applicant_phone")
 
     class Meta:
         verbose_name = _("利用申込")
@@ -167,6 +175,11 @@ class ApplicationUser(models.Model):
     email = models.EmailField(_("メールアドレス"), max_length=254)
     phone = models.CharField(_("電話番号"), max_length=20)
     requested_id = models.CharField(_("希望ID"), max_length=10)
+    # The desk's search keys (core.search_keys): kept current by the database, indexed.
+    name_key = name_key_field("name", max_length=60)
+    kana_key = name_key_field("kana", max_length=60)
+    email_key = email_key_field("email")
+    phone_key = phone_key_field("phone")
 
     class Meta:
         verbose_name = _("利用者")

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.models import TimeStampedModel
+from calsreg.core.search_keys import email_key_field, name_key_field, phone_key_field
 
 
 class OrdererOrganisation(TimeStampedModel):
@@ -68,6 +69,11 @@ class Supervisor(TimeStampedModel):
     email = models.EmailField(_("メールアドレス"))
     phone = models.CharField(_("電話番号"), max_length=20)
     active = models.BooleanField(_("有効"), default=True)
+    # The desk's search keys (core.search_keys): kept current by the database, indexed.
+    name_key = name_key_field("name", max_length=60)
+    kana_key = name_key_field("kana", max_length=60)
+    email_key = email_key_field("email")
+    phone_key = phone_key_field("phone")
 
     class Meta:
         verbose_name = _("監督員")

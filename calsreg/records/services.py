@@ -178,7 +178,8 @@ def field_changes(*, before: models.Model | None, after: models.Model) -> dict[s
     For an audit event's data: what an edit changed, exactly."""
     changes = {}
     for field in after._meta.concrete_fields:
-        if field.primary_key or field.name in _UNAUDITED_FIELDS:
+        # Generated columns (search keys) follow from the others: not a change of their own.
+        if field.primary_key or field.generated or field.name in _UNAUDITED_FIELDS:
             continue
         old = field.value_from_object(before) if before is not None else None
         new = field.value_from_object(after)

@@ -1,0 +1,1 @@
+"""The desk's one search box: applications, projects, accounts and directory people by any key."""
