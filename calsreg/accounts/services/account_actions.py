@@ -77,6 +77,8 @@ def account_id_notice_resend(*, user: User, actor: Actor) -> Delivery:
             "recipient_name": user.display_name,
             "account_id": user.username,
             "login_url": portal_login_url(),
+            # Re-sent after the start of use, it must not say "not yet usable".
+            "usable_now": user.state == AccountState.ACTIVE,
         },
     )
     audit_record(

@@ -52,7 +52,7 @@ def _confirm(request: HttpRequest, *, pk: int, action: str) -> HttpResponse:
     project = Project.objects.select_related("application").filter(pk=pk).first()
     if project is None:
         raise Http404(_("工事が見つかりません。"))
-    form = ProjectActionReasonForm(request.POST or None)
+    form = ProjectActionReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
             form_errors_as_messages(request, form)
