@@ -65,13 +65,19 @@ def _supervisor_refusal(user: User) -> str | None:
 
 def _contractor_refusal(user: User) -> str | None:
     # A contractor account works while one of its projects is in use; one query for all of them.
-    statuses = set(
+    rows = set(
         Project.objects.filter(memberships__user=user, memberships__active=True)
-        .values_list("status", flat=True)
+        .values_list("status", "suspended_by_hand", "suspended_for_payment")
         .distinct()
     )
+    statuses = {status for status, _hand, _payment in rows}
     if ProjectStatus.ACTIVE in statuses:
         return None
+    if ProjectStatus.SUSPENDED in statuses and all(
+        hand and not payment for status, hand, payment in rows if status == ProjectStatus.SUSPENDED
+    ):
+        # Suspended by the desk only: paying changes nothing, so say whom to ask.
+        return _("工事の利用を停止しています。ご不明な点はヘルプデスクにお問い合わせください。")
     if ProjectStatus.SUSPENDED in statuses:
         # Seed step 6: use is suspended when the fee is not paid by the end of the following month.
         return _(

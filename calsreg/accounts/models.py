@@ -214,6 +214,12 @@ class Project(TimeStampedModel):
     service_starts_on = models.DateField(_("利用開始予定日"), null=True, blank=True)
     started_at = models.DateTimeField(_("利用開始日時"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("利用停止日時"), null=True, blank=True)
+    # Why it is suspended: the payment rule and the desk's hand suspension are held apart, so a
+    # payment never lifts a hand suspension and the desk's reinstatement never lifts the payment
+    # rule's (accounts/services/suspension.py). Suspended while either holds.
+    suspended_for_payment = models.BooleanField(_("未入金による利用停止"), default=False)
+    suspended_by_hand = models.BooleanField(_("手動の利用停止"), default=False)
+    hand_suspension_reason = models.CharField(_("手動の利用停止の理由"), max_length=200, blank=True)
     closed_at = models.DateTimeField(_("利用終了日時"), null=True, blank=True)
     # The last day of use: the end of the construction period unless an early end was applied
     # (a change request). The project closes the day after (lifecycle daily job).

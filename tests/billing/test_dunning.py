@@ -79,7 +79,12 @@ def test_suspension_exactly_the_day_after_the_due_date_with_notices_and_audit():
     assert sorted(d.to_address for d in notices) == sorted([APPLICANT_EMAIL, SITE_AGENT_EMAIL])
     assert all(d.context["invoice_number"] == invoice.number for d in notices)
     event = AuditEvent.objects.get(action="project.suspended")
-    assert event.data == {"invoice_id": invoice.pk, "due_on": "2027-02-01"}
+    assert event.data == {
+        "invoice_id": invoice.pk,
+        "due_on": "2027-02-01",
+        "cause": "payment",
+        "causes": ["payment"],
+    }
     assert account_login_refusal(user=_site_agent()) == SUSPENDED_MESSAGE
 
 

@@ -13,9 +13,19 @@
 - ``notices``: the credential, start-of-use and reset mails and their send-time hooks.
 - ``api_tokens``: staff API tokens.
 - ``login_locks``: the desk lifts a login lock (of an ID, or of a client address).
+- ``account_actions``: the desk's actions on one account (re-send the ID, reissue the password, …).
 """
 
 from calsreg.accounts.access import account_login_refusal
+from calsreg.accounts.services.account_actions import (
+    AccountAction,
+    account_action_applies,
+    account_actions_applying,
+    account_close,
+    account_id_notice_resend,
+    account_initial_password_reissue,
+    account_password_change_force,
+)
 from calsreg.accounts.services.api_tokens import (
     IssuedApiToken,
     api_token_authenticate,
@@ -61,20 +71,37 @@ from calsreg.accounts.services.start_of_use import (
     project_start_use_preview,
     projects_start_due,
 )
-from calsreg.accounts.services.suspension import project_reinstate, project_suspend
+from calsreg.accounts.services.suspension import (
+    SuspensionCause,
+    hand_reinstatement_applies,
+    hand_suspension_applies,
+    project_reinstate,
+    project_reinstate_by_hand,
+    project_suspend,
+    project_suspend_by_hand,
+    suspension_causes,
+)
 
 __all__ = [
     "PROJECT_DETAIL_FIELDS",
+    "AccountAction",
     "IssuedApiToken",
     "RegistrationPlan",
     "StartOfUsePlan",
+    "SuspensionCause",
+    "account_action_applies",
+    "account_actions_applying",
     "account_actor",
+    "account_close",
     "account_contact_correct",
     "account_email_change_refused_notify",
+    "account_id_notice_resend",
+    "account_initial_password_reissue",
     "account_login_address_lock_lift",
     "account_login_locks_lift",
     "account_login_refusal",
     "account_password_change",
+    "account_password_change_force",
     "account_password_reset_ask",
     "account_password_reset_check",
     "account_password_reset_complete",
@@ -84,6 +111,8 @@ __all__ = [
     "api_token_authenticate",
     "api_token_issue",
     "api_token_revoke",
+    "hand_reinstatement_applies",
+    "hand_suspension_applies",
     "password_policy_errors",
     "project_close",
     "project_details_change",
@@ -93,13 +122,16 @@ __all__ = [
     "project_register_preview",
     "project_registration_details_change",
     "project_reinstate",
+    "project_reinstate_by_hand",
     "project_start_use",
     "project_start_use_preview",
     "project_supervisor_add",
     "project_supervisor_remove",
     "project_suspend",
+    "project_suspend_by_hand",
     "project_user_add",
     "project_user_remove",
     "projects_close_due",
     "projects_start_due",
+    "suspension_causes",
 ]

@@ -167,8 +167,16 @@ def account_password_notice_prepare(*, delivery: Delivery) -> Mapping[str, Any]:
     password = credentials.initial_password_generate()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=_account_of(delivery))
-        if not user.must_change_password or user.state == AccountState.CLOSED:
+        # A forced change (no expiry) keeps the holder's own password: only an initial one is replaced.
+        if (
+            not user.must_change_password
+            or user.initial_password_expires_at is None
+            or user.state == AccountState.CLOSED
+        ):
             raise RuntimeError(f"account {user.pk} no longer takes an initial password")
+        # Only ever to the address on file: an older mail to an address since changed is refused.
+        if delivery.to_address.lower() != user.email.lower():
+            raise RuntimeError(f"delivery {delivery.pk} is not to the address on file of account {user.pk}")
         user.set_password(password)
         # The expiry counts from when the password is actually made (a retry may come days later).
         user.initial_password_expires_at = clock.now() + timedelta(days=settings.INITIAL_PASSWORD_DAYS)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 
 from calsreg.accounts.models import Membership, MembershipRole, Project, ProjectStatus
 from calsreg.accounts.services import project_reinstate, project_suspend
+from calsreg.accounts.services.suspension import SuspensionCause, suspension_causes
 from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies
 from calsreg.billing.models import Invoice, InvoiceDeferral, InvoiceStatus
 from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS
@@ -89,11 +90,14 @@ def _remind(*, invoice: Invoice) -> int:
 
 
 def billing_suspension_sweep(*, today: date | None = None) -> int:
-    """Suspend every active project with an invoice that suspends it (module docstring); return how many."""
+    """Suspend for payment every project with an invoice that suspends it (module docstring), also
+    one the desk suspended by hand (so the desk's reinstatement does not lift this rule); return how
+    many."""
     today = today or clock.today()
     project_ids = (
         invoices_suspending(today=today)
-        .filter(project__status=ProjectStatus.ACTIVE)
+        .filter(project__status__in=[ProjectStatus.ACTIVE, ProjectStatus.SUSPENDED])
+        .exclude(project__suspended_for_payment=True)
         .values_list("project_id", flat=True)
         .distinct()
         .order_by("project_id")
@@ -106,7 +110,7 @@ def _suspend_if_due(*, project_id: int, today: date) -> int:
     project = Project.objects.select_for_update().select_related("application").get(pk=project_id)
     # Checked again under the lock: a payment or a deferral may have come in meanwhile.
     invoice = invoices_suspending(today=today).filter(project=project).order_by("due_on", "pk").first()
-    if project.status != ProjectStatus.ACTIVE or invoice is None:
+    if invoice is None or not _payment_rule_may_suspend(project):
         return 0
     now = clock.now()
     project = project_suspend(
@@ -118,9 +122,18 @@ def _suspend_if_due(*, project_id: int, today: date) -> int:
         ),
         summary_params={"number": invoice.number, "due_on": str(invoice.due_on)},
         data={"invoice_id": invoice.pk, "due_on": str(invoice.due_on)},
+        cause=SuspensionCause.PAYMENT,
     )
     _notify(kind=SUSPENDED, project=project, invoice=invoice, occasion=now.isoformat())
     return 1
+
+
+def _payment_rule_may_suspend(project: Project) -> bool:
+    if project.status == ProjectStatus.ACTIVE:
+        return True
+    return project.status == ProjectStatus.SUSPENDED and SuspensionCause.PAYMENT not in suspension_causes(
+        project
+    )
 
 
 @transaction.atomic
@@ -145,8 +158,8 @@ def invoice_paid(*, invoice: Invoice, actor: Actor) -> Invoice:
 
 def _reinstate_if_clear(*, project_id: int, invoice: Invoice, actor: Actor) -> None:
     project = Project.objects.select_for_update().select_related("application").get(pk=project_id)
-    if project.status != ProjectStatus.SUSPENDED:
-        return
+    if SuspensionCause.PAYMENT not in suspension_causes(project):
+        return  # in use, or suspended by the desk's hand only: a payment does not lift that
     if invoices_suspending(today=clock.today()).filter(project=project).exists():
         return  # another unpaid invoice keeps it suspended
     now = clock.now()
@@ -157,7 +170,10 @@ def _reinstate_if_clear(*, project_id: int, invoice: Invoice, actor: Actor) -> N
         summary=gettext_noop("請求書 %(number)s の入金を確認したため、利用を再開しました。"),
         summary_params={"number": invoice.number},
         data={"invoice_id": invoice.pk},
+        cause=SuspensionCause.PAYMENT,
     )
+    if project.status != ProjectStatus.ACTIVE:
+        return  # the desk's hand suspension still holds (its audit row says so)
     _notify(kind=REINSTATED, project=project, invoice=invoice, occasion=now.isoformat())
 
 

@@ -1,0 +1,1 @@
+"""The desk's hand suspension and reinstatement of a project (help desk and administrators)."""
