@@ -13,6 +13,7 @@
 - ``notices``: the credential, start-of-use and reset mails and their send-time hooks.
 - ``api_tokens``: staff API tokens.
 - ``login_locks``: the desk lifts a login lock (of an ID, or of a client address).
+- ``viewing``: staff opened an account's or a project's page (audited like an application view).
 """
 
 from calsreg.accounts.access import account_login_refusal
@@ -53,6 +54,7 @@ from calsreg.accounts.services.passwords import (
 from calsreg.accounts.services.registration import project_register
 from calsreg.accounts.services.start_of_use import project_start_use, projects_start_due
 from calsreg.accounts.services.suspension import project_reinstate, project_suspend
+from calsreg.accounts.services.viewing import account_viewed, project_viewed
 
 __all__ = [
     "PROJECT_DETAIL_FIELDS",
@@ -69,6 +71,7 @@ __all__ = [
     "account_password_reset_complete",
     "account_password_reset_request",
     "account_personal_data_erase",
+    "account_viewed",
     "accounts_anonymise",
     "api_token_authenticate",
     "api_token_issue",
@@ -87,6 +90,7 @@ __all__ = [
     "project_suspend",
     "project_user_add",
     "project_user_remove",
+    "project_viewed",
     "projects_close_due",
     "projects_start_due",
 ]
