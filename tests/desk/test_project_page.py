@@ -169,3 +169,14 @@ def test_the_page_costs_the_same_queries_whatever_the_members_sign_ins_and_event
             response = client.get(reverse("desk:project_detail", args=[project.pk]))
 
         assert response.content.decode().count('href="/desk/accounts/') == len(accounts)
+
+
+def test_billing_events_are_on_the_timeline_for_an_administrator_only(client):
+    project, invoice = _suspended()
+    posted = AuditEvent.objects.get(action="invoice.posted", subject_id=invoice.pk)
+
+    help_desk = _page(client, project).content.decode()
+    administrator = _page(client, project, role=Role.ADMINISTRATOR).content.decode()
+
+    assert posted.summary_display in administrator
+    assert posted.summary_display not in help_desk
