@@ -3,6 +3,7 @@ from django.urls import path
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
 from calsreg.desk.project_actions import urls as urls_project_actions
+from calsreg.desk.projects import urls as urls_projects
 from calsreg.desk.search import urls as urls_search
 from calsreg.desk.sso import urls as urls_sso
 from calsreg.desk.views import applications, auth, directory, intake, login_locks, outbox, queue
@@ -41,3 +42,5 @@ urlpatterns += urls_sso.urlpatterns + urls_accounts.urlpatterns
 urlpatterns += urls_search.urlpatterns
 # Hand suspension and reinstatement of a project.
 urlpatterns += urls_project_actions.urlpatterns
+# One project's page.
+urlpatterns += urls_projects.urlpatterns

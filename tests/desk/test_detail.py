@@ -157,8 +157,9 @@ def test_detail_costs_the_same_queries_for_1_or_10_users_files_and_events(
     _grow(application, n=n, actor=Actor.system())
 
     # session, user, application (+office, organisation, duplicate), users, supervisors (+office),
-    # the view's audit INSERT, evidence, timeline, deliveries, the office's directory supervisors, accounts
-    with django_assert_num_queries(12):
+    # the view's audit INSERT, evidence, timeline, deliveries, the office's directory supervisors, accounts,
+    # the project's state
+    with django_assert_num_queries(13):
         response = _detail(desk_client, application)
 
     content = response.content.decode()

@@ -14,6 +14,7 @@
 - ``api_tokens``: staff API tokens.
 - ``login_locks``: the desk lifts a login lock (of an ID, or of a client address).
 - ``account_actions``: the desk's actions on one account (re-send the ID, reissue the password, …).
+- ``viewing``: staff opened an account's or a project's page (audited like an application view).
 """
 
 from calsreg.accounts.access import account_login_refusal
@@ -81,6 +82,7 @@ from calsreg.accounts.services.suspension import (
     project_suspend_by_hand,
     suspension_causes,
 )
+from calsreg.accounts.services.viewing import account_viewed, project_viewed
 
 __all__ = [
     "PROJECT_DETAIL_FIELDS",
@@ -107,6 +109,7 @@ __all__ = [
     "account_password_reset_complete",
     "account_password_reset_request",
     "account_personal_data_erase",
+    "account_viewed",
     "accounts_anonymise",
     "api_token_authenticate",
     "api_token_issue",
@@ -131,6 +134,7 @@ __all__ = [
     "project_suspend_by_hand",
     "project_user_add",
     "project_user_remove",
+    "project_viewed",
     "projects_close_due",
     "projects_start_due",
     "suspension_causes",

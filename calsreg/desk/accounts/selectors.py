@@ -1,5 +1,6 @@
-"""One account as the desk sees it: its projects and a timeline merging its audit rows, its
-sign-ins at the relying parties and the logouts sent for it. Five queries whatever the rows."""
+"""One account as the desk sees it: its projects, its last sign-ins, whether it is locked out, the
+mails sent to it, and a timeline merging its audit rows, its sign-ins at the relying parties and the
+logouts sent for it. Eight queries whatever the rows."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from calsreg.accounts.models import ACCOUNT_ROLES, Membership, MembershipRole, Project, User
 from calsreg.accounts.selectors import account_projects
 from calsreg.applications.models import Application
+from calsreg.desk.projects.locks import locked_until
+from calsreg.notifications.models import Delivery
 from calsreg.records.models import AuditEvent
 from calsreg.records.selectors import audit_timeline
 from calsreg.sso.models import LogoutDelivery, SignIn
@@ -30,9 +33,12 @@ class AccountPage:
     account: User
     projects: list[Project]
     timeline: list[TimelineEntry]
+    locked_until: datetime | None  # refused at sign-in until then (from some address or everywhere)
+    last_party_sign_in: SignIn | None  # the latest sign-in at a relying party
+    mails: list[Delivery]  # newest first: kind, recipient, status, times — never a body
 
 
-def account_page(*, pk: int) -> AccountPage | None:
+def account_page(*, pk: int, now: datetime) -> AccountPage | None:
     account = User.objects.filter(pk=pk, role__in=ACCOUNT_ROLES).first()
     if account is None:
         return None
@@ -40,7 +46,23 @@ def account_page(*, pk: int) -> AccountPage | None:
     roles = dict(MembershipRole.choices)
     for project in projects:
         project.member_role_label = roles.get(project.member_role, "")  # type: ignore[attr-defined]
-    return AccountPage(account=account, projects=projects, timeline=_timeline(account))
+    sign_ins = list(SignIn.objects.filter(user=account).select_related("application"))
+    return AccountPage(
+        account=account,
+        projects=projects,
+        timeline=_timeline(account, sign_ins),
+        locked_until=locked_until(usernames=[account.username], at=now).get(account.username),
+        last_party_sign_in=max(sign_ins, key=lambda row: row.signed_in_at, default=None),
+        mails=_mails(account),
+    )
+
+
+def _mails(account: User) -> list[Delivery]:
+    """The mails about this account and those sent to its address (a project's notices to it)."""
+    about = Q(subject_type="user", subject_id=account.pk)
+    if account.email:
+        about |= Q(to_address=account.email)
+    return list(Delivery.objects.filter(about).defer("context").order_by("-created_at", "-pk"))
 
 
 def application_accounts(*, application: Application) -> list[User]:
@@ -57,9 +79,8 @@ def application_accounts(*, application: Application) -> list[User]:
     )
 
 
-def _timeline(account: User) -> list[TimelineEntry]:
+def _timeline(account: User, sign_ins: list[SignIn]) -> list[TimelineEntry]:
     audits: list[AuditEvent] = list(audit_timeline(subject=account))
-    sign_ins = list(SignIn.objects.filter(user=account).select_related("application"))
     logouts = list(LogoutDelivery.objects.filter(user=account).select_related("application", "event"))
     # A sign-in ended by calsreg ends in the same transaction that writes the party's logout, at
     # the same instant: that logout's event is why it ended.

@@ -1,4 +1,5 @@
-"""One account at the desk: ID, name, state, projects and its timeline (help desk and administrators)."""
+"""One account at the desk: ID, name, state, last sign-ins, lock, mails, projects and its timeline
+(help desk and administrators). Opening it is audited, like opening an application."""
 
 from __future__ import annotations
 
@@ -6,14 +7,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from calsreg.accounts.services import account_viewed
 from calsreg.core import clock
 from calsreg.desk.accounts.selectors import account_page
 from calsreg.desk.permissions import desk_staff_required
+from calsreg.records.services import Actor
 
 
 @desk_staff_required
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    page = account_page(pk=pk)
+    now = clock.now()
+    page = account_page(pk=pk, now=now)
     if page is None:
         raise Http404(_("アカウントが見つかりません。"))
-    return render(request, "desk/accounts/account_detail.html", {"page": page, "now": clock.now()})
+    # Recorded after the timeline is read: the page shows what happened to the account, and the
+    # view is in the audit log (and on the next opening).
+    account_viewed(account=page.account, actor=Actor.staff(request.user))
+    return render(request, "desk/accounts/account_detail.html", {"page": page, "now": now})

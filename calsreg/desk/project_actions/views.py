@@ -57,7 +57,7 @@ def _confirm(request: HttpRequest, *, pk: int, action: str) -> HttpResponse:
         if not form.is_valid():
             form_errors_as_messages(request, form)
         elif _run(request, project=project, action=action, reason=form.cleaned_data["reason"]):
-            return redirect("desk:application_detail", pk=project.application_id)
+            return redirect("desk:project_detail", pk=project.pk)
     causes = suspension_causes(project)
     applies = hand_suspension_applies(project) if action == SUSPEND else hand_reinstatement_applies(project)
     return render(

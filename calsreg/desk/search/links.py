@@ -11,8 +11,7 @@ from calsreg.applications.models import Application
 
 
 def project_url(pk: int) -> str:
-    """The project page (desk:project_detail)."""
-    return f"/desk/projects/{pk}/"
+    return reverse("desk:project_detail", args=[pk])
 
 
 def row_url(row: Any) -> str:

@@ -21,6 +21,7 @@ from calsreg.desk.dashboard.timers import application_step_timers
 from calsreg.desk.flows import application_evidence, evidence_download, evidence_read
 from calsreg.desk.forms import SupervisorMatchForm
 from calsreg.desk.permissions import desk_staff_required
+from calsreg.desk.projects.selectors import application_project_state
 from calsreg.desk.views.evidence import evidence_served
 from calsreg.directory.selectors import supervisors_of_office
 from calsreg.notifications.selectors import deliveries_for
@@ -41,6 +42,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Recorded before the timeline is read, so the operator sees their own view listed.
     application_viewed(application=application, actor=Actor.staff(request.user))
     users = list(application.users.all())
+    project_pk, project_status = application_project_state(application=application)
     return render(
         request,
         "desk/application_detail.html",
@@ -58,6 +60,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": list(audit_timeline(subject=application)),
             "deliveries": list(deliveries_for(subject=application)),
             "step_timers": application_step_timers(application, now=clock.now()),
+            "project_pk": project_pk,
+            "project_status": project_status,
         },
     )
 

@@ -12,6 +12,7 @@ from calsreg.applications.states import Status
 from calsreg.desk.forms import QueueFilterForm
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.desk.presenters import queue_columns
+from calsreg.desk.projects.selectors import with_project_state
 
 QUEUE_PAGE_SIZE = 50
 
@@ -31,7 +32,7 @@ QUEUE_COLUMNS = [
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     filters = form.filters()
-    page = Paginator(applications_for_queue(filters=filters), QUEUE_PAGE_SIZE).get_page(
+    page = Paginator(with_project_state(applications_for_queue(filters=filters)), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     counts = queue_status_counts()

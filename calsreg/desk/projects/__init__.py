@@ -1,0 +1,1 @@
+"""The desk's page about one project: state, members, billing summary, change requests, timeline."""
