@@ -17,6 +17,7 @@ from calsreg.notifications.models import Delivery
 from calsreg.records.models import AuditEvent
 from tests.accounts.helpers import registered
 from tests.api.helpers import bearer, staff_token
+from tests.desk.helpers import preview_token
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,10 @@ def _desk_start(client, project: Project, starts_on: str | None) -> list[str]:
     """The desk's start-of-use button as the help desk presses it; returns the page messages."""
     client.force_login(UserFactory(role=Role.HELP_DESK))
     body = {"when": "date", "starts_on": starts_on} if starts_on else {"when": "now"}
-    response = client.post(reverse("desk:project_start_use", args=[project.application_id]), body)
+    url = reverse("desk:project_start_use", args=[project.application_id])
+    response = client.post(url, body)
+    if response.status_code == 200:  # the preview: confirmed as shown (a refusal redirects at once)
+        response = client.post(url, {**body, "confirmed": "1", "preview": preview_token(response)})
     assert response.status_code == 302
     return [str(message) for message in response.wsgi_request._messages]
 

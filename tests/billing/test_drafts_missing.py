@@ -15,6 +15,7 @@ from calsreg.jobs.registry import DAILY_JOBS
 from calsreg.records.models import AuditEvent
 from tests.accounts.helpers import registered
 from tests.billing.invoice_helpers import ACTOR, configured, jst, make_issuer, make_plan, make_project
+from tests.desk.helpers import confirm_preview
 from tests.factories import OfficeFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,9 @@ def test_the_billing_run_drafts_a_started_project_that_has_none_then_issues_it()
 
 def _start_use_from_the_desk(client, project):
     client.force_login(UserFactory(role=Role.HELP_DESK))
-    response = client.post(reverse("desk:project_start_use", args=[project.application_id]), {"when": "now"})
+    response = confirm_preview(
+        client, reverse("desk:project_start_use", args=[project.application_id]), {"when": "now"}
+    )
     return [str(m) for m in response.wsgi_request._messages]
 
 
