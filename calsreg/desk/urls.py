@@ -2,6 +2,7 @@ from django.urls import path
 
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
+from calsreg.desk.mail import urls as urls_mail
 from calsreg.desk.sso import urls as urls_sso
 from calsreg.desk.views import applications, auth, directory, intake, login_locks, outbox, queue
 
@@ -35,3 +36,5 @@ urlpatterns += urls_dashboard.urlpatterns
 urlpatterns += urls_changes.urlpatterns
 # Single sign-on: relying parties, their deliveries; one account's page.
 urlpatterns += urls_sso.urlpatterns + urls_accounts.urlpatterns
+# Failed and stuck mail, re-sent.
+urlpatterns += urls_mail.urlpatterns
