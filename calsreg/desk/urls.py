@@ -3,6 +3,7 @@ from django.urls import path
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
 from calsreg.desk.mail import urls as urls_mail
+from calsreg.desk.notices import urls as urls_notices
 from calsreg.desk.sso import urls as urls_sso
 from calsreg.desk.views import applications, auth, directory, intake, login_locks, outbox, queue
 
@@ -38,3 +39,5 @@ urlpatterns += urls_changes.urlpatterns
 urlpatterns += urls_sso.urlpatterns + urls_accounts.urlpatterns
 # Failed and stuck mail, re-sent.
 urlpatterns += urls_mail.urlpatterns
+# Staff notices: the list, the polled unread count, the digest choice.
+urlpatterns += urls_notices.urlpatterns

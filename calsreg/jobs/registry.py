@@ -20,4 +20,6 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # Background-task rows finished longer ago than their retention: their arguments hold personal
     # data (a "forgot password" request's ID and e-mail), their results and tracebacks may too.
     ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
+    # The staff digest mail, for the operators who opted in: what arrived since their last one.
+    ("staff_digest", "calsreg.notifications.staff_digest.staff_digests_send"),
 )

@@ -312,8 +312,9 @@ def test_my_work_costs_the_same_queries_for_1_or_6_cases(
         change_request(project=project(), assigned_to=desk_user)
         application(status=Status.SUBMITTED)
 
-    # session, user, my applications, my change requests, two unassigned counts
-    with django_assert_num_queries(6):
+    # session, user, my applications, my change requests, two unassigned counts, and the
+    # navigation's two badges (failed mail, unread notices)
+    with django_assert_num_queries(8):
         response = desk_client.get(reverse("desk:work"))
 
     assert len(_rows(response.content.decode())) == 2 * n
