@@ -149,8 +149,9 @@ def _record_failure(*, delivery: Delivery, error: Exception, now: datetime) -> S
             kind=StaffNoticeKind.MAIL_FAILED,
             subject=current,
             at=now,
-            summary=gettext_noop("%(kind)s（%(to)s）を送信できませんでした。"),
-            summary_params={"kind": str(kind_label(current.kind)), "to": current.to_address},
+            # No address here: a notice outlives the retention purge of the people it would name.
+            summary=gettext_noop("%(kind)s（送信番号 %(number)s）を送信できませんでした。"),
+            summary_params={"kind": str(kind_label(current.kind)), "number": current.pk},
         )
         logger.error(
             "delivery %s failed for good after %s attempt(s): %s", current.pk, current.attempts, text

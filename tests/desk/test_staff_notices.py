@@ -121,7 +121,9 @@ def test_a_mail_that_failed_for_good_posts_a_desk_notice(smtp_server):
 
     delivery_send(delivery_id=delivery.pk)
 
-    assert _texts("mail_failed") == [("desk", "受付確認メール（nobody@example.jp）を送信できませんでした。")]
+    assert _texts("mail_failed") == [
+        ("desk", f"受付確認メール（送信番号 {delivery.pk}）を送信できませんでした。")
+    ]
 
 
 def test_a_refused_change_posts_no_notice():
