@@ -14,9 +14,12 @@ class AccountsConfig(AppConfig):
             PASSWORD_NOTICE,
             PASSWORD_RESET,
             account_password_notice_prepare,
+            account_password_notice_requeue_check,
             account_password_reset_prepare,
         )
-        from calsreg.notifications.rendering import register_prepare
+        from calsreg.notifications.rendering import register_prepare, register_requeue_check
 
         register_prepare(kind=PASSWORD_NOTICE, hook=account_password_notice_prepare)
         register_prepare(kind=PASSWORD_RESET, hook=account_password_reset_prepare)
+        # The desk's re-send of a password notice the hook would refuse is refused up front.
+        register_requeue_check(kind=PASSWORD_NOTICE, check=account_password_notice_requeue_check)

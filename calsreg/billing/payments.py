@@ -55,6 +55,8 @@ from calsreg.billing.zengin import normalise_payer_name, parse_transfer_notice
 from calsreg.billing.zengin.csv_payments import MAX_AMOUNT_YEN, parse_payments_csv
 from calsreg.core import clock
 from calsreg.core.errors import Conflict, DomainError, FieldError, UploadRefused, ValidationFailed
+from calsreg.notifications.models import StaffAudience, StaffNoticeKind
+from calsreg.notifications.staff_services import staff_notice_post
 from calsreg.records.models import EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store, sha256_of
 
@@ -180,6 +182,18 @@ def _import(*, kind: str, content: bytes, filename: str, actor: Actor) -> Import
         data={"sha256": digest, "evidence_id": payment_import.evidence.pk},
         at=now,
     )
+    if payment_import.unmatched_count:
+        staff_notice_post(
+            kind=StaffNoticeKind.PAYMENT_UNMATCHED,
+            audience=StaffAudience.BILLING,
+            subject=payment_import,
+            at=now,
+            summary=gettext_noop("入金ファイル「%(name)s」に、照合できない入金が %(unmatched)s件あります。"),
+            summary_params={
+                "name": payment_import.original_name,
+                "unmatched": payment_import.unmatched_count,
+            },
+        )
     message = (
         _(
             "「%(name)s」を取り込みました: %(count)s件 %(amount)s円（消込済み %(matched)s件、一部消込 %(partial)s件、"

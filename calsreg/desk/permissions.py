@@ -75,3 +75,19 @@ def desk_admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., 
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def staff_member_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Pages every staff role has (its own staff notices): help desk, billing agent, administrators;
+    anonymous → login, account holders → 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not getattr(user, "is_staff_member", False):
+            return _forbidden(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -2,6 +2,8 @@ from django.urls import path
 
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
+from calsreg.desk.mail import urls as urls_mail
+from calsreg.desk.notices import urls as urls_notices
 from calsreg.desk.project_actions import urls as urls_project_actions
 from calsreg.desk.projects import urls as urls_projects
 from calsreg.desk.search import urls as urls_search
@@ -44,3 +46,7 @@ urlpatterns += urls_search.urlpatterns
 urlpatterns += urls_project_actions.urlpatterns
 # One project's page.
 urlpatterns += urls_projects.urlpatterns
+# Failed and stuck mail, re-sent.
+urlpatterns += urls_mail.urlpatterns
+# Staff notices: the list, the polled unread count, the digest choice.
+urlpatterns += urls_notices.urlpatterns

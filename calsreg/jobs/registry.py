@@ -13,6 +13,8 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # Reminder mails before the due date, then suspension the day after an unpaid one (seed step 6).
     ("invoice_reminders", "calsreg.billing.services.invoice_reminders_send"),
     ("suspension_sweep", "calsreg.billing.services.billing_suspension_sweep"),
+    # The staff digest mail, for the operators who opted in: what arrived since their last one.
+    ("staff_digest", "calsreg.notifications.staff_digest.staff_digests_send"),
     # End of use: projects past their last day of use close; then the personal data of projects
     # closed (and applications ended) longer ago than the retention period is erased.
     ("close_ended_projects", "calsreg.accounts.services.projects_close_due"),

@@ -30,6 +30,7 @@ KIND_LABELS = {
     "change_request_result": _("変更申込の反映結果"),
     "change_email_attempt": _("メールアドレス変更の申込があったことのお知らせ（旧アドレスあて）"),
     "change_email_changed": _("登録メールアドレス変更のお知らせ"),
+    "staff_digest": _("お知らせのまとめメール（職員あて）"),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -139,3 +140,62 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sent_at:%Y-%m-%d %H:%M} {self.subject}"
+
+
+class StaffAudience(models.TextChoices):
+    """Who a staff notice is for: the help desk (and administrators), or the billing agent."""
+
+    DESK = "desk", _("ヘルプデスク")
+    BILLING = "billing", _("請求担当")
+
+
+class StaffNoticeKind(models.TextChoices):
+    APPLICATION_RECEIVED = "application_received", _("新しい申込")
+    SUPERVISOR_ANSWERED = "supervisor_answered", _("監督員の回答")
+    CHANGE_REQUEST_FILED = "change_request_filed", _("変更申込")
+    REPLY_MAIL_RECORDED = "reply_mail_recorded", _("返信メールの記録")
+    PAYMENT_UNMATCHED = "payment_unmatched", _("照合できない入金")
+    MAIL_FAILED = "mail_failed", _("メール送信失敗")
+
+
+class StaffNotice(models.Model):
+    """Something that arrived for the staff, shown as a badge and a list (never one mail per event).
+
+    ``summary`` is an untranslated message id with ``%(name)s`` placeholders filled from
+    ``summary_params`` when shown, as in the audit log; the subject is named like a delivery's.
+    """
+
+    at = models.DateTimeField(_("日時"), db_index=True)
+    kind = models.CharField(_("種類"), max_length=32, choices=StaffNoticeKind.choices)
+    audience = models.CharField(_("宛先"), max_length=16, choices=StaffAudience.choices)
+    summary = models.CharField(_("内容"), max_length=300)
+    summary_params = models.JSONField(_("内容の差込データ"), default=dict, blank=True)
+    subject_type = models.CharField(_("対象の種類"), max_length=40)
+    subject_id = models.BigIntegerField(_("対象ID"))
+
+    class Meta:
+        verbose_name = _("スタッフへのお知らせ")
+        verbose_name_plural = _("スタッフへのお知らせ")
+        indexes = [models.Index(fields=["audience", "id"], name="staff_notice_audience_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_type}#{self.subject_id}"
+
+
+class StaffInbox(models.Model):
+    """One operator's read state and digest choice. Notices up to ``read_up_to`` (an id) are read:
+    a watermark, so marking everything read is one UPDATE however many notices there are."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_inbox", verbose_name=_("職員")
+    )
+    read_up_to = models.BigIntegerField(_("既読の最後のお知らせ"), default=0)
+    digest = models.BooleanField(_("まとめメールを受け取る"), default=False)
+    digest_sent_up_to = models.BigIntegerField(_("まとめメールに含めた最後のお知らせ"), default=0)
+
+    class Meta:
+        verbose_name = _("お知らせの既読状態")
+        verbose_name_plural = _("お知らせの既読状態")
+
+    def __str__(self) -> str:
+        return f"inbox of user {self.user_id}"

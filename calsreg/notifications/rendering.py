@@ -53,6 +53,16 @@ class PrepareHook(Protocol):
 _prepare_hooks: dict[str, PrepareHook] = {}
 
 
+class RequeueCheck(Protocol):
+    def __call__(self, *, delivery: Delivery) -> None: ...
+
+
+# Re-send checks: the owner of a kind whose send-time hook can no longer succeed (e.g. an initial
+# password once the holder chose their own) refuses the desk's re-send up front, with a message the
+# desk can act on, instead of letting the attempt fail again at send time.
+_requeue_checks: dict[str, RequeueCheck] = {}
+
+
 PASSWORD_WITHHELD = _("（パスワードは表示しません）")
 LINK_WITHHELD = _("（リンクは表示しません）")
 
@@ -97,6 +107,22 @@ def register_prepare(*, kind: str, hook: PrepareHook) -> None:
     if existing is not None and existing is not hook:
         raise ValueError(f"a prepare hook is already registered for mail kind {kind!r}")
     _prepare_hooks[kind] = hook
+
+
+def register_requeue_check(*, kind: str, check: RequeueCheck) -> None:
+    """Register the re-send check of ``kind``: it raises a DomainError when the desk may not send
+    the delivery again. Same rules as ``register_prepare``."""
+    existing = _requeue_checks.get(kind)
+    if existing is not None and existing is not check:
+        raise ValueError(f"a requeue check is already registered for mail kind {kind!r}")
+    _requeue_checks[kind] = check
+
+
+def requeue_check(*, delivery: Delivery) -> None:
+    """Raise the kind's refusal (a DomainError) if ``delivery`` may not be sent again."""
+    check = _requeue_checks.get(delivery.kind)
+    if check is not None:
+        check(delivery=delivery)
 
 
 def unregister_prepare(*, kind: str) -> None:

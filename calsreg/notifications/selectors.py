@@ -64,3 +64,24 @@ def deliveries_stuck(*, now: datetime | None = None) -> QuerySet[Delivery]:
 def deliveries_failed() -> QuerySet[Delivery]:
     """Deliveries that gave up after their last attempt, newest first (the desk's to-do list)."""
     return Delivery.objects.filter(status=DeliveryStatus.FAILED).order_by("-last_attempt_at", "-id")
+
+
+def _troubled(now: datetime) -> Q:
+    stuck = Q(status=DeliveryStatus.SENDING) & (
+        Q(last_attempt_at__lte=now - SENDING_STUCK_AFTER) | Q(last_attempt_at__isnull=True)
+    )
+    return Q(status=DeliveryStatus.FAILED) | stuck
+
+
+def deliveries_troubled(*, now: datetime | None = None) -> QuerySet[Delivery]:
+    """Failed and stuck deliveries of any kind and recipient, newest attempt first: what the desk
+    may send again (``deliveries_requeue``)."""
+    now = now or clock.now()
+    return Delivery.objects.filter(_troubled(now)).order_by(
+        models.F("last_attempt_at").desc(nulls_last=True), "-id"
+    )
+
+
+def deliveries_troubled_count(*, now: datetime | None = None) -> int:
+    """How many deliveries are failed or stuck (one COUNT query, for the desk's navigation)."""
+    return Delivery.objects.filter(_troubled(now or clock.now())).count()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db import DatabaseBackend
 
 from calsreg.core import clock
-from calsreg.core.errors import InvalidTransition
+from calsreg.core.errors import DomainError, InvalidTransition
 from calsreg.core.redaction import ERASED, Scrubber
 from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus, OutboxMessage
-from calsreg.notifications.rendering import ensure_template
+from calsreg.notifications.rendering import ensure_template, requeue_check
 from calsreg.notifications.tasks import SendOutcome, delivery_send, send_delivery
 from calsreg.records.services import Actor, audit_record
 
@@ -94,22 +95,75 @@ def delivery_requeue(*, delivery_id: int, actor: Actor, now: datetime | None = N
     server's log for its ``message_id``): a fresh series of attempts, recorded in the audit log.
 
     Raises InvalidTransition for a pending or sent delivery, or for one whose attempt may still be
-    in progress (claimed less than SENDING_STUCK_AFTER ago).
+    in progress (claimed less than SENDING_STUCK_AFTER ago); DomainError when the kind's owner
+    refuses the re-send (see ``rendering.register_requeue_check``).
     """
     now = now or clock.now()
     delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-    previous = {
-        "status": delivery.status,
-        "attempts": delivery.attempts,
-        "last_error": delivery.last_error,
-        "message_id": delivery.message_id,
-    }
     if delivery.status == DeliveryStatus.SENDING and not _is_stuck(delivery=delivery, now=now):
         raise InvalidTransition(
             _("送信処理中のメールです。しばらくしてから再送してください。"),
             current=delivery.status,
             target=DeliveryStatus.PENDING,
         )
+    if delivery.status not in {DeliveryStatus.FAILED, DeliveryStatus.SENDING}:
+        delivery.transition_to(DeliveryStatus.PENDING)  # raises InvalidTransition (pending, sent)
+    requeue_check(delivery=delivery)
+    _requeue(delivery=delivery, actor=actor, now=now)
+    return delivery
+
+
+@dataclass(frozen=True)
+class RequeueOutcome:
+    """What a batch re-send did: the rows sent again, and the ones refused with the reason."""
+
+    requeued: list[Delivery] = field(default_factory=list)
+    refused: list[tuple[Delivery, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def deliveries_requeue(
+    *, delivery_ids: Iterable[int], actor: Actor, now: datetime | None = None
+) -> RequeueOutcome:
+    """The desk re-sends several failed or stuck deliveries at once, in one transaction, each
+    audited like ``delivery_requeue``.
+
+    Idempotent: a row that is pending, sent, or still being sent is left as it is and counted in
+    neither list — re-sending twice (a double click, two operators) sends once. A row whose kind's
+    owner refuses the re-send is listed in ``refused`` with the reason and left unchanged.
+    """
+    now = now or clock.now()
+    ids = sorted({int(pk) for pk in delivery_ids})
+    outcome = RequeueOutcome()
+    # Locked in id order: two batches over overlapping rows can't deadlock.
+    for delivery in Delivery.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        if not _is_troubled(delivery=delivery, now=now):
+            continue
+        try:
+            requeue_check(delivery=delivery)
+        except DomainError as refusal:
+            outcome.refused.append((delivery, str(refusal.message)))
+            continue
+        _requeue(delivery=delivery, actor=actor, now=now)
+        outcome.requeued.append(delivery)
+    return outcome
+
+
+def _is_troubled(*, delivery: Delivery, now: datetime) -> bool:
+    """Failed, or stuck in ``sending``: what the desk may send again."""
+    if delivery.status == DeliveryStatus.FAILED:
+        return True
+    return delivery.status == DeliveryStatus.SENDING and _is_stuck(delivery=delivery, now=now)
+
+
+def _requeue(*, delivery: Delivery, actor: Actor, now: datetime) -> None:
+    """Back to pending with a fresh series of attempts, audited."""
+    previous = {
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "message_id": delivery.message_id,
+    }
     delivery.transition_to(DeliveryStatus.PENDING)
     delivery.attempts = 0
     delivery.next_attempt_at = now
@@ -123,7 +177,6 @@ def delivery_requeue(*, delivery_id: int, actor: Actor, now: datetime | None = N
         summary=f"{delivery.kind} → {delivery.to_address}",
         data=previous,
     )
-    return delivery
 
 
 def _is_stuck(*, delivery: Delivery, now: datetime) -> bool:

@@ -18,12 +18,15 @@ from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from calsreg.core import clock
+from calsreg.notifications.kinds import kind_label
 from calsreg.notifications.message import NoticeMessage
-from calsreg.notifications.models import Delivery, DeliveryStatus
+from calsreg.notifications.models import Delivery, DeliveryStatus, StaffNoticeKind
 from calsreg.notifications.rendering import render_delivery
+from calsreg.notifications.staff_services import staff_notice_post
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +145,14 @@ def _record_failure(*, delivery: Delivery, error: Exception, now: datetime) -> S
         current.transition_to(DeliveryStatus.FAILED)
         current.next_attempt_at = None
         current.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+        staff_notice_post(
+            kind=StaffNoticeKind.MAIL_FAILED,
+            subject=current,
+            at=now,
+            # No address here: a notice outlives the retention purge of the people it would name.
+            summary=gettext_noop("%(kind)s（送信番号 %(number)s）を送信できませんでした。"),
+            summary_params={"kind": str(kind_label(current.kind)), "number": current.pk},
+        )
         logger.error(
             "delivery %s failed for good after %s attempt(s): %s", current.pk, current.attempts, text
         )

@@ -83,6 +83,33 @@
       .catch(function () { /* no address: the user types it */ });
   });
 
+  // Staff notices (the desk's navigation): a badge with data-poll-url asks every minute how many
+  // notices are unread and shows the number — without reloading the page, and hidden at zero.
+  function pollBadge(badge) {
+    fetch(badge.getAttribute("data-poll-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (found) {
+        if (!found) {
+          return;
+        }
+        badge.querySelector("[data-count]").textContent = String(found.unread);
+        badge.hidden = found.unread === 0;
+      })
+      .catch(function () { /* offline for a moment: the next poll tries again */ });
+  }
+
+  function pollBadges() {
+    document.querySelectorAll("[data-poll-url]").forEach(function (badge) {
+      window.setInterval(function () { pollBadge(badge); }, 60000);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", pollBadges);
+  } else {
+    pollBadges();
+  }
+
   function billingSyncAll() {
     document.querySelectorAll("[data-copy-fields]").forEach(billingSync);
   }

@@ -297,8 +297,9 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(client, django_a
     _grow(n)
     client.force_login(UserFactory(role=Role.ADMINISTRATOR))
 
-    # session, user, application counts, change counts, weeks, two lead-time windows, receivables
-    with django_assert_num_queries(8):
+    # session, user, application counts, change counts, weeks, two lead-time windows, receivables,
+    # and the navigation's two badges (failed mail, unread notices)
+    with django_assert_num_queries(10):
         response = client.get(reverse("desk:dashboard"))
 
     content = response.content.decode()

@@ -312,8 +312,9 @@ def test_my_work_costs_the_same_queries_for_1_or_6_cases(
         change_request(project=project(), assigned_to=desk_user)
         application(status=Status.SUBMITTED)
 
-    # session, user, my applications, my change requests, two unassigned counts
-    with django_assert_num_queries(6):
+    # session, user, my applications, my change requests, two unassigned counts, and the
+    # navigation's two badges (failed mail, unread notices)
+    with django_assert_num_queries(8):
         response = desk_client.get(reverse("desk:work"))
 
     assert len(_rows(response.content.decode())) == 2 * n
@@ -343,3 +344,19 @@ def test_the_detail_page_shows_each_steps_business_hours(desk_client):
         ("registered_in_service", ' aria-current="step"', "4営業日と1時間"),
     ]
     assert "進行中" in timers
+
+
+def test_my_work_shows_the_next_action_of_each_case(desk_client, desk_user):
+    application(status=Status.CONFIRMED, submitted_at=jst("2026-11-10"), assigned_to=desk_user)
+    application(status=Status.AWAITING_CONFIRMATION, submitted_at=jst("2026-11-12"), assigned_to=desk_user)
+    change_request(
+        project=project(), status="submitted", submitted_at=jst("2026-11-16"), assigned_to=desk_user
+    )
+
+    content = desk_client.get(reverse("desk:work")).content.decode()
+
+    assert re.findall(r'<td class="next-action">([^<]*)</td>', content) == [
+        "登録する（IDを作成し通知する）",
+        "監督員の回答を待ち、電話で確認して記録する",
+        "登録済みの連絡先に電話して本人確認する",
+    ]

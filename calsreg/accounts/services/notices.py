@@ -24,10 +24,12 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from calsreg.accounts import credentials
 from calsreg.accounts.models import AccountState, Project, Role, User
 from calsreg.core import clock
+from calsreg.core.errors import InvalidTransition
 from calsreg.notifications.models import Delivery
 from calsreg.notifications.rendering import Secret
 from calsreg.notifications.services import notification_enqueue
@@ -156,6 +158,22 @@ def _account_of(delivery: Delivery) -> int:
     if delivery.subject_type != User._meta.model_name:
         raise RuntimeError(f"delivery {delivery.pk} is not about an account")
     return delivery.subject_id
+
+
+def account_password_notice_requeue_check(*, delivery: Delivery) -> None:
+    """Re-send check of ``account_password_notice``: refused once the send-time hook would refuse
+    (the holder chose a password of their own, or the account is closed)."""
+    user = User.objects.filter(pk=_account_of(delivery)).only("must_change_password", "state").first()
+    if user is None or not user.must_change_password or user.state == AccountState.CLOSED:
+        raise InvalidTransition(
+            _(
+                "このアカウントは利用者が自分のパスワードを設定済み（または利用終了）のため、"
+                "パスワード通知メールは再送できません。必要なら利用者に「パスワードを忘れた方」"
+                "からの再設定を案内してください。"
+            ),
+            current=delivery.status,
+            target="pending",
+        )
 
 
 def account_password_notice_prepare(*, delivery: Delivery) -> Mapping[str, Any]:

@@ -21,7 +21,9 @@ from calsreg.applications.validation import ApplicationData
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.directory.models import Supervisor
+from calsreg.notifications.models import StaffNoticeKind
 from calsreg.notifications.services import notification_enqueue
+from calsreg.notifications.staff_services import staff_notice_post
 from calsreg.records.models import EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
 
@@ -91,6 +93,17 @@ def application_submit(
             "receipt_number": application.receipt_number,
             "channel": channel,
             "duplicate_of": application.duplicate_of.receipt_number if application.duplicate_of else None,
+        },
+    )
+    staff_notice_post(
+        kind=StaffNoticeKind.APPLICATION_RECEIVED,
+        subject=application,
+        at=now,
+        summary=gettext_noop("新しい申込 %(receipt)s「%(project)s」（%(company)s）"),
+        summary_params={
+            "receipt": application.receipt_number,
+            "project": application.project_name,
+            "company": application.contractor_name,
         },
     )
     acknowledgment_enqueue(

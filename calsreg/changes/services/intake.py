@@ -24,7 +24,9 @@ from calsreg.changes.services.notices import (
 from calsreg.changes.validation import ChangeData, validate_change
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
+from calsreg.notifications.models import StaffNoticeKind
 from calsreg.notifications.services import notification_enqueue
+from calsreg.notifications.staff_services import staff_notice_post
 from calsreg.records.models import EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
 
@@ -123,6 +125,17 @@ def change_request_submit(
             "project_number": project.project_number,
         },
         data={"project_id": project.pk, "fields": [item.spec.field for item in data.items]},
+    )
+    staff_notice_post(
+        kind=StaffNoticeKind.CHANGE_REQUEST_FILED,
+        subject=request,
+        at=now,
+        summary=gettext_noop("変更申込 %(number)s（工事 %(project_number)s、%(count)s項目）"),
+        summary_params={
+            "number": request.number,
+            "project_number": project.project_number,
+            "count": len(items),
+        },
     )
     _filing_notify(request=request, items=items, data=data)
     return request

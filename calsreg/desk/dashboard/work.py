@@ -13,12 +13,14 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from calsreg.accounts.models import Role, User
 from calsreg.applications.models import Application
 from calsreg.applications.services.assignment import ASSIGNABLE_STATUSES
+from calsreg.applications.states import Status
 from calsreg.changes.models import OPEN_STATUSES as CHANGE_OPEN_STATUSES
-from calsreg.changes.models import ChangeRequest
+from calsreg.changes.models import ChangeRequest, ChangeStatus
 from calsreg.desk.dashboard.timers import (
     StepTimer,
     application_step_timers,
@@ -26,6 +28,18 @@ from calsreg.desk.dashboard.timers import (
     current_step,
 )
 
+# What the operator in charge does next, by the case's state.
+APPLICATION_NEXT: dict[str, Promise] = {
+    Status.SUBMITTED: _("内容を確かめ、監督員に確認依頼を送る"),
+    Status.AWAITING_CONFIRMATION: _("監督員の回答を待ち、電話で確認して記録する"),
+    Status.CONFIRMED: _("登録する（IDを作成し通知する）"),
+    Status.REGISTERED: _("利用を開始する"),
+    Status.RETURNED: _("申込者の訂正を待つ"),
+}
+CHANGE_NEXT: dict[str, Promise] = {
+    ChangeStatus.SUBMITTED: _("登録済みの連絡先に電話して本人確認する"),
+    ChangeStatus.VERIFIED: _("変更を反映する（または不承認にする）"),
+}
 UNASSIGNED_LIMIT = 50  # oldest unassigned cases of each kind listed for taking
 MY_WORK_LIMIT = 200  # an operator with more sees the oldest of each kind and is told there are more
 
@@ -42,6 +56,7 @@ class WorkItem:
     step: StepTimer | None
     url: str
     assigned_to: Any  # User | None
+    next_action: Promise | str = ""
 
 
 def desk_operators() -> QuerySet[User]:
@@ -63,6 +78,7 @@ def _application_item(application: Application, *, now: datetime) -> WorkItem:
         step=current_step(application_step_timers(application, now=now)),
         url=reverse("desk:application_detail", args=[application.pk]),
         assigned_to=application.assigned_to,
+        next_action=APPLICATION_NEXT.get(application.status, ""),
     )
 
 
@@ -78,6 +94,7 @@ def _change_request_item(change_request: ChangeRequest, *, now: datetime) -> Wor
         step=current_step(change_request_step_timers(change_request, now=now)),
         url=reverse("desk:change_detail", args=[change_request.pk]),
         assigned_to=change_request.assigned_to,
+        next_action=CHANGE_NEXT.get(change_request.status, ""),
     )
 
 

@@ -21,6 +21,8 @@ from calsreg.core.secrets import secret_hash
 from calsreg.core.text import text_refusal
 from calsreg.core.uploads import EML_CONTENT_TYPE
 from calsreg.directory.models import Supervisor
+from calsreg.notifications.models import StaffNoticeKind
+from calsreg.notifications.staff_services import staff_notice_post
 from calsreg.records.models import ActorType, Evidence, EvidenceKind
 from calsreg.records.services import Actor, audit_record, evidence_store
 from calsreg.verification.errors import ConfirmationLinkRefused, LinkRefusal
@@ -130,7 +132,7 @@ def confirmation_answer_by_link(
     refusal = link_refusal(request=request, application=application, now=now)
     if refusal is not None:
         raise ConfirmationLinkRefused(refusal)
-    return _answer_save(
+    answered = _answer_save(
         request=request,
         application=application,
         answer=answer,
@@ -138,6 +140,24 @@ def confirmation_answer_by_link(
         channel=ReplyChannel.LINK,
         actor=supervisor_actor(request.supervisor),
         now=now,
+    )
+    _staff_notice(kind=StaffNoticeKind.SUPERVISOR_ANSWERED, request=request, application=application, now=now)
+    return answered
+
+
+def _staff_notice(
+    *, kind: str, request: ConfirmationRequest, application: Application, now: datetime
+) -> None:
+    staff_notice_post(
+        kind=kind,
+        subject=application,
+        at=now,
+        summary=(
+            gettext_noop("監督員 %(name)s が申込 %(receipt)s の確認依頼に回答しました。")
+            if kind == StaffNoticeKind.SUPERVISOR_ANSWERED
+            else gettext_noop("申込 %(receipt)s の監督員 %(name)s への確認依頼に、返信メールを記録しました。")
+        ),
+        summary_params={"name": request.supervisor.name, "receipt": application.receipt_number},
     )
 
 
@@ -207,6 +227,9 @@ def confirmation_reply_record(
             actor=actor,
             now=now,
         )
+        _staff_notice(
+            kind=StaffNoticeKind.REPLY_MAIL_RECORDED, request=request, application=application, now=now
+        )
         return RecordedReply(request=request, unlisted=unlisted)
     request.reply_evidence = evidence
     request.reply_from = mail.from_address[:254]
@@ -220,6 +243,7 @@ def confirmation_reply_record(
         now=now,
         extra={"evidence_id": evidence.pk, "from": mail.from_address, "message_id": mail.message_id},
     )
+    _staff_notice(kind=StaffNoticeKind.REPLY_MAIL_RECORDED, request=request, application=application, now=now)
     return RecordedReply(request=answered)
 
 

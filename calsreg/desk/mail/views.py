@@ -1,0 +1,61 @@
+"""Failed and stuck mail at the desk (help desk and administrators): the list, newest first, and
+re-sending one or a selection after a confirmation. The demo outbox stays a separate demo tool."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from calsreg.core.errors import DomainError
+from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages
+from calsreg.desk.mail.forms import ResendForm
+from calsreg.desk.permissions import desk_staff_required
+from calsreg.notifications.models import SENDING_STUCK_AFTER
+from calsreg.notifications.selectors import deliveries_troubled
+from calsreg.notifications.services import RequeueOutcome, deliveries_requeue
+from calsreg.records.services import Actor
+
+PAGE_SIZE = 25
+
+
+@desk_staff_required
+def trouble_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(deliveries_troubled(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "desk/mail/troubles.html",
+        {"page": page, "stuck_minutes": int(SENDING_STUCK_AFTER.total_seconds() // 60)},
+    )
+
+
+@desk_staff_required
+@require_POST
+def trouble_resend(request: HttpRequest) -> HttpResponse:
+    form = ResendForm(request.POST)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+        return redirect("desk:mail_troubles")
+    chosen = list(form.cleaned_data["deliveries"])
+    if not form.cleaned_data["confirmed"]:
+        return render(request, "desk/mail/resend_confirm.html", {"chosen": chosen})
+    try:
+        outcome = deliveries_requeue(delivery_ids=[d.pk for d in chosen], actor=Actor.staff(request.user))
+    except DomainError as refusal:
+        refusal_as_messages(request, refusal)
+        return redirect("desk:mail_troubles")
+    if outcome.requeued:
+        messages.success(
+            request,
+            _("%(count)s件を送信待ちに戻しました。まもなく送信します。") % {"count": len(outcome.requeued)},
+        )
+    _refusals_as_messages(request, outcome)
+    return redirect("desk:mail_troubles")
+
+
+def _refusals_as_messages(request: HttpRequest, outcome: RequeueOutcome) -> None:
+    for delivery, reason in outcome.refused:
+        messages.error(request, f"{delivery.kind_label}（{delivery.to_address}）: {reason}")
