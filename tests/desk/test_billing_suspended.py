@@ -62,7 +62,7 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_projects(
     client.force_login(UserFactory(role=Role.BILLING_AGENT))
     client.get(reverse("desk:billing_suspended"))
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(reverse("desk:billing_suspended"))
 
 

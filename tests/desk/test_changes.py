@@ -122,7 +122,7 @@ def test_queue_costs_the_same_queries_for_1_or_12_requests(desk_client, django_a
         )
 
     # session, user, count, page (+project, operator), items of the page, status counts
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = desk_client.get(reverse("desk:change_queue"))
 
     assert len(_numbers(response)) == n

@@ -159,7 +159,7 @@ def test_detail_costs_the_same_queries_for_1_or_10_users_files_and_events(
     # session, user, application (+office, organisation, duplicate), users, supervisors (+office),
     # the view's audit INSERT, evidence, timeline, deliveries, the office's directory supervisors, accounts,
     # the project's state
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         response = _detail(desk_client, application)
 
     content = response.content.decode()

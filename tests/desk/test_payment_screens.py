@@ -274,7 +274,7 @@ def test_the_queue_costs_the_same_queries_for_1_or_7_payments(agent_client, djan
     agent_client.get(reverse("desk:billing_payments_unmatched"))  # warm the session
 
     # session, user, count, page (with the import joined)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = agent_client.get(reverse("desk:billing_payments_unmatched"))
 
     assert len(response.context["page"].object_list) == n + 1

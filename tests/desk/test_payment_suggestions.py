@@ -124,7 +124,7 @@ def test_the_suggestions_cost_the_same_queries_for_1_or_6_invoices(
     payment = _unmatched(agent_client, amount=30_000, payer_name="ﾀﾞﾚｶ")
     agent_client.get(reverse("desk:billing_payment_detail", args=[payment.pk]))  # warm the session
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         agent_client.get(reverse("desk:billing_payment_detail", args=[payment.pk]))
 
 

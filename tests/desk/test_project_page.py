@@ -165,7 +165,7 @@ def test_the_page_costs_the_same_queries_whatever_the_members_sign_ins_and_event
     # change requests, mails, the view's audit INSERT
     with time_machine.travel(VIEW_DAY, tick=False):
         client.force_login(UserFactory(role=role))
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(14):
             response = client.get(reverse("desk:project_detail", args=[project.pk]))
 
         assert response.content.decode().count('href="/desk/accounts/') == len(accounts)

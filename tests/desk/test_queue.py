@@ -196,7 +196,7 @@ def test_queue_costs_the_same_queries_for_3_or_60_applications(
         make_application(office=niigata, number=number, duplicate_of=first)
 
     # session, user, status counts, COUNT(*), the page's rows, the office drop-down
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = desk_client.get(reverse("desk:queue"))
 
     assert len(_receipts(response)) == min(count, 50)

@@ -174,7 +174,7 @@ def test_search_costs_the_same_queries_for_1_or_30_rows(desk_client, django_asse
 
     # session, user; applications: by key, by project name, their users' keys, those applications;
     # projects: by key, by name; accounts and their memberships; directory people
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         content = _page(desk_client, "小林")
 
     assert content.count("小林") >= n

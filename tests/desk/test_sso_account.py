@@ -69,7 +69,7 @@ def test_account_page_costs_the_same_queries_for_1_or_6_rows_of_each_kind(
     # session, user, account, projects, sign-ins, 2 lock reads, mails, audit rows, logouts, the view's
     # audit INSERT
     # +2: the actions the account's state allows (its lock and its pending notices).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         response = desk_client.get(f"/desk/accounts/{holder.pk}/")
 
     assert response.content.decode().count("event ") == n

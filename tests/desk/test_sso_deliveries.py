@@ -90,7 +90,7 @@ def test_party_page_costs_the_same_queries_for_1_or_8_deliveries(desk_client, dj
         logout(registered.application, UserFactory(role=Role.CONTRACTOR), at=T0 + dt.timedelta(hours=hour))
 
     # session, user, party (+counts), subscriber, webhook count + page, logout count + page
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         desk_client.get(f"/desk/sso/{registered.application.pk}/")
 
 

@@ -86,7 +86,7 @@ def test_list_costs_the_same_queries_for_1_or_6_parties(desk_client, django_asse
         sign_in(registered.application, holder)
 
     # session, user, parties (with endpoint, counts, last sign-in), their subscribers
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         response = desk_client.get("/desk/sso/")
 
     assert response.content.decode().count('href="/desk/sso/') == n + 1  # + the menu entry
