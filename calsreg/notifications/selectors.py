@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.core import clock
 from calsreg.core.errors import NotFound
+from calsreg.core.subjects import subject_type_of
 from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus, OutboxMessage
 
 OUTBOX_LIST_LIMIT = 200
@@ -41,7 +42,7 @@ def outbox_message_get(*, message_id: int) -> OutboxMessage:
 
 def deliveries_for(*, subject: models.Model) -> QuerySet[Delivery]:
     """The notices about one domain object, oldest first."""
-    return Delivery.objects.filter(subject_type=subject._meta.model_name, subject_id=subject.pk).order_by(
+    return Delivery.objects.filter(subject_type=subject_type_of(subject), subject_id=subject.pk).order_by(
         "created_at", "id"
     )
 

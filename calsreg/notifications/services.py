@@ -17,6 +17,7 @@ from django_tasks_db import DatabaseBackend
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
 from calsreg.core.redaction import ERASED, Scrubber
+from calsreg.core.subjects import subject_type_of
 from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus, OutboxMessage
 from calsreg.notifications.rendering import ensure_template, requeue_check
 from calsreg.notifications.tasks import SendOutcome, delivery_send, send_delivery
@@ -62,7 +63,7 @@ def notification_enqueue(
                     to_address=to,
                     language=language,
                     context=context,
-                    subject_type=subject._meta.model_name or "",
+                    subject_type=subject_type_of(subject),
                     subject_id=subject.pk,
                     idempotency_key=idempotency_key,
                     status=DeliveryStatus.PENDING,

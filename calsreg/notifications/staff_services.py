@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_noop
 
 from calsreg.core import clock
+from calsreg.core.subjects import subject_type_of
 from calsreg.notifications.models import StaffAudience, StaffInbox, StaffNotice
 from calsreg.records.services import Actor, audit_record
 
@@ -33,7 +34,7 @@ def staff_notice_post(
         audience=audience,
         summary=str(summary)[:300],
         summary_params=summary_params or {},
-        subject_type=subject._meta.model_name or "",
+        subject_type=subject_type_of(subject),
         subject_id=subject.pk,
     )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import QuerySet
 
+from calsreg.core.subjects import subject_type_of
 from calsreg.records.models import AuditEvent, Evidence
 
 
@@ -34,12 +35,12 @@ def evidence_read(*, evidence: Evidence) -> EvidenceCopy:
 
 
 def evidence_for(*, subject: models.Model) -> QuerySet[Evidence]:
-    return Evidence.objects.filter(subject_type=subject._meta.model_name, subject_id=subject.pk).order_by(
+    return Evidence.objects.filter(subject_type=subject_type_of(subject), subject_id=subject.pk).order_by(
         "received_at", "id"
     )
 
 
 def audit_timeline(*, subject: models.Model) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(subject_type=subject._meta.model_name, subject_id=subject.pk).order_by(
+    return AuditEvent.objects.filter(subject_type=subject_type_of(subject), subject_id=subject.pk).order_by(
         "at", "id"
     )

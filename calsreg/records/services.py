@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from calsreg.core import clock
 from calsreg.core.redaction import Scrubber, save_changed
+from calsreg.core.subjects import subject_type_of
 from calsreg.records.models import ActorType, AuditEvent, Evidence
 from calsreg.records.selectors import EvidenceCopy
 
@@ -64,7 +65,7 @@ def evidence_store(
     """Store an original unaltered. The storage never overwrites: a clashing name gets a new one."""
     evidence = Evidence(
         kind=kind,
-        subject_type=subject._meta.model_name or "",
+        subject_type=subject_type_of(subject),
         subject_id=subject.pk,
         original_name=original_name[:255],
         content_type=content_type[:120] or "application/octet-stream",
@@ -215,7 +216,7 @@ def audit_record(
         actor=actor.user,
         actor_label=actor.label[:200],
         action=action,
-        subject_type=subject._meta.model_name or "",
+        subject_type=subject_type_of(subject),
         subject_id=subject.pk,
         summary=str(summary)[:300],
         summary_params=summary_params or {},

@@ -138,8 +138,6 @@ def _audit_rows(project: Project, *, with_billing: bool) -> QuerySet[AuditEvent]
         .exclude(action__endswith=".viewed")
         # The sign-in rows themselves are on the timeline (with who and where).
         .exclude(action="sso.signed_in")
-        # A relying party (oauth2_provider's Application) is audited as "application" too: not ours.
-        .exclude(subject_type="application", action__startswith="sso.")
         .order_by("at", "pk")
     )
 
