@@ -56,6 +56,12 @@ def _holder_signs_in(page: Page, base: str, username: str, password: str) -> Non
     page.get_by_role("button", name="ログイン").click()
 
 
+def _idle(page: Page) -> None:
+    """Leave the desk for a blank page while the task worker runs in the test's thread: the desk's
+    pages poll (the verification panel, the notices badge), and the test database takes one writer."""
+    page.goto("about:blank")
+
+
 # --- 1. «ログインできません» -------------------------------------------------------------------------
 
 
@@ -164,6 +170,7 @@ def test_the_desk_reissues_an_initial_password_that_arrives_at_the_address_on_fi
         assert "初期パスワードを再発行しました。登録済みのメールアドレスへ送ります。" in seen[-1]
 
         # and the worker sends it to the real SMTP server
+        _idle(page)
         run_tasks()
         page.reload()
         seen.append(page.content())
@@ -188,3 +195,74 @@ def test_the_desk_reissues_an_initial_password_that_arrives_at_the_address_on_fi
         page.wait_for_url(re.compile(r"/mypage/password/$"))
     assert User.objects.get(pk=holder.pk).must_change_password
     assert Delivery.objects.get(kind="account_password_notice").status == DeliveryStatus.SENT
+
+
+# --- 3. failed mails re-sent until they arrive ---------------------------------------------------------
+
+
+def test_registration_previewed_its_refused_mails_resent_from_the_troubles_list_arrive_and_open_the_account(
+    live_server, page: Page, smtp_server, run_tasks, screenshot
+):
+    with time_machine.travel(A_DAY_OF_THE_PERIOD, tick=True):
+        application = application_in(users=[TANAKA], supervisors=[])
+        UserFactory(username="uketsuke", role=Role.HELP_DESK)
+        base = live_server.url
+        _staff_signs_in(page, base, "uketsuke")
+
+        # given: the desk registers after the preview of the IDs and mails, and the recipient's server
+        # refuses both mails for good (550)
+        page.goto(f"{base}/desk/applications/{application.pk}/")
+        page.get_by_role("button", name="登録内容を確認する").click()
+        planned = page.locator("#planned-accounts .planned-mail")
+        assert planned.count() == 2 and ON_FILE in planned.first.inner_text()
+        screenshot(page, "preview-register")
+        page.get_by_role("button", name="この内容で登録する").click()
+        page.wait_for_url(re.compile(rf"/desk/applications/{application.pk}/"))
+        assert "システムに登録しました。" in page.content()
+        _idle(page)
+        smtp_server.refuse_next(reply="550 5.1.1 Mailbox unavailable", at="RCPT", times=2)
+        run_tasks()
+        notices = Delivery.objects.filter(kind__in=["account_id_notice", "account_password_notice"])
+        assert sorted(notices.values_list("status", flat=True)) == [DeliveryStatus.FAILED] * 2
+        assert smtp_server.messages == []
+
+        # when: the desk follows the navigation's count to the list, ticks both and confirms
+        page.goto(f"{base}/desk/")
+        nav = page.get_by_role("link", name=re.compile("^送信失敗"))
+        assert nav.locator(".nav-count").inner_text().startswith("2")
+        nav.click()
+        page.wait_for_url(re.compile(r"/desk/mail/troubles/$"))
+        assert page.locator("tbody tr", has_text="Mailbox unavailable").count() == 2
+        screenshot(page, "desk-mail-troubles")
+        for box in page.locator("input[name=deliveries]").all():
+            box.check()
+        page.get_by_role("button", name="選んだメールを再送する…").click()
+        assert "次の2件を、最初の試行から送り直します。" in page.content()
+        page.get_by_role("button", name="再送する").click()
+        page.wait_for_url(re.compile(r"/desk/mail/troubles/$"))
+        assert "2件を送信待ちに戻しました。" in page.content()
+        page.goto(f"{base}/desk/notices/")
+        assert page.locator("tbody tr", has_text="を送信できませんでした。").count() == 2
+        screenshot(page, "desk-notices")
+        _idle(page)
+        run_tasks()
+
+        # then: both arrive, apart, at the address on file
+        assert sorted(notices.values_list("status", flat=True)) == [DeliveryStatus.SENT] * 2
+        assert [str(m["To"]) for m in smtp_server.messages] == [ON_FILE, ON_FILE]
+        bodies = {("ID通知" in s): m.get_content() for s, m in zip(smtp_server.subjects, smtp_server.messages)}
+        account_id = re.search(r"ID　+：(\S+)", bodies[True])[1]
+        password = PASSWORD_LINE.search(bodies[False])[1]
+        assert password not in bodies[True] and account_id not in bodies[False]
+
+        # and once the desk starts use (after its preview of who is told), they open the account
+        page.goto(f"{base}/desk/applications/{application.pk}/")
+        page.get_by_role("button", name="送信先を確認する").click()
+        assert page.locator("#start-use-recipients .planned-recipient").count() >= 1
+        screenshot(page, "preview-start-use")
+        page.get_by_role("button", name="利用開始のお知らせを送る").click()
+        page.wait_for_url(re.compile(rf"/desk/applications/{application.pk}/"))
+        page.context.clear_cookies()
+        _holder_signs_in(page, base, account_id, password)
+        page.wait_for_url(re.compile(r"/mypage/password/$"))
+    assert AuditEvent.objects.filter(action="notification.requeued").count() == 2
