@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Page
 
-from calsreg.accounts.models import Project, ProjectStatus, Role, User
+from calsreg.accounts.models import ProjectStatus, Role, User
 from calsreg.billing.models import BillingRun, Invoice, InvoiceStatus
 from calsreg.billing.services import billing_suspension_sweep
 from calsreg.notifications.models import Delivery, DeliveryStatus
@@ -95,10 +95,12 @@ def test_a_caller_found_by_a_phone_number_typed_full_width_is_told_the_project_i
         page.wait_for_url(re.compile(rf"/desk/projects/{project.pk}/$"))
         suspension = page.locator("#suspension").inner_text()
         assert "2027年2月2日(火) 03:00から利用停止中です。" in suspension
-        assert f"請求書 {invoice.number} が支払期限" in suspension and "未入金のため、利用を停止しました。" in suspension
+        assert (
+            f"請求書 {invoice.number} が支払期限" in suspension
+            and "未入金のため、利用を停止しました。" in suspension
+        )
         assert "未入金の請求書が 1 件あります。" in suspension
         assert f"{invoice.total:,}" not in page.content()
-        screenshot(page, "desk-project")
 
 
 def test_a_caller_locked_out_is_found_by_a_phone_number_without_hyphens_and_the_desk_lifts_the_lock(
@@ -121,7 +123,6 @@ def test_a_caller_locked_out_is_found_by_a_phone_number_without_hyphens_and_the_
         page.locator("#search-accounts + ul").get_by_role("link", name=ACCOUNT_ID).click()
         page.wait_for_url(re.compile(rf"/desk/accounts/{holder.pk}/$"))
         assert "ログイン停止中（2026年12月10日(木) 10:" in page.locator("#lock-state").inner_text()
-        screenshot(page, "desk-account")
 
         # and lifts the lock behind the confirmation that says what will happen
         page.locator("#actions").get_by_role("link", name="ログイン停止を解除する").click()
@@ -215,6 +216,7 @@ def test_registration_previewed_its_refused_mails_resent_from_the_troubles_list_
         page.get_by_role("button", name="登録内容を確認する").click()
         planned = page.locator("#planned-accounts .planned-mail")
         assert planned.count() == 2 and ON_FILE in planned.first.inner_text()
+        assert "現場代理人" in page.locator("#planned-accounts .planned-account").inner_text()
         screenshot(page, "preview-register")
         page.get_by_role("button", name="この内容で登録する").click()
         page.wait_for_url(re.compile(rf"/desk/applications/{application.pk}/"))
@@ -250,10 +252,15 @@ def test_registration_previewed_its_refused_mails_resent_from_the_troubles_list_
         # then: both arrive, apart, at the address on file
         assert sorted(notices.values_list("status", flat=True)) == [DeliveryStatus.SENT] * 2
         assert [str(m["To"]) for m in smtp_server.messages] == [ON_FILE, ON_FILE]
-        bodies = {("ID通知" in s): m.get_content() for s, m in zip(smtp_server.subjects, smtp_server.messages)}
-        account_id = re.search(r"ID　+：(\S+)", bodies[True])[1]
-        password = PASSWORD_LINE.search(bodies[False])[1]
-        assert password not in bodies[True] and account_id not in bodies[False]
+        id_mail, password_mail = sorted(
+            smtp_server.messages, key=lambda m: "パスワード通知" in str(m["Subject"])
+        )
+        assert "ID通知" in str(id_mail["Subject"])
+        id_line = re.search(r"ID　+：(\S+)", id_mail.get_content())
+        password_line = PASSWORD_LINE.search(password_mail.get_content())
+        assert id_line is not None and password_line is not None
+        account_id, password = id_line[1], password_line[1]
+        assert password not in id_mail.get_content() and account_id not in password_mail.get_content()
 
         # and once the desk starts use (after its preview of who is told), they open the account
         page.goto(f"{base}/desk/applications/{application.pk}/")
@@ -266,3 +273,87 @@ def test_registration_previewed_its_refused_mails_resent_from_the_troubles_list_
         _holder_signs_in(page, base, account_id, password)
         page.wait_for_url(re.compile(r"/mypage/password/$"))
     assert AuditEvent.objects.filter(action="notification.requeued").count() == 2
+
+
+# --- 4. a billing run posted in one action ------------------------------------------------------------
+
+
+def test_the_billing_agent_runs_a_month_and_marks_the_whole_run_posted_in_one_action(
+    live_server, page: Page, run_tasks
+):
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=True):
+        # given: three projects in use, each with its draft invoice
+        configured()
+        drafts = [drafted(started_at=jst(2026, 11, 10 + n)) for n in range(3)]
+        UserFactory(username="seikyu", role=Role.BILLING_AGENT, display_name="請求 一郎")
+        base = live_server.url
+
+        # when: the agent starts the month's run; the worker issues the invoices
+        _staff_signs_in(page, base, "seikyu")
+        page.goto(f"{base}/desk/billing/")
+        page.fill("#billing-run-form input[name=run_month]", f"{drafts[0].run_month:%Y-%m}")
+        page.get_by_role("button", name="請求処理を実行する").click()
+        page.wait_for_url(re.compile(r"/desk/billing/runs/\d+/$"))
+        run_url = page.url
+        _idle(page)
+        run_tasks()
+
+        # and marks the whole run posted on one day, in one action
+        page.goto(run_url)
+        assert page.locator("#run-posting").inner_text().startswith("未郵送 3件・郵送済み 0件")
+        page.fill("#run-posted-form input[name=posted_on]", "2026-12-01")
+        page.get_by_role("button", name="3件をまとめて郵送済みにする").click()
+        page.wait_for_url(run_url)
+        assert "3件を郵送済みにしました" in page.content()
+        assert page.locator("#run-posting").inner_text().startswith("未郵送 0件・郵送済み 3件")
+
+    # then: each is posted that day and due at the end of the month after it arrives (2027-01-31 is a
+    # Sunday: the next business day)
+    run = BillingRun.objects.get()
+    invoices = Invoice.objects.filter(billing_run=run).order_by("number")
+    assert (
+        list(invoices.values_list("status", "posted_on", "arrival_on", "due_on"))
+        == [(InvoiceStatus.POSTED, date(2026, 12, 1), date(2026, 12, 3), date(2027, 2, 1))] * 3
+    )
+    assert AuditEvent.objects.filter(action="invoice.posted").count() == 3
+
+
+# --- 5. a project suspended and reinstated by hand ------------------------------------------------------
+
+
+def test_the_desk_suspends_a_project_by_hand_and_reinstates_it_with_a_reason_shown_in_its_timeline(
+    live_server, page: Page
+):
+    with time_machine.travel(A_DAY_OF_THE_PERIOD, tick=True):
+        project, _accounts = started()
+        UserFactory(username="uketsuke", role=Role.HELP_DESK)
+        _staff_signs_in(page, live_server.url, "uketsuke")
+        _search(page, "信濃川護岸")
+        page.locator("#search-projects + ul").get_by_role("link", name=project.project_number).click()
+        page.wait_for_url(re.compile(rf"/desk/projects/{project.pk}/$"))
+
+        # given: the desk suspends it by hand on the supervisor's instruction
+        page.locator("#actions").get_by_role("link", name="手動で利用停止する").click()
+        page.get_by_label("理由（必須）").fill("監督員からの指示（12月7日 電話）")
+        page.get_by_role("button", name="利用停止する").click()
+        page.wait_for_url(re.compile(rf"/desk/projects/{project.pk}/$"))
+        assert page.locator(".desk-heading .badge").inner_text() == "利用停止中"
+        assert "監督員からの指示（12月7日 電話）" in page.locator("#suspension").inner_text()
+
+        # when: it reinstates it, giving the reason, behind the confirmation
+        page.locator("#actions").get_by_role("link", name="手動の利用停止を解除する").click()
+        assert "再びログインできるようになります。" in page.content()
+        page.get_by_label("理由（必須）").fill("監督員から再開の指示")
+        page.get_by_role("button", name="解除する").click()
+        page.wait_for_url(re.compile(rf"/desk/projects/{project.pk}/$"))
+
+        # then: in service again, and the timeline says who reinstated it and why, above the suspension
+        assert page.locator(".desk-heading .badge").inner_text() == "利用中"
+        timeline = page.locator(".timeline li.timeline-audit")
+        assert (
+            "手動の利用停止を解除し、利用を再開しました（理由：監督員から再開の指示）。"
+            in timeline.first.inner_text()
+        )
+        assert "監督員からの指示（12月7日 電話）" in timeline.nth(1).inner_text()
+    project.refresh_from_db()
+    assert (project.status, project.suspended_by_hand) == (ProjectStatus.ACTIVE, False)
