@@ -98,6 +98,15 @@ def test_registration_preview_writes_nothing_and_registration_does_exactly_what_
     assert sorted(queued.values_list("kind", "to_address")) == shown_mails
 
 
+def test_registration_preview_names_each_role_in_words_not_its_code(desk_client, desk, supervisor):
+    application = _confirmed(desk, supervisor)
+
+    preview = _html(desk_client.post(reverse("desk:project_register", args=[application.pk])))
+
+    roles = re.findall(r'<tr class="planned-account"[^>]*>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>', preview)
+    assert roles == ["現場代理人", "担当技術者", supervisor.get_title_display()]
+
+
 def test_registration_refuses_a_preview_whose_id_was_taken_meanwhile_and_shows_the_new_one(
     desk_client, desk, supervisor
 ):

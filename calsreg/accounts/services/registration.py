@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.accounts import credentials
-from calsreg.accounts.models import Membership, Project, User
+from calsreg.accounts.models import Membership, MembershipRole, Project, User
 from calsreg.accounts.services.events import EventType, membership_event, project_event
 from calsreg.accounts.services.issuing import ID_ATTEMPTS, contractor_account_create, supervisor_account
 from calsreg.accounts.services.notices import CREDENTIAL_NOTICES, credentials_enqueue
@@ -37,11 +37,16 @@ class PlannedAccount:
     """One account of a registration: a new one (ID 予定, two mails) or a supervisor's, reused."""
 
     key: str  # "user:<application user pk>" or "supervisor:<directory pk>"
-    role: str
+    role: str  # a MembershipRole value: the applied role, or the supervisor's title
     name: str
     email: str
     account_id: str
     new: bool
+
+    @property
+    def role_label(self) -> str:
+        """The role as the desk reads it (現場代理人, 主任監督員, …), in the current language."""
+        return str(MembershipRole(self.role).label)
 
     @property
     def mails(self) -> tuple[tuple[str, str], ...]:
