@@ -73,10 +73,8 @@ def test_enqueue_records_a_pending_delivery_and_one_task(time_machine):
     assert delivery.to_address == "tanaka@echigo-kensetsu.example.jp"
     assert delivery.language == "ja"
     assert delivery.context == received_context()
-    assert (delivery.subject_type, delivery.subject_id) == (
-        "auth.group",
-        subject.pk,
-    )  # a model from outside calsreg: its app label (core/subjects.py)
+    # A model from outside calsreg is named with its app label (core/subjects.py).
+    assert (delivery.subject_type, delivery.subject_id) == ("auth.group", subject.pk)
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempts == 0
     assert delivery.next_attempt_at == T0
