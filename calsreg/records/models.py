@@ -6,10 +6,15 @@ and a primary key, so any domain app can attach evidence or audit events without
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from calsreg.core.templatetags.jdate import jdate
 
 
 class EvidenceKind(models.TextChoices):
@@ -99,4 +104,17 @@ class AuditEvent(models.Model):
         if not self.summary:
             return self.action
         text = gettext(self.summary)
-        return text % self.summary_params if self.summary_params else text
+        if not self.summary_params:
+            return text
+        return text % {key: _date_shown(value) for key, value in self.summary_params.items()}
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_shown(value: object) -> object:
+    """A day stored as ``2027-02-01`` in a summary's parameters is shown as the pages show days
+    (2027年2月1日), like every other date on the desk."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return jdate(date.fromisoformat(value))
+    return value

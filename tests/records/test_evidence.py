@@ -88,3 +88,18 @@ def test_audit_summary_is_stored_untranslated_and_shown_in_the_viewer_language()
         assert event.summary_display == "利用申込を受け付けました（API）。"
     with translation.override("en"):
         assert "API" in event.summary_display and "受け付け" not in event.summary_display
+
+
+def test_a_day_in_a_summary_is_shown_as_the_pages_show_days():
+    office = OfficeFactory()
+    event = audit_record(
+        actor=Actor.system("test"),
+        action="project.suspended",
+        subject=office,
+        summary="請求書 %(number)s が支払期限（%(due_on)s）を過ぎて未入金のため、利用を停止しました。",
+        summary_params={"number": "2026-000001", "due_on": "2027-02-01"},
+    )
+
+    assert event.summary_display == (
+        "請求書 2026-000001 が支払期限（2027年2月1日(月)）を過ぎて未入金のため、利用を停止しました。"
+    )
