@@ -7,7 +7,6 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -20,27 +19,6 @@ from calsreg.directory.selectors import offices_active
 
 # Longest free-text search the queue accepts (a receipt number or a project name fits easily).
 QUEUE_TEXT_MAX_CHARS = 100
-
-
-class DeskAuthenticationForm(TextCheckedForm, AuthenticationForm):
-    """The desk's sign-in: only staff roles; account holders sign in on the portal's my page."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "ユーザー名またはパスワードが正しくありません。続けて間違えると、しばらくログインできなくなります。"
-        ),
-        "inactive": _("このアカウントは無効です。管理者に連絡してください。"),
-        "not_staff": _(
-            "このログイン画面はヘルプデスク・管理者・請求代行の職員用です。"
-            "受注者・監督員の方はマイページからログインしてください。"
-        ),
-    }
-
-    def confirm_login_allowed(self, user) -> None:
-        super().confirm_login_allowed(user)
-        if not user.is_staff_member:
-            raise forms.ValidationError(self.error_messages["not_staff"], code="not_staff")
 
 
 class QueueFilterForm(TextCheckedForm, forms.Form):

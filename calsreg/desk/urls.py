@@ -2,19 +2,20 @@ from django.urls import path
 
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
+from calsreg.desk.auth import urls as urls_auth
 from calsreg.desk.mail import urls as urls_mail
 from calsreg.desk.notices import urls as urls_notices
 from calsreg.desk.project_actions import urls as urls_project_actions
 from calsreg.desk.projects import urls as urls_projects
 from calsreg.desk.search import urls as urls_search
 from calsreg.desk.sso import urls as urls_sso
-from calsreg.desk.views import applications, auth, directory, intake, login_locks, outbox, queue
+from calsreg.desk.views import applications, directory, intake, login_locks, outbox, queue
 
 app_name = "desk"
 
-urlpatterns = [
-    path("login/", auth.DeskLoginView.as_view(), name="login"),
-    path("logout/", auth.DeskLogoutView.as_view(), name="logout"),
+# Sign-in and sign-out.
+urlpatterns = list(urls_auth.urlpatterns)
+urlpatterns += [
     path("", queue.queue, name="queue"),
     path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
     path("applications/<int:pk>/supervisors/", applications.application_match, name="application_match"),

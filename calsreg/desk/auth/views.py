@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import reverse
 
 from calsreg.accounts.models import Role
-from calsreg.desk.forms import DeskAuthenticationForm
+from calsreg.desk.auth.forms import DeskAuthenticationForm
 
 
 class DeskLoginView(auth_views.LoginView):
