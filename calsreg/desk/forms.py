@@ -140,12 +140,3 @@ class DirectoryConfirmForm(TextCheckedForm, forms.Form):
     """The confirmation names the previewed file by its digest, so exactly that file is imported."""
 
     digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
-
-
-class OutboxSearchForm(TextCheckedForm, forms.Form):
-    q = forms.CharField(
-        label=_("検索"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("宛先・件名・本文")}),
-    )

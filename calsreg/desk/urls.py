@@ -3,13 +3,15 @@ from django.urls import path
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
 from calsreg.desk.auth import urls as urls_auth
+from calsreg.desk.login_locks import urls as urls_login_locks
 from calsreg.desk.mail import urls as urls_mail
 from calsreg.desk.notices import urls as urls_notices
+from calsreg.desk.outbox import urls as urls_outbox
 from calsreg.desk.project_actions import urls as urls_project_actions
 from calsreg.desk.projects import urls as urls_projects
 from calsreg.desk.search import urls as urls_search
 from calsreg.desk.sso import urls as urls_sso
-from calsreg.desk.views import applications, directory, intake, login_locks, outbox, queue
+from calsreg.desk.views import applications, directory, intake, queue
 
 app_name = "desk"
 
@@ -25,12 +27,11 @@ urlpatterns += [
     path("directory/export.csv", directory.directory_export, name="directory_export"),
     path("directory/import/", directory.directory_import_preview, name="directory_import"),
     path("directory/import/confirm/", directory.directory_import_confirm, name="directory_import_confirm"),
-    path("outbox/", outbox.outbox, name="outbox"),
-    path("outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
-    path("login-locks/", login_locks.login_locks, name="login_locks"),
-    path("login-locks/lift/", login_locks.login_lock_lift, name="login_lock_lift"),
-    path("login-locks/lift-address/", login_locks.login_address_lock_lift, name="login_address_lock_lift"),
 ]
+# The demo's outbox.
+urlpatterns += urls_outbox.urlpatterns
+# Login locks and lifting them.
+urlpatterns += urls_login_locks.urlpatterns
 # Confirmation, calls, decisions, registration and start of use on an application.
 urlpatterns += urls_verification.urlpatterns
 # The billing agent's screens (invoices, aging, billing runs).

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from calsreg.core.errors import NotFound
-from calsreg.desk.forms import OutboxSearchForm
+from calsreg.desk.outbox.forms import OutboxSearchForm
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.notifications.selectors import OUTBOX_LIST_LIMIT, outbox_message_get, outbox_messages
 
