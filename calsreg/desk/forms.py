@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import cast
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.selectors import DEFAULT_QUEUE_SORT, QUEUE_SORTS, QueueFilters
 from calsreg.applications.states import Status
 from calsreg.core.forms import TextCheckedForm
-from calsreg.core.uploads import upload_too_large
+from calsreg.desk.uploads import UploadForm
 from calsreg.directory.models import OrdererOffice, Supervisor
 from calsreg.directory.selectors import offices_active
 
@@ -82,39 +79,6 @@ class SupervisorMatchForm(TextCheckedForm, forms.Form):
         cast(forms.ModelMultipleChoiceField, self.fields["supervisors"]).queryset = office_supervisors
 
 
-class UploadForm(TextCheckedForm, forms.Form):
-    """One uploaded file with an allowed extension and a size limit (checked before it is read)."""
-
-    extensions: tuple[str, ...] = ()
-    file = forms.FileField(label=_("ファイル"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        suffix = PurePath(upload.name or "").suffix.lower()
-        if suffix not in self.extensions:
-            raise forms.ValidationError(
-                _("%(allowed)s のファイルを選んでください（選ばれたファイル: %(name)s）。"),
-                params={"allowed": "・".join(self.extensions), "name": upload.name},
-                code="extension",
-            )
-        if upload_too_large(upload.size):
-            raise forms.ValidationError(
-                _("ファイルが大きすぎます（%(size)s）。%(limit)s以下にしてください。"),
-                params={
-                    "size": filesizeformat(upload.size),
-                    "limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
-                },
-                code="too_large",
-            )
-        return upload
-
-    def content(self) -> bytes:
-        return self.cleaned_data["file"].read()
-
-    def filename(self) -> str:
-        return PurePath(self.cleaned_data["file"].name).name
-
-
 class IntakeForm(UploadForm):
     """A filled workbook that reached the desk outside the portal, or the mail it was attached to."""
 
@@ -127,16 +91,3 @@ class IntakeForm(UploadForm):
             }
         ),
     )
-
-
-class DirectoryImportForm(UploadForm):
-    extensions = (".csv",)
-    file = forms.FileField(
-        label=_("発注者名簿（CSV）"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
-    )
-
-
-class DirectoryConfirmForm(TextCheckedForm, forms.Form):
-    """The confirmation names the previewed file by its digest, so exactly that file is imported."""
-
-    digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)

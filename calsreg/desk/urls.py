@@ -3,6 +3,7 @@ from django.urls import path
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
 from calsreg.desk.auth import urls as urls_auth
+from calsreg.desk.directory import urls as urls_directory
 from calsreg.desk.login_locks import urls as urls_login_locks
 from calsreg.desk.mail import urls as urls_mail
 from calsreg.desk.notices import urls as urls_notices
@@ -11,7 +12,7 @@ from calsreg.desk.project_actions import urls as urls_project_actions
 from calsreg.desk.projects import urls as urls_projects
 from calsreg.desk.search import urls as urls_search
 from calsreg.desk.sso import urls as urls_sso
-from calsreg.desk.views import applications, directory, intake, queue
+from calsreg.desk.views import applications, intake, queue
 
 app_name = "desk"
 
@@ -23,11 +24,9 @@ urlpatterns += [
     path("applications/<int:pk>/supervisors/", applications.application_match, name="application_match"),
     path("evidence/<int:pk>/", applications.evidence_file, name="evidence"),
     path("intake/", intake.intake, name="intake"),
-    path("directory/", directory.directory, name="directory"),
-    path("directory/export.csv", directory.directory_export, name="directory_export"),
-    path("directory/import/", directory.directory_import_preview, name="directory_import"),
-    path("directory/import/confirm/", directory.directory_import_confirm, name="directory_import_confirm"),
 ]
+# The orderer directory.
+urlpatterns += urls_directory.urlpatterns
 # The demo's outbox.
 urlpatterns += urls_outbox.urlpatterns
 # Login locks and lifting them.

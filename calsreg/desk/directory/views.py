@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from calsreg.desk.forms import DirectoryConfirmForm, DirectoryImportForm
+from calsreg.desk.directory.forms import DirectoryConfirmForm, DirectoryImportForm
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.directory.selectors import offices_active
 from calsreg.directory.services import directory_export_csv, directory_import_csv
