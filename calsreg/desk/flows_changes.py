@@ -3,7 +3,7 @@ invariant 5).
 
 A change request holds personal data (the requester, new contact details, disclosure documents), so
 opening it and taking a copy of one of its files are recorded on the request, like the application's
-detail and evidence downloads (``desk.flows``).
+detail and evidence downloads (``desk.applications.evidence``).
 """
 
 from __future__ import annotations

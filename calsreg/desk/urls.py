@@ -1,7 +1,6 @@
-from django.urls import path
-
 from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
+from calsreg.desk.applications import urls as urls_applications
 from calsreg.desk.auth import urls as urls_auth
 from calsreg.desk.directory import urls as urls_directory
 from calsreg.desk.login_locks import urls as urls_login_locks
@@ -12,19 +11,13 @@ from calsreg.desk.project_actions import urls as urls_project_actions
 from calsreg.desk.projects import urls as urls_projects
 from calsreg.desk.search import urls as urls_search
 from calsreg.desk.sso import urls as urls_sso
-from calsreg.desk.views import applications, intake, queue
 
 app_name = "desk"
 
 # Sign-in and sign-out.
 urlpatterns = list(urls_auth.urlpatterns)
-urlpatterns += [
-    path("", queue.queue, name="queue"),
-    path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
-    path("applications/<int:pk>/supervisors/", applications.application_match, name="application_match"),
-    path("evidence/<int:pk>/", applications.evidence_file, name="evidence"),
-    path("intake/", intake.intake, name="intake"),
-]
+# The application queue, one application's page, its kept files, intake.
+urlpatterns += urls_applications.urlpatterns
 # The orderer directory.
 urlpatterns += urls_directory.urlpatterns
 # The demo's outbox.

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from calsreg.applications.services import application_submit_at_desk
 from calsreg.core.errors import UploadRefused, ValidationFailed
-from calsreg.desk.forms import IntakeForm
+from calsreg.desk.applications.forms import IntakeForm
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.records.services import Actor
 

@@ -12,8 +12,8 @@ from django.http import FileResponse, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from calsreg.desk.flows import EvidenceCopy
 from calsreg.records.models import Evidence
+from calsreg.records.selectors import EvidenceCopy
 
 
 def evidence_served(

@@ -1,4 +1,5 @@
-"""Forms of the desk: they parse and check input; the services decide."""
+"""The application screens' forms (queue filter, supervisor match, intake upload): they parse and check
+input; the services decide."""
 
 from __future__ import annotations
 

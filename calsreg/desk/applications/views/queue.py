@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.selectors import applications_for_queue, queue_status_counts
 from calsreg.applications.states import Status
-from calsreg.desk.forms import QueueFilterForm
+from calsreg.desk.applications.forms import QueueFilterForm
+from calsreg.desk.applications.presenters import queue_columns
 from calsreg.desk.permissions import desk_staff_required
-from calsreg.desk.presenters import queue_columns
 from calsreg.desk.projects.selectors import with_project_state
 
 QUEUE_PAGE_SIZE = 50

@@ -15,14 +15,14 @@ from calsreg.applications.selectors import application_detail as application_det
 from calsreg.applications.services import application_match_supervisors, application_viewed
 from calsreg.core import clock
 from calsreg.core.errors import NotFound, ValidationFailed
-from calsreg.desk import presenters
 from calsreg.desk.accounts.selectors import application_accounts
+from calsreg.desk.applications import presenters
+from calsreg.desk.applications.evidence import application_evidence, evidence_download, evidence_read
+from calsreg.desk.applications.forms import SupervisorMatchForm
 from calsreg.desk.dashboard.timers import application_step_timers
-from calsreg.desk.flows import application_evidence, evidence_download, evidence_read
-from calsreg.desk.forms import SupervisorMatchForm
+from calsreg.desk.evidence import evidence_served
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.desk.projects.selectors import application_project_state
-from calsreg.desk.views.evidence import evidence_served
 from calsreg.directory.selectors import supervisors_of_office
 from calsreg.notifications.selectors import deliveries_for
 from calsreg.records.selectors import audit_timeline, evidence_for
