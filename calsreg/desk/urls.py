@@ -1,4 +1,4 @@
-from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
+from calsreg.desk import urls_billing, urls_changes, urls_dashboard
 from calsreg.desk.accounts import urls as urls_accounts
 from calsreg.desk.applications import urls as urls_applications
 from calsreg.desk.auth import urls as urls_auth
@@ -11,6 +11,7 @@ from calsreg.desk.project_actions import urls as urls_project_actions
 from calsreg.desk.projects import urls as urls_projects
 from calsreg.desk.search import urls as urls_search
 from calsreg.desk.sso import urls as urls_sso
+from calsreg.desk.verification import urls as urls_verification
 
 app_name = "desk"
 

@@ -23,7 +23,9 @@ from calsreg.applications.models import Application
 from calsreg.applications.services import application_reject, application_return
 from calsreg.billing.services import StartOfUse, project_start_use_billed
 from calsreg.desk.feedback import form_errors_as_messages, run_service
-from calsreg.desk.forms_verification import (
+from calsreg.desk.permissions import desk_staff_required
+from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
+from calsreg.desk.verification.forms import (
     CallRecordForm,
     ConfirmationSendForm,
     ReasonForm,
@@ -31,9 +33,7 @@ from calsreg.desk.forms_verification import (
     ReplyRecordForm,
     StartUseForm,
 )
-from calsreg.desk.permissions import desk_staff_required
-from calsreg.desk.presenters_verification import verification_panel as panel_build
-from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
+from calsreg.desk.verification.presenters import verification_panel as panel_build
 from calsreg.records.services import Actor
 from calsreg.verification.models import ConfirmationRequest
 from calsreg.verification.selectors import confirmations_needing_attention, directory_supervisors
