@@ -38,12 +38,12 @@ from calsreg.changes.services import (
     change_request_viewed,
 )
 from calsreg.core.errors import NotFound
-from calsreg.desk import presenters_changes as present
+from calsreg.desk.changes import presenters as present
+from calsreg.desk.changes.evidence import change_evidence, change_evidence_download
+from calsreg.desk.changes.forms import AssignForm, CallBackForm, ChangeQueueFilterForm, ChangeRejectForm
 from calsreg.desk.dashboard.work import desk_operators
 from calsreg.desk.evidence import evidence_served
 from calsreg.desk.feedback import form_errors_as_messages, run_service
-from calsreg.desk.flows_changes import change_evidence, change_evidence_download
-from calsreg.desk.forms_changes import AssignForm, CallBackForm, ChangeQueueFilterForm, ChangeRejectForm
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
 from calsreg.notifications.selectors import deliveries_for

@@ -34,7 +34,7 @@ from calsreg.changes.models import (
 from calsreg.changes.registration import PersonConcerned, people_concerned
 from calsreg.changes.selectors import DiffRow, diff_rows
 from calsreg.core.templatetags.jdate import jdate
-from calsreg.desk.forms_changes import ITEM_ANSWERS
+from calsreg.desk.changes.forms import ITEM_ANSWERS
 from calsreg.directory.models import Supervisor
 from calsreg.records.models import Evidence
 from calsreg.records.selectors import evidence_for
