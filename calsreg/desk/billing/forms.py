@@ -1,4 +1,5 @@
-"""Forms of the billing agent's screens (parsing only; the rules live in billing's services)."""
+"""Forms of the billing agent's screens: invoices, runs and payments (parsing only; the rules live in
+billing's services and billing.payments)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.billing.agent_selectors import InvoiceFilters
-from calsreg.billing.models import InvoiceStatus
+from calsreg.billing.models import InvoiceStatus, PaymentImportKind
 from calsreg.core.dates import month_parse
 from calsreg.core.errors import ValidationFailed
 from calsreg.core.forms import TextCheckedForm
@@ -122,3 +123,30 @@ class DeferralForm(TextCheckedForm, forms.Form):
 
 def month_or_today(value: date | None, today: date) -> date:
     return (value or today).replace(day=1)
+
+
+# The payment screens.
+
+
+class PaymentImportForm(TextCheckedForm, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("ファイルの種類"), choices=PaymentImportKind.choices, initial=PaymentImportKind.ZENGIN
+    )
+    file = forms.FileField(label=_("入金ファイル"))
+
+
+class ManualPaymentForm(TextCheckedForm, forms.Form):
+    received_on = forms.DateField(label=_("入金日"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.IntegerField(label=_("金額（円）"), min_value=1)
+    payer_name = forms.CharField(label=_("振込依頼人名"), max_length=100)
+    payer_code = forms.CharField(label=_("依頼人コード・EDI"), max_length=40, required=False)
+    note = forms.CharField(label=_("備考"), max_length=200, required=False)
+
+
+class AllocationForm(TextCheckedForm, forms.Form):
+    invoice_number = forms.CharField(label=_("請求書番号"), max_length=20)
+    amount = forms.IntegerField(label=_("充当額（円）"), min_value=1)
+
+
+class IgnoreForm(TextCheckedForm, forms.Form):
+    reason = forms.CharField(label=_("対象外の理由"), max_length=200)

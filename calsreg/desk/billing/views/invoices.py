@@ -41,14 +41,13 @@ from calsreg.billing.services import (
 from calsreg.core import clock
 from calsreg.core.errors import DomainError
 from calsreg.core.exports import csv_bytes
-from calsreg.desk.exports_billing import (
+from calsreg.desk.billing.exports import (
     INVOICE_HEADER,
     aging_xlsx_response,
     invoice_csv_values,
     invoices_xlsx_response,
 )
-from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, run_service
-from calsreg.desk.forms_billing import (
+from calsreg.desk.billing.forms import (
     ArrivalForm,
     BillingRunForm,
     BulkPostedForm,
@@ -58,8 +57,9 @@ from calsreg.desk.forms_billing import (
     ReasonForm,
     SelectedPostedForm,
 )
+from calsreg.desk.billing.presenters import invoice_lines_shown
+from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, run_service
 from calsreg.desk.permissions import billing_agent_required
-from calsreg.desk.presenters_billing import invoice_lines_shown
 from calsreg.records.services import Actor
 
 INVOICE_PAGE_SIZE = 50

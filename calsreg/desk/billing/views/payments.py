@@ -35,8 +35,8 @@ from calsreg.billing.payments_selectors import (
 from calsreg.billing.zengin import PaymentFileRefused
 from calsreg.billing.zengin.csv_columns import ENCODING_NOTE, payments_csv_columns, payments_csv_sample_bytes
 from calsreg.core.errors import DomainError, ValidationFailed
+from calsreg.desk.billing.forms import AllocationForm, IgnoreForm, ManualPaymentForm, PaymentImportForm
 from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages
-from calsreg.desk.forms_payments import AllocationForm, IgnoreForm, ManualPaymentForm, PaymentImportForm
 from calsreg.desk.permissions import billing_agent_required
 from calsreg.records.services import Actor
 
