@@ -1,9 +1,9 @@
-from calsreg.desk import urls_dashboard
 from calsreg.desk.accounts import urls as urls_accounts
 from calsreg.desk.applications import urls as urls_applications
 from calsreg.desk.auth import urls as urls_auth
 from calsreg.desk.billing import urls as urls_billing
 from calsreg.desk.changes import urls as urls_changes
+from calsreg.desk.dashboard import urls as urls_dashboard
 from calsreg.desk.directory import urls as urls_directory
 from calsreg.desk.login_locks import urls as urls_login_locks
 from calsreg.desk.mail import urls as urls_mail

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from calsreg.desk.views import dashboard, work
+from calsreg.desk.dashboard.views import dashboard, work
 
 urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
