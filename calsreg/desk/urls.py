@@ -1,3 +1,5 @@
+"""The desk's routes (the ``desk:`` namespace): one ``urls`` module per feature package, in this order."""
+
 from calsreg.desk.accounts import urls as urls_accounts
 from calsreg.desk.applications import urls as urls_applications
 from calsreg.desk.auth import urls as urls_auth
