@@ -21,15 +21,15 @@ from calsreg.core.errors import DomainError, FieldError, ValidationFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.core.width import to_half_width
 from calsreg.directory.selectors import offices_with_supervisors
-from calsreg.portal import forms_change as forms
-from calsreg.portal.throttle import public_form_limited
-from calsreg.portal.views.change.common import (
+from calsreg.portal.change import forms
+from calsreg.portal.change.views.common import (
     ADD_ROW_ACTION,
     anonymous_actor,
     language,
     receipt_remember,
     reference_problem,
 )
+from calsreg.portal.throttle import public_form_limited
 
 # --- the portal (no sign-in) ----------------------------------------------------------------------
 

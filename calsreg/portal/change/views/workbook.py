@@ -23,10 +23,8 @@ from calsreg.core.errors import DomainError, FieldError, UploadRefused, Validati
 from calsreg.core.ratelimit import Scope
 from calsreg.core.uploads import XLSX_CONTENT_TYPE, upload_too_large
 from calsreg.core.width import to_half_width
-from calsreg.portal import forms_change as forms
-from calsreg.portal.downloads import attachment_response
-from calsreg.portal.throttle import public_form_limited
-from calsreg.portal.views.change.common import (
+from calsreg.portal.change import forms
+from calsreg.portal.change.views.common import (
     UPLOAD_FIELD,
     account_of,
     anonymous_actor,
@@ -35,6 +33,8 @@ from calsreg.portal.views.change.common import (
     receipt_remember,
     reference_problem,
 )
+from calsreg.portal.downloads import attachment_response
+from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.views.mypage import account_holder_required
 
 # --- my page: the Excel change form ---------------------------------------------------------------

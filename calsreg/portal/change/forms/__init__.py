@@ -10,7 +10,7 @@ My page shows the registration, so each input is tied to one item (``new-period_
 registration, so its items are generic rows: the item, its target, its new value.
 """
 
-from calsreg.portal.forms_change.payload import (
+from calsreg.portal.change.forms.payload import (
     INITIAL_ITEM_ROWS,
     ITEMS_ANCHOR,
     MAX_ITEM_ROWS,
@@ -27,7 +27,7 @@ from calsreg.portal.forms_change.payload import (
     portal_filing,
     relabel,
 )
-from calsreg.portal.forms_change.widgets import (
+from calsreg.portal.change.forms.widgets import (
     end_row,
     person_checks,
     person_rows,

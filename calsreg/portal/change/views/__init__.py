@@ -12,10 +12,10 @@ its refusal. The request is only filed: nothing changes until the help desk has 
 already on file (seed step 8).
 """
 
-from calsreg.portal.views.change.common import receipt
-from calsreg.portal.views.change.mypage import fee_preview, index, mypage_form
-from calsreg.portal.views.change.portal import portal_form
-from calsreg.portal.views.change.workbook import mypage_upload, portal_upload, workbook_download
+from calsreg.portal.change.views.common import receipt
+from calsreg.portal.change.views.mypage import fee_preview, index, mypage_form
+from calsreg.portal.change.views.portal import portal_form
+from calsreg.portal.change.views.workbook import mypage_upload, portal_upload, workbook_download
 
 __all__ = [
     "fee_preview",

@@ -16,7 +16,7 @@ from calsreg.changes.catalog import ITEMS, Store
 from calsreg.changes.models import ChangeKind
 from calsreg.changes.selectors import UserOnFile
 from calsreg.directory.models import OrdererOffice, Supervisor
-from calsreg.portal.forms_change.payload import (
+from calsreg.portal.change.forms.payload import (
     ACCOUNT_KEYS,
     DELETION,
     DISCLOSURE,

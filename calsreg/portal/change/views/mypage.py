@@ -27,8 +27,8 @@ from calsreg.changes.selectors import (
 )
 from calsreg.changes.services import change_request_submit
 from calsreg.core.errors import DomainError, FieldError, ValidationFailed
-from calsreg.portal import forms_change as forms
-from calsreg.portal.views.change.common import (
+from calsreg.portal.change import forms
+from calsreg.portal.change.views.common import (
     ADD_PERSON_ACTION,
     PREVIEW_ACTION,
     account_of,
