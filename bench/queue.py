@@ -21,7 +21,7 @@ from bench.measure import PageTiming, time_page
 from bench.population import Population, directory_ensure, populate, population_reset
 from calsreg.accounts.models import Role, User
 from calsreg.applications.models import Application, ApplicationUser
-from calsreg.desk.views.queue import QUEUE_PAGE_SIZE
+from calsreg.desk.applications.views.queue import QUEUE_PAGE_SIZE
 from calsreg.records.models import AuditEvent
 
 DESK_USERNAME = "bench-desk"

@@ -1,35 +1,34 @@
-from django.urls import path
+"""The desk's routes (the ``desk:`` namespace): one ``urls`` module per feature package, in this order."""
 
-from calsreg.desk import urls_billing, urls_changes, urls_dashboard, urls_verification
 from calsreg.desk.accounts import urls as urls_accounts
+from calsreg.desk.applications import urls as urls_applications
+from calsreg.desk.auth import urls as urls_auth
+from calsreg.desk.billing import urls as urls_billing
+from calsreg.desk.changes import urls as urls_changes
+from calsreg.desk.dashboard import urls as urls_dashboard
+from calsreg.desk.directory import urls as urls_directory
+from calsreg.desk.login_locks import urls as urls_login_locks
 from calsreg.desk.mail import urls as urls_mail
 from calsreg.desk.notices import urls as urls_notices
+from calsreg.desk.outbox import urls as urls_outbox
 from calsreg.desk.project_actions import urls as urls_project_actions
 from calsreg.desk.projects import urls as urls_projects
 from calsreg.desk.search import urls as urls_search
 from calsreg.desk.sso import urls as urls_sso
-from calsreg.desk.views import applications, auth, directory, intake, login_locks, outbox, queue
+from calsreg.desk.verification import urls as urls_verification
 
 app_name = "desk"
 
-urlpatterns = [
-    path("login/", auth.DeskLoginView.as_view(), name="login"),
-    path("logout/", auth.DeskLogoutView.as_view(), name="logout"),
-    path("", queue.queue, name="queue"),
-    path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
-    path("applications/<int:pk>/supervisors/", applications.application_match, name="application_match"),
-    path("evidence/<int:pk>/", applications.evidence_file, name="evidence"),
-    path("intake/", intake.intake, name="intake"),
-    path("directory/", directory.directory, name="directory"),
-    path("directory/export.csv", directory.directory_export, name="directory_export"),
-    path("directory/import/", directory.directory_import_preview, name="directory_import"),
-    path("directory/import/confirm/", directory.directory_import_confirm, name="directory_import_confirm"),
-    path("outbox/", outbox.outbox, name="outbox"),
-    path("outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
-    path("login-locks/", login_locks.login_locks, name="login_locks"),
-    path("login-locks/lift/", login_locks.login_lock_lift, name="login_lock_lift"),
-    path("login-locks/lift-address/", login_locks.login_address_lock_lift, name="login_address_lock_lift"),
-]
+# Sign-in and sign-out.
+urlpatterns = list(urls_auth.urlpatterns)
+# The application queue, one application's page, its kept files, intake.
+urlpatterns += urls_applications.urlpatterns
+# The orderer directory.
+urlpatterns += urls_directory.urlpatterns
+# The demo's outbox.
+urlpatterns += urls_outbox.urlpatterns
+# Login locks and lifting them.
+urlpatterns += urls_login_locks.urlpatterns
 # Confirmation, calls, decisions, registration and start of use on an application.
 urlpatterns += urls_verification.urlpatterns
 # The billing agent's screens (invoices, aging, billing runs).

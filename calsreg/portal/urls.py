@@ -1,6 +1,7 @@
 from django.urls import path
 
-from calsreg.portal import urls_change, urls_confirm, urls_correct, urls_mypage
+from calsreg.portal import urls_confirm, urls_correct, urls_mypage
+from calsreg.portal.change import urls as urls_change
 from calsreg.portal.views import apply, pages, postcode, status, upload
 
 app_name = "portal"

@@ -36,7 +36,7 @@ INTAKE_VIEWS = [
     ("portal/views/apply.py", "apply_form", "application_submit_payload"),
     ("portal/views/correct.py", "correct_form", "application_resubmit_payload"),
     ("portal/views/upload.py", "apply_upload", "application_submit_workbook"),
-    ("desk/views/intake.py", "intake", "application_submit_at_desk"),
+    ("desk/applications/views/intake.py", "intake", "application_submit_at_desk"),
     ("api/routers/public.py", "application_create", "application_submit_payload"),
     ("api/routers/public.py", "application_create_from_workbook", "application_submit_workbook"),
 ]

@@ -22,7 +22,7 @@ from calsreg.billing.models import (
 )
 from calsreg.billing.services import billing_run, billing_run_enqueue
 from calsreg.core.errors import Conflict
-from calsreg.desk.views.billing import CSV_HEADER
+from calsreg.desk.billing.views.invoices import CSV_HEADER
 from calsreg.records.models import AuditEvent
 from tests.billing.invoice_helpers import ACTOR, configured, drafted, jst
 from tests.factories import OfficeFactory, UserFactory

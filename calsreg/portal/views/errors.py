@@ -19,8 +19,8 @@ from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from calsreg.portal.change.views.portal import portal_form_reshown
 from calsreg.portal.views import apply
-from calsreg.portal.views.change.portal import portal_form_reshown
 
 # url name (namespace portal) → the view's "re-show the form from this POST, unsent".
 RESHOWN: dict[str, Callable[[HttpRequest], HttpResponse]] = {

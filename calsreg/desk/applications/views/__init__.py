@@ -1,0 +1,1 @@
+"""The application screens' views: the queue, the detail page, intake."""

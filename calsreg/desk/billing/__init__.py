@@ -1,0 +1,1 @@
+"""The billing agent's screens: invoices, billing runs, receivables, payments, exports."""

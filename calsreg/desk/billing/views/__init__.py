@@ -1,0 +1,1 @@
+"""The billing agent's views: invoices, runs and aging (``invoices``); payments (``payments``)."""

@@ -1,0 +1,1 @@
+"""The dashboard's views (``dashboard``) and "my work" with assignment (``work``)."""

@@ -1,0 +1,1 @@
+"""The orderer directory at the desk: browse, export, import after a preview."""

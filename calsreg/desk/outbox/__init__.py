@@ -1,0 +1,1 @@
+"""The demo's outbox: every mail the system "sent", readable at the desk (a demo tool)."""

@@ -1,1 +1,0 @@
-"""The desk's views: parse input, call one flow, service or selector, render."""
