@@ -49,7 +49,8 @@ def test_help_desk_sees_why_and_since_when_a_project_is_suspended_but_no_amounts
     assert "利用停止中" in page
     assert "2027年2月2日(火) 03:00から利用停止中です。" in page
     assert (
-        f"請求書 {invoice.number} が支払期限（2027年2月1日(月)）を過ぎて未入金のため、利用を停止しました。" in page
+        f"請求書 {invoice.number} が支払期限（2027年2月1日(月)）を過ぎて未入金のため、利用を停止しました。"
+        in page
     )
     assert "未入金の請求書が 1 件あります。" in page
     assert f"{invoice.total:,}" not in page and "請求と入金" not in page
