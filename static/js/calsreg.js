@@ -73,7 +73,9 @@
     fetch(input.getAttribute("data-postcode-url") + "?code=" + digits, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (found) {
-        if (!found || (target.value && target.value !== target.getAttribute("data-filled"))) {
+        // Never into a field the person is typing in now, nor over an address they typed.
+        if (!found || document.activeElement === target ||
+            (target.value && target.value !== target.getAttribute("data-filled"))) {
           return;
         }
         target.value = found.address;

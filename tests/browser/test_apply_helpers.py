@@ -16,6 +16,8 @@ def test_the_billing_box_copies_the_contractor_s_address_and_follows_it(live_ser
     page.goto(live_server.url + "/apply/")
     page.fill("#contractor_name", "株式会社越後建設")
     page.fill("#contractor_postcode", "950-0088")
+    # The postcode's look-up fills the town first (the next test is about that); then the rest is typed.
+    expect(page.locator("#contractor_address")).to_have_value("新潟県新潟市中央区万代")
     page.fill("#contractor_address", "新潟県新潟市中央区万代1丁目1番1号")
     page.fill("#contractor_phone", "025-244-1234")
 
