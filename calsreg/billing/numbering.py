@@ -22,13 +22,27 @@ CUSTOMER_CODE_PREFIX = "C"
 CUSTOMER_CODE_DIGITS = 8
 
 
+def _series(*, kind: str, year: int) -> str:
+    # Fee credits are credit notes (CN…); additional invoices are invoices (the invoice series).
+    prefix = "CN" if kind in CREDIT_KINDS else ""
+    return f"{prefix}{year}"
+
+
+def invoice_numbers_planned(*, kind: str, year: int, count: int) -> tuple[str, str] | None:
+    """The first and last of the next ``count`` numbers of ``kind``'s series, taking none of them
+    (a preview: another issue may take them before the run does, which the run then detects)."""
+    if count <= 0:
+        return None
+    series = _series(kind=kind, year=year)
+    last = InvoiceCounter.objects.filter(series=series).values_list("last", flat=True).first() or 0
+    return f"{series}-{last + 1:06d}", f"{series}-{last + count:06d}"
+
+
 def invoice_number_next(*, kind: str, year: int) -> str:
     """The next number of ``kind``'s series for ``year``; call inside the issuing transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice numbers must be taken inside the issuing transaction")
-    # Fee credits are credit notes (CN…); additional invoices are invoices (the invoice series).
-    prefix = "CN" if kind in CREDIT_KINDS else ""
-    series = f"{prefix}{year}"
+    series = _series(kind=kind, year=year)
     for _attempt in range(3):
         if InvoiceCounter.objects.filter(series=series).update(last=F("last") + 1):
             last = InvoiceCounter.objects.values_list("last", flat=True).get(series=series)

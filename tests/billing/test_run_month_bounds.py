@@ -17,6 +17,7 @@ from calsreg.billing.models import BillingRun, Invoice, InvoiceStatus
 from calsreg.records.models import AuditEvent
 from tests.api.helpers import bearer, staff_token
 from tests.billing.invoice_helpers import configured, drafted, jst
+from tests.desk.helpers import confirm_preview
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +87,8 @@ def test_the_run_button_refuses_a_month_out_of_bounds_or_malformed_and_runs_noth
 def test_next_month_and_the_first_service_month_are_the_bounds_and_are_accepted(agent_client):
     _two_drafts()
 
-    first = agent_client.post(reverse("desk:billing_run_start"), {"run_month": "2026-11"})
-    last = agent_client.post(reverse("desk:billing_run_start"), {"run_month": "2027-01"})
+    first = confirm_preview(agent_client, reverse("desk:billing_run_start"), {"run_month": "2026-11"})
+    last = confirm_preview(agent_client, reverse("desk:billing_run_start"), {"run_month": "2027-01"})
 
     assert (first.status_code, last.status_code) == (302, 302)
     assert sorted(BillingRun.objects.values_list("run_month", flat=True)) == [

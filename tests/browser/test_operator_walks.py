@@ -293,6 +293,10 @@ def test_the_billing_agent_runs_a_month_and_marks_the_whole_run_posted_in_one_ac
         page.goto(f"{base}/desk/billing/")
         page.fill("#billing-run-form input[name=run_month]", f"{drafts[0].run_month:%Y-%m}")
         page.get_by_role("button", name="請求処理を実行する").click()
+        # the preview says what the run will do before anything is issued
+        assert page.locator("#run-preview-count").inner_text() == "3件"
+        assert page.locator("#run-preview-numbers").inner_text() == "2026-000001 〜 2026-000003"
+        page.get_by_role("button", name="この内容で請求処理を実行する").click()
         page.wait_for_url(re.compile(r"/desk/billing/runs/\d+/$"))
         run_url = page.url
         _idle(page)

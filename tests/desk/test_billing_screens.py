@@ -25,6 +25,7 @@ from calsreg.core.errors import Conflict
 from calsreg.desk.billing.views.invoices import CSV_HEADER
 from calsreg.records.models import AuditEvent
 from tests.billing.invoice_helpers import ACTOR, configured, drafted, jst
+from tests.desk.helpers import confirm_preview
 from tests.factories import OfficeFactory, UserFactory
 from tests.verification.helpers import signed_in_as
 
@@ -246,7 +247,7 @@ def test_the_run_button_queues_the_run_and_the_worker_issues_the_drafts(client, 
 
     with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
         _agent(client)  # signed in on the day (desk sessions are short)
-        response = client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"})
+        response = confirm_preview(client, reverse("desk:billing_run_start"), {"run_month": "2026-12"})
 
         # queued, nothing issued yet; the run page polls and shows an empty progress bar
         run = BillingRun.objects.get()
@@ -290,12 +291,12 @@ def test_a_second_run_of_the_month_is_refused_while_one_is_queued_or_running(cli
 
     with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
         _agent(client)
-        client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"})
+        confirm_preview(client, reverse("desk:billing_run_start"), {"run_month": "2026-12"})
         again = client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"}, follow=True)
         assert BillingRun.objects.count() == 1
         BillingRun.objects.update(status=BillingRunStatus.RUNNING)
         while_running = client.post(reverse("desk:billing_run_start"), {"run_month": "2026-12"}, follow=True)
-        other_month = client.post(reverse("desk:billing_run_start"), {"run_month": "2027-01"})
+        other_month = confirm_preview(client, reverse("desk:billing_run_start"), {"run_month": "2027-01"})
         with pytest.raises(Conflict):
             billing_run_enqueue(run_month=date(2026, 12, 15), actor=ACTOR)
 

@@ -107,6 +107,15 @@ def test_list_shows_failed_and_stuck_mail_newest_first_with_kind_recipient_error
         assert f'value="{mail[name].pk}"' not in content
 
 
+def test_list_explains_each_error_in_japanese_with_the_raw_text_folded_under_it(desk_client, mail):
+    content = desk_client.get(URL).content.decode()
+
+    refused = content.index("宛先のメールサーバーが受け取りを拒否しました（550）")
+    assert content.index("<code>SMTPRecipientsRefused: 550 no such user</code>") > refused
+    assert "メールサーバーが一時的に受け取れませんでした（451）。時間をおいて再送してください" in content
+    assert content.count('<details class="mail-error-raw">') == 2  # the stuck mail has no error
+
+
 def test_list_paginates(desk_client):
     for number in range(30):
         _delivery(

@@ -21,10 +21,12 @@ from calsreg.billing.services.dunning import (
     invoice_reminders_send,
 )
 from calsreg.billing.services.posting import invoice_set_arrival, invoices_mark_posted
+from calsreg.billing.services.run_preview import BillingRunPlan, billing_run_preview
 from calsreg.billing.services.runs import billing_run, billing_run_enqueue
 from calsreg.billing.services.start_of_use import StartOfUse, project_start_use_billed
 
 __all__ = [
+    "BillingRunPlan",
     "FeeImpact",
     "PostingResult",
     "Settlement",
@@ -33,6 +35,7 @@ __all__ = [
     "billing_run",
     "billing_run_enqueue",
     "billing_run_mark_posted",
+    "billing_run_preview",
     "billing_suspension_sweep",
     "fee_change_settle",
     "fee_impact",

@@ -6,7 +6,7 @@ import logging
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
@@ -128,6 +128,23 @@ def invoice_draft_for_project(*, project: Project, actor: Actor) -> Invoice:
     return invoice
 
 
+def projects_without_invoice(*, today: date) -> QuerySet[Project]:
+    """Started projects (by ``today``) with no live invoice: what ``invoice_drafts_create_missing``
+    drafts, and what the billing run's preview counts as still to be drafted."""
+    live = Invoice.objects.filter(project=OuterRef("pk"), kind=InvoiceKind.INVOICE).exclude(
+        status=InvoiceStatus.VOID
+    )
+    return (
+        Project.objects.filter(
+            started_at__isnull=False,
+            started_at__date__lte=today,
+            status__in=[ProjectStatus.ACTIVE, ProjectStatus.SUSPENDED],
+        )
+        .exclude(Exists(live))
+        .order_by("pk")
+    )
+
+
 def invoice_drafts_create_missing(*, actor: Actor | None = None, today: date | None = None) -> int:
     """Draft an invoice for every started project that has no live one; return how many were made.
 
@@ -138,21 +155,8 @@ def invoice_drafts_create_missing(*, actor: Actor | None = None, today: date | N
     (the administrator completes the configuration) rather than stopping the others.
     """
     actor = actor or Actor.system("invoice_drafts_create_missing")
-    today = today or clock.today()
-    live = Invoice.objects.filter(project=OuterRef("pk"), kind=InvoiceKind.INVOICE).exclude(
-        status=InvoiceStatus.VOID
-    )
-    candidates = (
-        Project.objects.filter(
-            started_at__isnull=False,
-            started_at__date__lte=today,
-            status__in=[ProjectStatus.ACTIVE, ProjectStatus.SUSPENDED],
-        )
-        .exclude(Exists(live))
-        .order_by("pk")
-    )
     created = 0
-    for project in candidates:
+    for project in projects_without_invoice(today=today or clock.today()):
         try:
             invoice_draft_for_project(project=project, actor=actor)
         except BillingNotConfigured:

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks_db import DatabaseBackend
 
@@ -41,8 +40,10 @@ from calsreg.billing.run_months import run_month_check
 from calsreg.billing.selectors import invoice_for_print, invoices_due_for_run, issuer_active
 from calsreg.billing.services.documents import invoice_document_store, sha256_hex
 from calsreg.billing.services.drafts import invoice_drafts_create_missing
+from calsreg.billing.services.run_preview import billing_run_plan, run_busy_check
 from calsreg.core import clock
-from calsreg.core.errors import Conflict, DomainError
+from calsreg.core.errors import DomainError
+from calsreg.core.previews import fingerprint_check
 from calsreg.records.models import ActorType
 from calsreg.records.services import Actor, audit_record
 
@@ -120,42 +121,28 @@ def billing_run(*, run_month: date, actor: Actor, progress: Progress | None = No
     return _run_issue(run=run, issuer=issuer, actor=actor, progress=progress)
 
 
-def billing_run_enqueue(*, run_month: date, actor: Actor) -> BillingRun:
+def billing_run_enqueue(*, run_month: date, actor: Actor, preview: str | None = None) -> BillingRun:
     """Record a queued run of ``run_month`` and queue ``billing_run_task`` for it, in one transaction.
 
     ``total`` is the number of drafts due now (the worker recounts when it starts). Raises
     ``ValidationFailed`` for a month outside ``run_month_check``'s bounds, BillingNotConfigured when
-    no issuer is active, ``Conflict`` while a run of the same month is queued or running.
+    no issuer is active, ``Conflict`` while a run of the same month is queued or running. With
+    ``preview`` (the fingerprint of the ``billing_run_preview`` the agent confirmed), raises
+    ``PreviewStale`` and starts nothing when the drafts or the next number changed meanwhile
+    (drafts the sweep just made for started projects count as a change).
     """
     run_month = run_month_check(run_month=run_month, today=clock.today())
     issuer_active()
     invoice_drafts_create_missing(actor=actor)
     with transaction.atomic():
-        # SQLite (IMMEDIATE transactions) serialises this check and the insert. On PostgreSQL the row
-        # lock covers existing runs only: two first clicks at the same instant could both pass; the
-        # per-invoice locks in _issue_one still keep any draft from being issued twice.
-        busy = [
-            run
-            for run in BillingRun.objects.select_for_update().filter(run_month=run_month)
-            if run.in_progress
-        ]
-        if busy:
-            raise Conflict(
-                _(
-                    "%(month)s分の請求処理はすでに%(status)sです（%(done)s / %(total)s 件）。終わるまでお待ちください。"
-                )
-                % {
-                    "month": f"{run_month:%Y-%m}",
-                    "status": busy[0].get_status_display(),
-                    "done": busy[0].done,
-                    "total": busy[0].total,
-                }
-            )
+        run_busy_check(run_month=run_month, lock=True)
+        plan = billing_run_plan(run_month=run_month)
+        fingerprint_check(expected=preview, payload=plan.payload())
         run = _run_create(
             run_month=run_month,
             actor=actor,
             status=BillingRunStatus.QUEUED,
-            total=invoices_due_for_run(run_month=run_month).count(),
+            total=plan.count,
         )
         _task_enqueue(run_id=run.pk)
     return run

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from calsreg.core.errors import DomainError
 from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages
 from calsreg.desk.mail.forms import ResendForm
+from calsreg.desk.mail.presenters import mail_error_explained
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.notifications.models import SENDING_STUCK_AFTER
 from calsreg.notifications.selectors import deliveries_troubled
@@ -25,10 +26,11 @@ PAGE_SIZE = 25
 @desk_staff_required
 def trouble_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(deliveries_troubled(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(delivery, mail_error_explained(delivery.last_error)) for delivery in page.object_list]
     return render(
         request,
         "desk/mail/troubles.html",
-        {"page": page, "stuck_minutes": int(SENDING_STUCK_AFTER.total_seconds() // 60)},
+        {"page": page, "rows": rows, "stuck_minutes": int(SENDING_STUCK_AFTER.total_seconds() // 60)},
     )
 
 

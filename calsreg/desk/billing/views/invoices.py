@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +30,7 @@ from calsreg.billing.services import (
     PostingResult,
     billing_run_enqueue,
     billing_run_mark_posted,
+    billing_run_preview,
     invoice_deferral_grant,
     invoice_reissue,
     invoice_set_arrival,
@@ -39,7 +39,6 @@ from calsreg.billing.services import (
     invoices_mark_posted_selected,
 )
 from calsreg.core import clock
-from calsreg.core.errors import DomainError
 from calsreg.core.exports import csv_bytes
 from calsreg.desk.billing.exports import (
     INVOICE_HEADER,
@@ -58,8 +57,9 @@ from calsreg.desk.billing.forms import (
     SelectedPostedForm,
 )
 from calsreg.desk.billing.presenters import invoice_lines_shown
-from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, run_service
+from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.permissions import billing_agent_required
+from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
 from calsreg.records.services import Actor
 
 INVOICE_PAGE_SIZE = 50
@@ -146,19 +146,35 @@ def suspended(request: HttpRequest) -> HttpResponse:
 @require_POST
 @billing_agent_required
 def run_start(request: HttpRequest) -> HttpResponse:
-    """Queue the billing run of the month (the worker issues the drafts) and show its page, which
-    polls its progress; refused while a run of that month is queued or running."""
+    """The run's preview first (month, count, total, first and last number 予定); the confirmed POST
+    queues the run (the worker issues the drafts) and shows its page, which polls its progress."""
     form = BillingRunForm(request.POST)
     if not form.is_valid():
         form_errors_as_messages(request, form)
         return redirect("desk:billing_invoices")
-    try:
-        run = billing_run_enqueue(run_month=form.cleaned_data["run_month"], actor=Actor.staff(request.user))
-    except DomainError as refusal:
-        refusal_as_messages(request, refusal)
-        return redirect("desk:billing_invoices")
-    messages.success(request, _("請求処理を開始しました。進み具合はこの画面に表示されます。"))
-    return redirect("desk:billing_run_detail", pk=run.pk)
+    run_month = form.cleaned_data["run_month"]
+
+    def show() -> HttpResponse:
+        return preview_page(
+            request,
+            compute=lambda: billing_run_preview(run_month=run_month),
+            template="desk/billing/run_preview.html",
+            context={"run_month": run_month},
+            back=lambda: redirect("desk:billing_invoices"),
+        )
+
+    if not is_confirmed(request):
+        return show()
+    response, run = confirmed_run(
+        request,
+        act=lambda token: billing_run_enqueue(
+            run_month=run_month, actor=Actor.staff(request.user), preview=token
+        ),
+        show=show,
+        back=lambda: redirect("desk:billing_invoices"),
+        success=_("請求処理を開始しました。進み具合はこの画面に表示されます。"),
+    )
+    return redirect("desk:billing_run_detail", pk=run.pk) if run is not None else response
 
 
 @require_GET
