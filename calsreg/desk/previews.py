@@ -21,11 +21,29 @@ from calsreg.desk.feedback import refusal_as_messages
 T = TypeVar("T")
 
 
-def is_confirmed(request: HttpRequest) -> bool:
-    return request.POST.get("confirmed") == "1"
+def preview_then_act(
+    request: HttpRequest,
+    *,
+    preview: Callable[[], Any],
+    act: Callable[[str], T],
+    template: str,
+    context: dict[str, Any],
+    back: Callable[[], HttpResponse],
+    success: str | Callable[[T], str],
+) -> tuple[HttpResponse, T | None]:
+    """The whole confirm step of one button: without ``confirmed`` the preview page of
+    ``preview()``; with it, ``act(token)`` — or the new preview if the old one went stale. Returns
+    the response and the action's result (None unless it was done)."""
+
+    def show() -> HttpResponse:
+        return _preview_page(request, compute=preview, template=template, context=context, back=back)
+
+    if request.POST.get("confirmed") != "1":
+        return show(), None
+    return _confirmed_run(request, act=act, show=show, back=back, success=success)
 
 
-def preview_page(
+def _preview_page(
     request: HttpRequest,
     *,
     compute: Callable[[], Any],
@@ -42,7 +60,7 @@ def preview_page(
     return render(request, template, {**context, "plan": plan})
 
 
-def confirmed_run(
+def _confirmed_run(
     request: HttpRequest,
     *,
     act: Callable[[str], T],

@@ -45,7 +45,7 @@ from calsreg.desk.dashboard.work import desk_operators
 from calsreg.desk.evidence import evidence_served
 from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.permissions import desk_staff_required
-from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
+from calsreg.desk.previews import preview_then_act
 from calsreg.notifications.selectors import deliveries_for
 from calsreg.records.selectors import evidence_read
 from calsreg.records.services import Actor
@@ -233,27 +233,18 @@ def change_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Applying shows each item (now → requested) and who is told first; the confirmed POST applies."""
     change = _plain(pk)
 
-    def show() -> HttpResponse:
-        return preview_page(
-            request,
-            compute=lambda: change_request_apply_preview(request=change),
-            template="desk/changes/apply_preview.html",
-            # Shown with the desk's names for accounts and supervisors; the same diff as the plan's.
-            context={
-                "change": change,
-                "rows": sorted(present.item_rows(change), key=lambda r: r.item.position),
-            },
-            back=lambda: _back(change),
-        )
-
-    if not is_confirmed(request):
-        return show()
-    response, _applied = confirmed_run(
+    response, _applied = preview_then_act(
         request,
+        preview=lambda: change_request_apply_preview(request=change),
         act=lambda token: change_request_apply(
             request=change, actor=Actor.staff(request.user), preview=token
         ),
-        show=show,
+        template="desk/changes/apply_preview.html",
+        # Shown with the desk's names for accounts and supervisors; the same diff as the plan's.
+        context={
+            "change": change,
+            "rows": sorted(present.item_rows(change), key=lambda r: r.item.position),
+        },
         back=lambda: _back(change),
         success=_("確認できた項目を反映しました。申込者に結果をメールでお知らせします。"),
     )

@@ -24,7 +24,7 @@ from calsreg.applications.services import application_reject, application_return
 from calsreg.billing.services import StartOfUse, project_start_use_billed
 from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.permissions import desk_staff_required
-from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
+from calsreg.desk.previews import preview_then_act
 from calsreg.desk.verification.forms import (
     CallRecordForm,
     ConfirmationSendForm,
@@ -206,23 +206,14 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     """Registration shows the accounts (IDs 予定) and mails first; the confirmed POST registers."""
     application = _application(pk)
 
-    def show() -> HttpResponse:
-        return preview_page(
-            request,
-            compute=lambda: project_register_preview(application=application),
-            template="desk/verification/register_preview.html",
-            context={"application": application},
-            back=lambda: _back(application),
-        )
-
-    if not is_confirmed(request):
-        return show()
-    response, _project = confirmed_run(
+    response, _project = preview_then_act(
         request,
+        preview=lambda: project_register_preview(application=application),
         act=lambda token: project_register(
             application=application, actor=Actor.staff(request.user), preview=token
         ),
-        show=show,
+        template="desk/verification/register_preview.html",
+        context={"application": application},
         back=lambda: _back(application),
         success=_("システムに登録しました。各利用者にIDとパスワードを別々のメールで送ります。"),
     )
@@ -243,23 +234,14 @@ def start_use(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(application)
     starts_on = form.cleaned_data["starts_on"]
 
-    def show() -> HttpResponse:
-        return preview_page(
-            request,
-            compute=lambda: project_start_use_preview(project=project, starts_on=starts_on),
-            template="desk/verification/start_use_preview.html",
-            context={"application": application, "form_data": form.cleaned_data},
-            back=lambda: _back(application),
-        )
-
-    if not is_confirmed(request):
-        return show()
-    outcome = confirmed_run(
+    outcome = preview_then_act(
         request,
+        preview=lambda: project_start_use_preview(project=project, starts_on=starts_on),
         act=lambda token: project_start_use_billed(
             project=project, actor=Actor.staff(request.user), starts_on=starts_on, preview=token
         ),
-        show=show,
+        template="desk/verification/start_use_preview.html",
+        context={"application": application, "form_data": form.cleaned_data},
         back=lambda: _back(application),
         success=_started_message,
     )

@@ -59,7 +59,7 @@ from calsreg.desk.billing.forms import (
 from calsreg.desk.billing.presenters import invoice_lines_shown
 from calsreg.desk.feedback import form_errors_as_messages, run_service
 from calsreg.desk.permissions import billing_agent_required
-from calsreg.desk.previews import confirmed_run, is_confirmed, preview_page
+from calsreg.desk.previews import preview_then_act
 from calsreg.records.services import Actor
 
 INVOICE_PAGE_SIZE = 50
@@ -154,23 +154,14 @@ def run_start(request: HttpRequest) -> HttpResponse:
         return redirect("desk:billing_invoices")
     run_month = form.cleaned_data["run_month"]
 
-    def show() -> HttpResponse:
-        return preview_page(
-            request,
-            compute=lambda: billing_run_preview(run_month=run_month),
-            template="desk/billing/run_preview.html",
-            context={"run_month": run_month},
-            back=lambda: redirect("desk:billing_invoices"),
-        )
-
-    if not is_confirmed(request):
-        return show()
-    response, run = confirmed_run(
+    response, run = preview_then_act(
         request,
+        preview=lambda: billing_run_preview(run_month=run_month),
         act=lambda token: billing_run_enqueue(
             run_month=run_month, actor=Actor.staff(request.user), preview=token
         ),
-        show=show,
+        template="desk/billing/run_preview.html",
+        context={"run_month": run_month},
         back=lambda: redirect("desk:billing_invoices"),
         success=_("請求処理を開始しました。進み具合はこの画面に表示されます。"),
     )
