@@ -111,6 +111,9 @@ class OutboundKind(Generic[D]):
     # The ``key`` the delivery's task takes (its subscriber, or itself).
     key_of: Callable[[D], int]
     label: str
+    # What a re-send's audit row names (its event and subscriber, its party and person): read with
+    # the rows, not one query per row.
+    related: tuple[str, ...] = ()
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -236,7 +239,12 @@ def resend(kind: OutboundKind[D], *, delivery_ids: Iterable[int]) -> list[D]:
     attempts reset, each with its task enqueued — call inside the service's transaction. Return the
     re-queued rows; a delivered or already pending one is left as it is."""
     now = clock.now()
-    rows = kind.model._default_manager.select_for_update().filter(pk__in=list(delivery_ids)).order_by("pk")
+    rows = (
+        kind.model._default_manager.select_for_update(of=("self",))
+        .select_related(*kind.related)
+        .filter(pk__in=list(delivery_ids))
+        .order_by("pk")
+    )
     requeued = [row for row in rows if row.status == OutboundStatus.FAILED or is_stuck(row, now=now)]
     for row in requeued:
         row.transition_to(OutboundStatus.PENDING)

@@ -96,4 +96,5 @@ WEBHOOKS: OutboundKind[WebhookDelivery] = OutboundKind(
     enqueue=_enqueue,
     key_of=lambda delivery: delivery.subscriber_id,
     label="webhook delivery",
+    related=("event", "subscriber"),
 )

@@ -82,4 +82,5 @@ LOGOUTS: OutboundKind[LogoutDelivery] = OutboundKind(
     enqueue=_enqueue,
     key_of=lambda delivery: delivery.pk,
     label="logout delivery",
+    related=("application", "user"),
 )

@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from calsreg.accounts.models import Role
@@ -198,3 +200,22 @@ def test_resend_services_take_back_a_stuck_attempt_but_not_one_in_progress(logge
     assert count == 1
     statuses = dict(WebhookDelivery.objects.filter(pk__in=[stuck.pk, busy.pk]).values_list("pk", "status"))
     assert statuses == {stuck.pk: WebhookStatus.PENDING, busy.pk: WebhookStatus.SENDING}
+
+
+def _selects(resend, ids) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        resend(delivery_ids=ids, actor=Actor.system("test"))
+    return sum(1 for query in queries.captured_queries if query["sql"].lstrip().upper().startswith("SELECT"))
+
+
+def test_resend_reads_what_its_audit_rows_name_with_the_rows_not_once_per_row(logged):
+    sub = logged["delivered"].subscriber
+    one = _selects(webhook_deliveries_resend, [logged["failed"][0].pk])
+    three = _selects(webhook_deliveries_resend, [webhook(sub).pk for _ in range(3)])
+    holder = logged["logout"].user
+    logouts = [logout(logged["party"], holder).pk for _ in range(3)]
+
+    assert three == one
+    assert _selects(logout_deliveries_resend, logouts) == _selects(
+        logout_deliveries_resend, [logout(logged["party"], holder).pk]
+    )
