@@ -70,12 +70,16 @@ def logout(
     status: str = "failed",
     at: dt.datetime = T0,
     ev: Event | None = None,
+    ended: SignIn | None = None,
 ) -> LogoutDelivery:
+    """The logout token sent for ``user`` at ``application``; ``ended``: the sign-in it ended."""
     return LogoutDelivery.objects.create(
         event=ev or event(at=at, account_id=user.username),
         application=application,
         user=user,
-        sub=uuid.uuid4(),
+        sign_in=ended,
+        sid=ended.sid if ended else None,
+        sub=user.subject,
         status=status,
         attempts=12 if status == "failed" else 1,
         last_status=500 if status == "failed" else 200,

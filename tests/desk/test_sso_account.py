@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from calsreg.accounts.models import Role
+from calsreg.records.models import AuditEvent
 from calsreg.records.services import Actor, audit_record
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, started
 from tests.desk.helpers import make_application
@@ -35,10 +36,17 @@ def test_account_page_shows_id_name_state_projects_and_the_sso_timeline(desk_cli
     project, holder = _holder()
     registered = party()
     ended = event("account.sessions_ended", at=NOW - dt.timedelta(hours=2), account_id=holder.username)
-    sign_in(
+    earlier = sign_in(
         registered.application, holder, at=NOW - dt.timedelta(hours=3), ended_at=NOW - dt.timedelta(hours=2)
     )
-    logout(registered.application, holder, status="delivered", at=NOW - dt.timedelta(hours=2), ev=ended)
+    logout(
+        registered.application,
+        holder,
+        status="delivered",
+        at=NOW - dt.timedelta(hours=2),
+        ev=ended,
+        ended=earlier,
+    )
     sign_in(registered.application, holder, at=NOW - dt.timedelta(hours=1))
 
     content = desk_client.get(f"/desk/accounts/{holder.pk}/").content.decode()
@@ -86,11 +94,14 @@ def test_account_page_is_refused_to_anyone_but_the_help_desk(client, role):
     _project, holder = _holder()
     if role is not None:
         client.force_login(UserFactory(role=role))
+    audit_rows = AuditEvent.objects.count()
 
     response = client.get(f"/desk/accounts/{holder.pk}/")
 
     assert response.status_code == (302 if role is None else 403)
     assert holder.username not in response.content.decode()
+    # No "viewed" row either: a refused look is no look.
+    assert AuditEvent.objects.count() == audit_rows
 
 
 def test_application_page_links_each_issued_account(desk_client):

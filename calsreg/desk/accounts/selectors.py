@@ -82,18 +82,15 @@ def application_accounts(*, application: Application) -> list[User]:
 def _timeline(account: User, sign_ins: list[SignIn]) -> list[TimelineEntry]:
     audits: list[AuditEvent] = list(audit_timeline(subject=account))
     logouts = list(LogoutDelivery.objects.filter(user=account).select_related("application", "event"))
-    # A sign-in ended by calsreg ends in the same transaction that writes the party's logout, at
-    # the same instant: that logout's event is why it ended.
-    ended_by: dict[tuple[int, datetime | None], Any] = {
-        (logout.application_id, logout.created_at): logout.event for logout in logouts
-    }
+    # Each logout token names the sign-in it ended: its event is why that sign-in ended.
+    ended_by = {logout.sign_in_id: logout.event for logout in logouts if logout.sign_in_id}
     entries = [TimelineEntry(at=row.at, kind="audit", item=row) for row in audits]
     entries += [
         TimelineEntry(
             at=row.signed_in_at,
             kind="sign_in",
             item=row,
-            extra={"ended_by": ended_by.get((row.application_id, row.ended_at))},
+            extra={"ended_by": ended_by.get(row.pk)},
         )
         for row in sign_ins
     ]
