@@ -12,6 +12,7 @@ from django.urls import reverse
 from calsreg.accounts.models import Project, ProjectStatus, Role
 from calsreg.billing.models import Invoice, InvoiceStatus
 from calsreg.billing.services import billing_suspension_sweep
+from calsreg.records.models import AuditEvent
 from tests.billing.dunning_helpers import posted_invoice
 from tests.billing.invoice_helpers import drafted, jst
 from tests.factories import UserFactory
@@ -71,8 +72,11 @@ def test_the_list_is_refused_to_other_roles(client, role, status):
     project, _invoice = _suspended()
     if role:
         client.force_login(UserFactory(role=role))
+    before = (AuditEvent.objects.count(), project.status)
 
     response = client.get(reverse("desk:billing_suspended"))
 
     assert response.status_code == status
     assert project.project_number not in response.content.decode()
+    project.refresh_from_db()
+    assert (AuditEvent.objects.count(), project.status) == before

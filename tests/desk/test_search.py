@@ -10,6 +10,7 @@ import time_machine
 
 from calsreg.accounts.models import Project, Role
 from calsreg.directory.models import Supervisor
+from calsreg.records.models import AuditEvent
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, started
 from tests.desk.helpers import make_application
 from tests.factories import OfficeFactory, SupervisorFactory, UserFactory
@@ -145,11 +146,13 @@ def test_the_billing_agent_finds_the_project_but_no_personal_data(client):
 def test_an_account_holder_is_refused_the_search(client):
     _, holder = _holder()
     client.force_login(holder)
+    audit_rows = AuditEvent.objects.count()
 
     response = _search(client, holder.username)
 
     assert response.status_code == 403
     assert b"search-accounts" not in response.content and b"/desk/accounts/" not in response.content
+    assert AuditEvent.objects.count() == audit_rows
 
 
 def test_anonymous_is_sent_to_the_desk_login(client):
