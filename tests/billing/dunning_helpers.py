@@ -7,10 +7,10 @@ from datetime import date
 import time_machine
 
 from calsreg.accounts.models import Project, User
-from calsreg.billing.models import Invoice, TaxRate
+from calsreg.billing.models import Invoice
 from calsreg.billing.services import billing_run, invoice_draft_for_project, invoices_mark_posted
 from tests.accounts.helpers import SUZUKI, TANAKA, started
-from tests.billing.invoice_helpers import ACTOR, jst, make_issuer, make_plan
+from tests.billing.invoice_helpers import ACTOR, jst, make_issuer, make_plan, standard_tax_rate
 
 SITE_AGENT_EMAIL = "genba@echigo-kensetsu.example.co.jp"
 APPLICANT_EMAIL = "tanaka@echigo-kensetsu.example.co.jp"
@@ -25,8 +25,7 @@ def posted_invoice() -> tuple[Project, Invoice]:
         User.objects.filter(memberships__project=project).update(must_change_password=False)
         make_issuer()
         make_plan(organisation=project.office.organisation)
-        # Seeded by a migration, but a transactional test's flush before this one removes it.
-        TaxRate.objects.get_or_create(valid_from=date(2019, 10, 1), defaults={"rate_percent": 10})
+        standard_tax_rate()
         invoice = invoice_draft_for_project(project=project, actor=ACTOR)
     with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
         billing_run(run_month=date(2026, 12, 1), actor=ACTOR)

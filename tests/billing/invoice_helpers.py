@@ -114,13 +114,18 @@ def make_project(
     )
 
 
-def configured(**plan_overrides: Any) -> FeePlan:
-    """An active issuer and a plan for the default test organisation, and the 10 % rate.
+def standard_tax_rate() -> TaxRate:
+    """The 10 % rate from 2019-10-01. Seeded by a migration; a transactional test's flush removes it
+    for the tests that follow, so it is made again here when missing."""
+    rate, _created = TaxRate.objects.get_or_create(
+        valid_from=date(2019, 10, 1), defaults={"rate_percent": 10}
+    )
+    return rate
 
-    The rate is seeded by a migration; a transactional test's flush removes it for the tests that
-    follow, so it is made again here when missing.
-    """
-    TaxRate.objects.get_or_create(valid_from=date(2019, 10, 1), defaults={"rate_percent": 10})
+
+def configured(**plan_overrides: Any) -> FeePlan:
+    """An active issuer and a plan for the default test organisation, and the 10 % rate."""
+    standard_tax_rate()
     if not Issuer.objects.filter(active=True).exists():
         make_issuer()
     return make_plan(**plan_overrides)

@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 
-from calsreg.billing.models import BillingRun, BillingRunStatus, Invoice, InvoiceStatus, TaxRate
+from calsreg.billing.models import BillingRun, BillingRunStatus, Invoice, InvoiceStatus
 from calsreg.billing.numbering import customer_code_for, invoice_number_next
 from calsreg.billing.services import billing_run, runs
-from tests.billing.invoice_helpers import ACTOR, configured, drafted, jst
+from tests.billing.invoice_helpers import ACTOR, configured, drafted, jst, standard_tax_rate
 
 
 def _run(day: date) -> BillingRun:
@@ -103,7 +103,7 @@ def test_customer_code_is_c_and_eight_digits():
 @pytest.mark.django_db(transaction=True)
 def test_two_overlapping_runs_issue_gap_free_unique_numbers():
     # given: 24 due drafts (a transactional test starts without the migrated tax rate)
-    TaxRate.objects.get_or_create(valid_from=date(2019, 10, 1), defaults={"rate_percent": 10})
+    standard_tax_rate()
     configured()
     drafts = [drafted(started_at=jst(2026, 11, 1 + n % 14)) for n in range(24)]
     start = threading.Barrier(2)

@@ -6,20 +6,18 @@ back-channel logout, the next sign-in is refused, a payment reinstates — every
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 import time_machine
 from playwright.sync_api import expect
 
 from calsreg.accounts.models import User
-from calsreg.billing.models import TaxRate
 from calsreg.billing.payments import payment_create_manual
 from calsreg.billing.services import billing_suspension_sweep
 from calsreg.sso.models import LogoutDelivery, LogoutStatus
 from tests.accounts.helpers import PASSWORD, started
 from tests.billing.dunning_helpers import SITE_AGENT_EMAIL, posted_invoice
-from tests.billing.invoice_helpers import ACTOR, jst
+from tests.billing.invoice_helpers import ACTOR, jst, standard_tax_rate
 from tests.demo_service.helpers import DemoService
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -102,7 +100,7 @@ def test_the_demo_walk_suspension_for_non_payment_signs_out_and_payment_lets_bac
     # given: a project in use with an invoice posted in December, due 2027-02-01 and still unpaid;
     # the service has mirrored it from the webhooks (the tax rate is seeded by a migration, which an
     # earlier transactional test's flush removed)
-    TaxRate.objects.get_or_create(valid_from=date(2019, 10, 1), defaults={"rate_percent": 10})
+    standard_tax_rate()
     project, invoice = posted_invoice()
     site_agent = User.objects.get(email=SITE_AGENT_EMAIL)
     run_tasks()

@@ -6,7 +6,7 @@ change that was rolled back."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
@@ -23,7 +23,6 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 from calsreg.accounts.models import ProjectStatus, User
 from calsreg.accounts.services import project_suspend, project_user_remove
 from calsreg.accounts.services.passwords import account_password_reset_complete
-from calsreg.billing.models import TaxRate
 from calsreg.billing.services import billing_suspension_sweep
 from calsreg.core import clock
 from calsreg.events.models import Event
@@ -31,7 +30,7 @@ from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery, LogoutStatus
 from calsreg.sso.services import sign_in_record
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, desk_actor
 from tests.billing.dunning_helpers import SITE_AGENT_EMAIL, posted_invoice
-from tests.billing.invoice_helpers import jst
+from tests.billing.invoice_helpers import jst, standard_tax_rate
 from tests.events.helpers import free_port
 from tests.sso.helpers import (
     LogoutReceiver,
@@ -183,7 +182,7 @@ def test_the_billing_agents_suspension_sweep_signs_the_site_agent_out(
 ):
     # given the site agent signed in for real the evening before an unpaid invoice's suspension
     # (the tax rate is seeded by a migration, which an earlier transactional test's flush removed)
-    TaxRate.objects.get_or_create(valid_from=date(2019, 10, 1), defaults={"rate_percent": 10})
+    standard_tax_rate()
     project, _invoice = posted_invoice()
     site_agent = User.objects.get(email=SITE_AGENT_EMAIL)
     share = receivers()
