@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.plugins.clock",
     "tests.plugins.live_server_clients",
     "tests.plugins.ownership",
+    "tests.plugins.processes",
 ]
 
 
