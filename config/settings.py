@@ -134,8 +134,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
+        # A writer waits this long for another's transaction (a batch of a payment import) to end
+        # instead of failing at once with "database is locked".
+        "timeout": env_int("CALSREG_SQLITE_BUSY_TIMEOUT_SECONDS", 20),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -308,6 +311,12 @@ PAYMENT_FEE_TOLERANCE_YEN = env_int("CALSREG_PAYMENT_FEE_TOLERANCE_YEN", 880)
 # Largest bank file (Zengin transfer notice or CSV) accepted for import: 200 bytes per transfer, so
 # 50 MB is about 250,000 transfers.
 PAYMENT_IMPORT_MAX_BYTES = env_int("CALSREG_PAYMENT_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Larger files are imported by the worker in batches of PAYMENT_MATCH_BATCH transfers, each its own
+# short transaction (other writers, the desk and the portal, get the database between batches); the
+# import's heartbeat older than the lease means its worker disappeared and it is queued again.
+PAYMENT_IMPORT_INLINE_ROWS = env_int("CALSREG_PAYMENT_IMPORT_INLINE_ROWS", 500)
+PAYMENT_MATCH_BATCH = env_int("CALSREG_PAYMENT_MATCH_BATCH", 200)
+PAYMENT_IMPORT_LEASE_SECONDS = env_int("CALSREG_PAYMENT_IMPORT_LEASE_SECONDS", 300)
 
 # Billing (seed step 6): a posted invoice is taken to arrive this many business days after posting
 # (holidays and the 12/29–1/3 closure excluded) unless the agent records the real date; it is due at

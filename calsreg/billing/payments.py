@@ -30,11 +30,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from calsreg.accounts.models import Project
 from calsreg.billing.models import (
     OPEN_STATUSES,
     PAYABLE_KINDS,
@@ -45,6 +46,7 @@ from calsreg.billing.models import (
     PaymentAllocation,
     PaymentImport,
     PaymentImportKind,
+    PaymentImportStatus,
     PaymentSource,
     PaymentStatus,
 )
@@ -103,37 +105,22 @@ def _import(*, kind: str, content: bytes, filename: str, actor: Actor) -> Import
     if earlier is not None:
         return _already_imported(earlier)
     now = clock.now()
-    statements: list[dict[str, Any]] = []
-    if kind == PaymentImportKind.ZENGIN:
-        notice = parse_transfer_notice(content, today=clock.today())
-        payments = [_payment_from_notice(statement, record) for statement, record in notice.transfers]
-        record_count = notice.record_count
-        statements = [
-            {
-                "account": statement.account_key,
-                "account_name": statement.account_name,
-                "booked_from": statement.booked_from.isoformat(),
-                "booked_to": statement.booked_to.isoformat(),
-                "count": len(statement.transfers),
-                "amount": sum(record.amount for record in statement.transfers),
-            }
-            for statement in notice.statements
-        ]
-    else:
-        rows = parse_payments_csv(content, today=clock.today())
-        payments = [_payment_from_csv(row) for row in rows]
-        record_count = len(rows)
+    parsed = payments_file_parse(kind=kind, content=content)  # every problem refused before any write
+    small = len(parsed.payments) <= settings.PAYMENT_IMPORT_INLINE_ROWS
     try:
         with transaction.atomic():  # a concurrent import of the same file loses here, not later
             payment_import = PaymentImport.objects.create(
                 kind=kind,
                 original_name=filename[:255],
                 sha256=digest,
-                statements=statements,
-                record_count=record_count,
+                statements=parsed.statements,
+                record_count=parsed.record_count,
                 imported_by=actor.user,
                 imported_by_label=actor.label[:200],
                 imported_at=now,
+                status=PaymentImportStatus.RUNNING if small else PaymentImportStatus.QUEUED,
+                total=len(parsed.payments),
+                heartbeat_at=now,
             )
     except IntegrityError:
         return _already_imported(PaymentImport.objects.get(sha256=digest))
@@ -147,19 +134,132 @@ def _import(*, kind: str, content: bytes, filename: str, actor: Actor) -> Import
         received_at=now,
         note=str(PaymentImportKind(kind).label),
     )
-    fresh = _without_earlier_imports(payments)
+    payment_import.save(update_fields=["evidence"])
+    if not small:
+        from calsreg.billing.services.payment_imports import payment_import_enqueue  # imports this module
+
+        payment_import_enqueue(payment_import=payment_import)
+        message = _(
+            "「%(name)s」（%(count)s件）を受け付けました。取込と消込を順に進めています。"
+            "進み具合はこの画面で確認できます。"
+        ) % {"name": payment_import.original_name, "count": f"{payment_import.total:,}"}
+        return ImportResult(payment_import=payment_import, created=True, message=message)
+    # A small file is imported here, in the request's transaction: the agent sees the result at once.
+    payment_import_rows(payment_import_id=payment_import.pk, payments=parsed.payments, actor=actor)
+    return payment_import_finish(payment_import_id=payment_import.pk, actor=actor)
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    payments: list[Payment]  # unsaved, in the file's order
+    record_count: int
+    statements: list[dict[str, Any]]
+
+
+def payments_file_parse(*, kind: str, content: bytes) -> ParsedFile:
+    """Parse a bank file fully. Raises ``ZenginFileRefused``/``CsvFileRefused`` listing every problem."""
+    if kind == PaymentImportKind.ZENGIN:
+        notice = parse_transfer_notice(content, today=clock.today())
+        statements = [
+            {
+                "account": statement.account_key,
+                "account_name": statement.account_name,
+                "booked_from": statement.booked_from.isoformat(),
+                "booked_to": statement.booked_to.isoformat(),
+                "count": len(statement.transfers),
+                "amount": sum(record.amount for record in statement.transfers),
+            }
+            for statement in notice.statements
+        ]
+        payments = [_payment_from_notice(statement, record) for statement, record in notice.transfers]
+        return ParsedFile(payments=payments, record_count=notice.record_count, statements=statements)
+    rows = parse_payments_csv(content, today=clock.today())
+    return ParsedFile(
+        payments=[_payment_from_csv(row) for row in rows], record_count=len(rows), statements=[]
+    )
+
+
+def payment_import_rows(*, payment_import_id: int, payments: list[Payment], actor: Actor) -> None:
+    """Insert the file's ``payments`` and match them, in batches of ``settings.PAYMENT_MATCH_BATCH``.
+
+    Each batch is one short transaction that also moves the import's cursor (``inserted``, then
+    ``done``) and heartbeat: whatever stops the runner, a rerun continues after the last committed
+    batch and never inserts or matches a transfer twice. Stops early when the import is no longer
+    running (finished or failed by another runner).
+    """
+    size = max(1, settings.PAYMENT_MATCH_BATCH)
+    while _insert_batch(payment_import_id=payment_import_id, payments=payments, size=size):
+        pass
+    order = list(
+        Payment.objects.filter(payment_import_id=payment_import_id)
+        .order_by("received_on", "line", "pk")
+        .values_list("pk", flat=True)
+    )
+    while _match_batch(payment_import_id=payment_import_id, order=order, size=size, actor=actor):
+        pass
+
+
+def _running_import(payment_import_id: int) -> PaymentImport | None:
+    """The import, locked for this batch; None when it is no longer this runner's to carry on."""
+    payment_import = PaymentImport.objects.select_for_update().get(pk=payment_import_id)
+    return payment_import if payment_import.status == PaymentImportStatus.RUNNING else None
+
+
+@transaction.atomic
+def _insert_batch(*, payment_import_id: int, payments: list[Payment], size: int) -> bool:
+    payment_import = _running_import(payment_import_id)
+    if payment_import is None or payment_import.inserted >= len(payments):
+        return False
+    start = payment_import.inserted
+    chunk = payments[start : start + size]
+    fresh = _without_earlier_imports(chunk, payment_import=payment_import)
     for payment in fresh:
         payment.payment_import = payment_import
-    created = Payment.objects.bulk_create(fresh, batch_size=2000)
-    _link_cancellations(created)
-    payments_match(payments=created, actor=actor)
-    statuses = [payment.status for payment in created]
-    payment_import.payment_count = len(created)
-    payment_import.duplicate_count = len(payments) - len(fresh)
-    payment_import.total_amount = sum(p.amount for p in created if not p.is_cancellation)
-    payment_import.matched_count = statuses.count(PaymentStatus.MATCHED)
-    payment_import.partially_matched_count = statuses.count(PaymentStatus.PARTIALLY_MATCHED)
-    payment_import.unmatched_count = statuses.count(PaymentStatus.UNMATCHED)
+    Payment.objects.bulk_create(fresh)
+    payment_import.inserted = start + len(chunk)
+    payment_import.payment_count += len(fresh)
+    payment_import.heartbeat_at = clock.now()
+    payment_import.save(update_fields=["inserted", "payment_count", "heartbeat_at"])
+    return True
+
+
+@transaction.atomic
+def _match_batch(*, payment_import_id: int, order: list[int], size: int, actor: Actor) -> bool:
+    payment_import = _running_import(payment_import_id)
+    if payment_import is None or payment_import.done >= len(order):
+        return False
+    ids = order[payment_import.done : payment_import.done + size]
+    _match_locked(payments=_payments_locked(ids), actor=actor)
+    payment_import.done += len(ids)
+    payment_import.heartbeat_at = clock.now()
+    payment_import.save(update_fields=["done", "heartbeat_at"])
+    return True
+
+
+@transaction.atomic
+def payment_import_finish(*, payment_import_id: int, actor: Actor) -> ImportResult:
+    """Count, audit and report a running import whose payments are all inserted and matched."""
+    payment_import = PaymentImport.objects.select_for_update().get(pk=payment_import_id)
+    if payment_import.status != PaymentImportStatus.RUNNING:
+        return ImportResult(payment_import=payment_import, created=False, message="")
+    now = clock.now()
+    payments = Payment.objects.filter(payment_import=payment_import)
+    _link_cancellations(list(payments.filter(is_cancellation=True).order_by("received_on", "line", "pk")))
+    counts = payments.aggregate(
+        count=Count("pk"),
+        amount=Sum("amount", filter=Q(is_cancellation=False), default=0),
+        matched=Count("pk", filter=Q(status=PaymentStatus.MATCHED)),
+        partial=Count("pk", filter=Q(status=PaymentStatus.PARTIALLY_MATCHED)),
+        unmatched=Count("pk", filter=Q(status=PaymentStatus.UNMATCHED)),
+    )
+    payment_import.payment_count = counts["count"]
+    payment_import.duplicate_count = payment_import.total - counts["count"]
+    payment_import.total_amount = counts["amount"]
+    payment_import.matched_count = counts["matched"]
+    payment_import.partially_matched_count = counts["partial"]
+    payment_import.unmatched_count = counts["unmatched"]
+    payment_import.status = PaymentImportStatus.FINISHED
+    payment_import.finished_at = payment_import.heartbeat_at = now
     payment_import.save()
     params = {
         "name": payment_import.original_name,
@@ -179,7 +279,7 @@ def _import(*, kind: str, content: bytes, filename: str, actor: Actor) -> Import
             "一部消込 %(partial)s件、未消込 %(unmatched)s件、取込済みのため除外 %(duplicates)s件）"
         ),
         summary_params=params,
-        data={"sha256": digest, "evidence_id": payment_import.evidence.pk},
+        data={"sha256": payment_import.sha256, "evidence_id": payment_import.evidence_id},
         at=now,
     )
     if payment_import.unmatched_count:
@@ -248,9 +348,10 @@ def _payment_from_csv(row: Any) -> Payment:
     )
 
 
-def _without_earlier_imports(payments: list[Payment]) -> list[Payment]:
+def _without_earlier_imports(payments: list[Payment], *, payment_import: PaymentImport) -> list[Payment]:
     """Drop transfers an earlier file already brought in (same account, reference, day and amount):
-    a bank's daily files and its monthly file overlap, and a transfer must not be counted twice."""
+    a bank's daily files and its monthly file overlap, and a transfer must not be counted twice.
+    The lines of this very file inserted by earlier batches do not count."""
     keyed = [p for p in payments if p.bank_reference]
     if not keyed:
         return payments
@@ -261,6 +362,7 @@ def _without_earlier_imports(payments: list[Payment]) -> list[Payment]:
             received_on__range=(min(p.received_on for p in keyed), max(p.received_on for p in keyed)),
         )
         .exclude(bank_reference="")
+        .exclude(payment_import=payment_import)
         .values_list("source", "bank_account", "bank_reference", "received_on", "amount", "is_cancellation")
     )
 
@@ -479,7 +581,32 @@ class _Plan:
 @transaction.atomic
 def payments_match(*, payments: Iterable[Payment], actor: Actor) -> list[Payment]:
     """Match ``payments`` (those with something left to place) to unpaid invoices; see the module
-    docstring for the rules. Each payment's status and ``match_detail`` are updated and saved."""
+    docstring for the rules. Each payment's status and ``match_detail`` are updated and saved.
+
+    Callers pass a few payments (a manual entry) or one batch of an import
+    (``settings.PAYMENT_MATCH_BATCH``): the locks below are held until the caller's transaction ends.
+    """
+    given = [payment for payment in payments if payment.pk]
+    fresh = {payment.pk: payment for payment in _payments_locked([payment.pk for payment in given])}
+    for payment in given:  # what another transaction committed before the lock counts, not a stale copy
+        payment.status, payment.match_detail = fresh[payment.pk].status, fresh[payment.pk].match_detail
+    return _match_locked(payments=given, actor=actor)
+
+
+def _payments_locked(ids: list[int]) -> list[Payment]:
+    """Lock payments in primary-key order (see ``_OpenBook.lock_reachable`` for the global order)."""
+    locked: list[Payment] = []
+    for chunk in _chunks(sorted(ids)):
+        locked += Payment.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+    return locked
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), UPDATE_CHUNK):
+        yield ids[start : start + UPDATE_CHUNK]
+
+
+def _match_locked(*, payments: list[Payment], actor: Actor) -> list[Payment]:
     todo = sorted(
         (p for p in payments if p.status in QUEUE_STATUSES and not p.is_cancellation),
         key=lambda p: (p.received_on, p.line or 0, p.pk),
@@ -488,6 +615,7 @@ def payments_match(*, payments: Iterable[Payment], actor: Actor) -> list[Payment
         return []
     now = clock.now()
     book = _OpenBook()
+    book.lock_reachable(todo)
     changed: list[Payment] = []
     for payment in todo:
         # An unmatched payment has no allocations (the status is kept in step with them).
@@ -495,7 +623,6 @@ def payments_match(*, payments: Iterable[Payment], actor: Actor) -> list[Payment
         remaining = payment.amount - cash
         plan, detail = book.plan_for(payment, remaining)
         if plan is not None:
-            book.lock_and_refresh(plan.invoices)
             for item, part, shortfall in _split(remaining, plan.invoices):
                 _allocate(
                     payment=payment,
@@ -643,19 +770,50 @@ class _OpenBook:
             Q(customer_code__in=customers) | Q(number__in=[f"{n[:4]}-{n[4:]}" for n in numbers])
         ).exists()
 
-    def lock_and_refresh(self, items: list[_Open]) -> None:
-        """Lock the invoices about to be paid and re-read what is paid on them, so an allocation
-        committed meanwhile by another transaction (the agent, a second import) is not overwritten."""
-        ids = sorted(item.invoice.pk for item in items)
-        status = dict(
-            Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "status")
-        )
-        paid = {
-            fresh.pk: fresh.amount_paid for fresh in Invoice.objects.filter(pk__in=ids).with_amount_paid()
-        }
-        for item in items:
-            owed = status[item.invoice.pk] in OPEN_STATUSES  # voided or paid meanwhile: owes nothing
-            item.balance = item.invoice.total - paid[item.invoice.pk] if owed else 0
+    def reachable(self, payment: Payment) -> set[int]:
+        """Every open invoice ``plan_for`` could choose for ``payment``, whatever the balances."""
+        numbers, customers = _codes_in(payment)
+        from_payer_code = _customer_of_payer_code(payment.payer_code)
+        items = [self.by_number[n] for n in numbers if n in self.by_number]
+        for code in [*customers, *([from_payer_code] if from_payer_code else [])]:
+            items += self.by_customer.get(code, [])
+        items += self.by_payer.get(payment.payer_kana, [])
+        return {item.invoice.pk for item in items}
+
+    def lock_reachable(self, payments: list[Payment]) -> None:
+        """Lock, before any allocation, every invoice these payments may pay and those invoices'
+        projects, and re-read what is paid on them, so an allocation committed meanwhile by another
+        transaction (the agent, a second import) is not overwritten.
+
+        Why this cannot deadlock: every writer of payments takes its row locks in one global order —
+        payments, then invoices, then projects, each class in primary-key order — and takes none
+        after it started allocating: the caller locked the payments (``_payments_locked``); here all
+        invoices a batch may touch are locked at once in ascending order, then their projects
+        (``invoice_paid`` locks the project when it settles an invoice: already held). Two imports
+        whose transfers pay the same invoices in opposite orders therefore wait for each other at
+        the first shared invoice instead of each holding one the other needs; the agent's
+        ``payment_allocate`` locks one payment then one invoice, the same order. A batch holds its
+        locks for the milliseconds it takes to match ``settings.PAYMENT_MATCH_BATCH`` payments.
+        """
+        ids = sorted(set().union(*(self.reachable(payment) for payment in payments)))
+        status: dict[int, str] = {}
+        project_ids: set[int] = set()
+        for chunk in _chunks(ids):
+            locked = Invoice.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            for pk, state, project_id in locked.values_list("pk", "status", "project_id"):
+                status[pk] = state
+                project_ids.add(project_id)
+        for chunk in _chunks(sorted(project_ids)):
+            list(Project.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
+        paid: dict[int, int] = {}
+        for chunk in _chunks(ids):
+            fresh = Invoice.objects.filter(pk__in=chunk).with_amount_paid()
+            paid.update((pk, int(amount or 0)) for pk, amount in fresh.values_list("pk", "paid_amount"))
+        for item in self.items:
+            pk = item.invoice.pk
+            if pk in status:
+                owed = status[pk] in OPEN_STATUSES  # voided or paid meanwhile: owes nothing
+                item.balance = item.invoice.total - paid[pk] if owed else 0
 
 
 def _codes_in(payment: Payment) -> tuple[list[str], list[str]]:

@@ -23,3 +23,10 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # data (a "forgot password" request's ID and e-mail), their results and tracebacks may too.
     ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
 )
+
+# Run by every worker at start and every CALSREG_WORKER_MAINTENANCE_SECONDS: callables without
+# arguments, idempotent, safe when several workers run them at once; each returns how many it handled.
+WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
+    # Payment imports whose worker disappeared (heartbeat older than the lease) are queued again.
+    ("payment_imports_recover", "calsreg.billing.services.payment_imports.payment_imports_recover"),
+)

@@ -27,6 +27,7 @@ __all__ = [
     "PaymentAllocation",
     "PaymentImport",
     "PaymentImportKind",
+    "PaymentImportStatus",
     "PaymentSource",
     "PaymentStatus",
 ]
@@ -35,6 +36,17 @@ __all__ = [
 class PaymentImportKind(models.TextChoices):
     ZENGIN = "zengin", _("振込入金通知（全銀フォーマット）")
     CSV = "csv", _("CSV")
+
+
+class PaymentImportStatus(models.TextChoices):
+    QUEUED = "queued", _("待機中")
+    RUNNING = "running", _("処理中")
+    FINISHED = "finished", _("完了")
+    FAILED = "failed", _("失敗")
+
+
+# An import still to be carried on by a worker (``calsreg.billing.services.payment_imports``).
+IMPORT_IN_PROGRESS = frozenset({PaymentImportStatus.QUEUED, PaymentImportStatus.RUNNING})
 
 
 class PaymentImport(models.Model):
@@ -66,6 +78,19 @@ class PaymentImport(models.Model):
     )
     imported_by_label = models.CharField(_("取込者"), max_length=200)
     imported_at = models.DateTimeField(_("取込日時"), db_index=True)
+    # A large file is inserted and matched by the worker in batches, each committed with its cursor:
+    # ``inserted`` transfers of the file read (duplicates included), then ``done`` payments matched
+    # (in the matching order). A rerun after a kill continues from them; ``heartbeat_at`` is renewed
+    # with every batch, so a runner that disappeared is noticed (payment_imports_recover).
+    status = models.CharField(
+        _("状態"), max_length=12, choices=PaymentImportStatus.choices, default=PaymentImportStatus.FINISHED
+    )
+    total = models.PositiveIntegerField(_("ファイルの入金件数"), default=0)
+    inserted = models.PositiveIntegerField(_("読み込んだ件数"), default=0)
+    done = models.PositiveIntegerField(_("消込を終えた件数"), default=0)
+    error = models.TextField(_("エラー"), blank=True)
+    heartbeat_at = models.DateTimeField(_("最終更新"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("入金ファイルの取込")
@@ -79,6 +104,18 @@ class PaymentImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.original_name} ({self.imported_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in IMPORT_IN_PROGRESS
+
+    @property
+    def progress_value(self) -> int:
+        """Reading and matching, as one count out of ``2 * total`` (duplicates count as matched)."""
+        if not self.in_progress:
+            return 2 * self.total
+        read_all = self.inserted >= self.total
+        return self.inserted + self.done + (self.total - self.payment_count if read_all else 0)
 
 
 class PaymentSource(models.TextChoices):
@@ -145,6 +182,12 @@ class Payment(TimeStampedModel):
         indexes = [models.Index(fields=["bank_account", "bank_reference", "received_on"])]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # One payment per line of a file: a resumed import can never insert a line twice.
+            models.UniqueConstraint(
+                fields=["payment_import", "line"],
+                condition=Q(payment_import__isnull=False) & Q(line__isnull=False),
+                name="payment_line_unique_per_import",
+            ),
             models.UniqueConstraint(
                 fields=["payment_import", "bank_account", "bank_reference"],
                 condition=~Q(bank_reference="") & Q(is_cancellation=False),
