@@ -128,7 +128,8 @@ def payment_create(request: HttpRequest, body: ManualPaymentIn):
 def payment_import(request: HttpRequest, file: File[UploadedFile], kind: Form[ImportKind]):  # type: ignore[valid-type]
     """multipart/form-data の file と kind（zengin / csv）で送ります。取り込んだら 201、同じファイルを
     取込済みなら 200（created=false、何も変更しません）。形式の誤りは 422 で、行と項目ごとに
-    `errors[].field = "lines[3].amount"` の形で返し、何も保存しません。"""
+    `errors[].field = "lines[3].amount"` の形で返し、何も保存しません。入金件数が多いファイルは検証後に
+    受け付けて 201（status=queued）を返し、ワーカーが順に取り込みます（件数は完了後に入ります）。"""
     if file.size is None or file.size > settings.PAYMENT_IMPORT_MAX_BYTES:
         raise UploadRefused(
             _("ファイルが大きすぎます（上限 %(limit)s バイト）。")
@@ -144,13 +145,16 @@ def payment_import(request: HttpRequest, file: File[UploadedFile], kind: Form[Im
         "kind": record.kind,
         "original_name": record.original_name,
         "imported_at": record.imported_at,
+        "status": record.status,
+        "total": record.total,
+        "error": record.error,
         "payment_count": record.payment_count,
         "duplicate_count": record.duplicate_count,
         "total_amount": record.total_amount,
         "matched_count": record.matched_count,
         "partially_matched_count": record.partially_matched_count,
         "unmatched_count": record.unmatched_count,
-        "payments": list(payments_of_import(payment_import=record)),
+        "payments": [] if record.in_progress else list(payments_of_import(payment_import=record)),
     }
     return Status(201 if result.created else 200, body)
 

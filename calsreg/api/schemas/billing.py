@@ -118,6 +118,12 @@ class PaymentImportOut(Schema):
     kind: str
     original_name: str
     imported_at: datetime
+    status: str = Field(
+        description="finished（完了）。大きなファイルは queued/running（ワーカーが順に取込・消込中、"
+        "件数は完了後に入ります）、failed（error に理由）"
+    )
+    total: int = Field(description="ファイルの入金件数")
+    error: str = ""
     payment_count: int
     duplicate_count: int
     total_amount: int

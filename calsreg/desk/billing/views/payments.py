@@ -139,14 +139,18 @@ def payment_imports(request: HttpRequest) -> HttpResponse:
 @require_GET
 @billing_agent_required
 def payment_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The results of an import; while the worker carries it on, its progress (polled by htmx)."""
     payment_import = get_object_or_404(PaymentImport.objects.select_related("evidence"), pk=pk)
+    if request.headers.get("HX-Request"):
+        return render(
+            request, "desk/billing/payments/import_progress.html", {"payment_import": payment_import}
+        )
+    finished = not payment_import.in_progress
+    payments = payments_of_import(payment_import=payment_import) if finished else []
     return render(
         request,
         "desk/billing/payments/import_detail.html",
-        {
-            "payment_import": payment_import,
-            "payments": _with_reasons(list(payments_of_import(payment_import=payment_import))),
-        },
+        {"payment_import": payment_import, "payments": _with_reasons(list(payments))},
     )
 
 
