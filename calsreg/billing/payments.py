@@ -807,8 +807,10 @@ class _OpenBook:
             list(Project.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
         paid: dict[int, int] = {}
         for chunk in _chunks(ids):
-            fresh = Invoice.objects.filter(pk__in=chunk).with_amount_paid()
-            paid.update((pk, int(amount or 0)) for pk, amount in fresh.values_list("pk", "paid_amount"))
+            paid.update(
+                (fresh.pk, fresh.amount_paid)
+                for fresh in Invoice.objects.filter(pk__in=chunk).with_amount_paid()
+            )
         for item in self.items:
             pk = item.invoice.pk
             if pk in status:

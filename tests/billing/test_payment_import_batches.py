@@ -3,13 +3,15 @@ committed batches with progress; resumed after a kill, never inserting or alloca
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -17,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from calsreg.accounts.models import Role
 from calsreg.billing import payments as payments_module
 from calsreg.billing.models import (
+    Invoice,
     MatchRule,
     Payment,
     PaymentAllocation,
@@ -238,3 +241,57 @@ def test_the_desk_shows_a_queued_import_with_progress_then_its_results(client, s
     assert "hx-trigger" not in partial and "結果を表示" in partial
     assert 'id="import-progress"' not in page
     assert "消込済み 1件、一部消込 0件、未消込 4件、取込済みのため除外 0件" in page
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks across connections")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("trial", range(5))
+def test_overlapping_imports_paying_invoices_in_opposite_orders_both_finish(agent, settings, trial):
+    # Given: six invoices; two files, each paying all six by customer code, in opposite orders, so
+    # each import would lock them in the other's reverse order if it locked in payment order
+    settings.PAYMENT_IMPORT_INLINE_ROWS = 1
+    settings.PAYMENT_MATCH_BATCH = 3
+    invoices = [make_invoice(total=10_000, company=ECHIGO) for _ in range(6)]
+
+    def file(order: list, tag: str) -> bytes:
+        rows = [f"2026-11-30,6000,ｴﾁｺﾞｹﾝｾﾂ(ｶ,{i.number},{tag}{n}\r\n" for n, i in enumerate(order)]
+        return (CSV_HEADER + "".join(rows)).encode()
+
+    imports = [
+        payments_import_csv(content=file(order, tag), filename=f"{tag}.csv", actor=agent).payment_import
+        for order, tag in ((invoices, "F"), (invoices[::-1], "R"))
+    ]
+    barrier, errors = threading.Barrier(2), []
+
+    def run(import_id: int) -> None:
+        try:
+            barrier.wait()
+            with time_machine.travel(NOW, tick=False):
+                payment_import_queued_execute(import_id=import_id)
+        except Exception as exc:  # the test reports any error
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    # When: both run at the same time
+    threads = [threading.Thread(target=run, args=(i.pk,)) for i in imports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    # Then: both finished, no deadlock; each invoice's allocations sum to what it is paid, none twice
+    assert errors == []
+    assert sorted(PaymentImport.objects.values_list("status", flat=True)) == ["finished", "finished"]
+    for invoice in invoices:
+        allocations = list(
+            PaymentAllocation.objects.filter(invoice=invoice).values_list("payment_id", "amount")
+        )
+        assert (
+            sum(amount for _, amount in allocations)
+            == Invoice.objects.with_amount_paid().get(pk=invoice.pk).amount_paid
+        )
+        assert sum(amount for _, amount in allocations) <= 10_000
+        assert len({payment for payment, _ in allocations}) == len(allocations)
+    assert PaymentAllocation.objects.aggregate(total=Sum("amount"))["total"] == 60_000
