@@ -247,3 +247,26 @@ def test_a_manifest_naming_a_path_outside_the_backup_is_refused(tmp_path):
         call_command("verify_backup", str(backup))
     # then
     assert "バックアップのフォルダの外を指しています" in str(refused.value)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the lock is seen by other processes")
+def test_the_retention_purge_waits_while_a_backup_runs_and_deletes_no_file_under_it(spawn):
+    # given: an application past retention, and a backup in progress (it holds the lock)
+    from calsreg.records.backup.lock import backup_lock
+    from tests.lifecycle.helpers import FIRST_DAY_PURGED
+    from tests.plugins.processes import wait_until
+
+    closed_project()
+    files = sorted(e.file.name for e in Evidence.objects.exclude(file=""))
+    with backup_lock():
+        # when: the daily purge starts meanwhile, in another process
+        child = spawn("purge_personal_data", "--date", FIRST_DAY_PURGED.isoformat())
+        # then: it waits; every file is still there
+        with pytest.raises(AssertionError):
+            wait_until(lambda: not child.alive(), timeout=3)
+        assert sorted(e.file.name for e in Evidence.objects.exclude(file="")) == files
+        assert all((Path(media_root()) / name).is_file() for name in files)
+    # and once the backup is done, it purges
+    assert child.wait() == 0, child.output()
+    assert Evidence.objects.exclude(file="").count() < len(files)
