@@ -235,6 +235,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Backups of PostgreSQL run pg_dump/pg_restore: from this folder, or found on PATH when empty. They
+# must be of the server's major version or newer (docs/operations.md).
+BACKUP_PG_BIN_DIR = env("CALSREG_PG_BIN_DIR", "")
 
 # Mail. The demo writes every mail to the local outbox (readable in the desk);
 # production sets CALSREG_EMAIL_BACKEND=smtp and the SMTP variables.

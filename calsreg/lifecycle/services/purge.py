@@ -44,6 +44,7 @@ from calsreg.lifecycle.selectors import (
     purge_scope,
 )
 from calsreg.notifications.services import deliveries_personal_data_erase
+from calsreg.records.backup.lock import file_deletion_lock
 from calsreg.records.services import (
     Actor,
     audit_events_personal_data_erase,
@@ -79,7 +80,9 @@ def personal_data_purge_due(*, today: date | None = None, actor: Actor | None = 
     failed: list[int] = []
     for application_id in due:
         try:
-            purged += _purge_if_due(application_id=application_id, today=today, actor=actor)
+            # Evidence files are deleted: never while a backup copies them (records.backup.lock).
+            with file_deletion_lock():
+                purged += _purge_if_due(application_id=application_id, today=today, actor=actor)
         except Exception:  # logged and reported at the end: the others must still be purged
             logger.exception("purging the personal data of application %s failed", application_id)
             failed.append(application_id)
@@ -98,7 +101,6 @@ def _purge_if_due(*, application_id: int, today: date, actor: Actor) -> int:
     return 1
 
 
-@transaction.atomic
 def application_personal_data_purge(*, application: Application, actor: Actor) -> Application:
     """Erase the personal data of ``application`` and its project now, whatever the retention.
 
@@ -106,6 +108,12 @@ def application_personal_data_purge(*, application: Application, actor: Actor) -
     already is returned unchanged. Raises ``Conflict`` while the project is not closed or the
     application is still being processed.
     """
+    with file_deletion_lock():  # held until the transaction below ended: see records.backup.lock
+        return _application_purge_now(application=application, actor=actor)
+
+
+@transaction.atomic
+def _application_purge_now(*, application: Application, actor: Actor) -> Application:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.personal_data_purged_at is None:
         _purge(application=application, actor=actor, now=clock.now())
