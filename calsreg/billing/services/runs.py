@@ -326,7 +326,8 @@ def _run_create(*, run_month: date, actor: Actor, status: str, total: int = 0) -
 def _run_issue(*, run: BillingRun, issuer: Issuer, actor: Actor, progress: Progress | None) -> BillingRun:
     """Issue the drafts due for ``run`` (a committed, running row), one transaction each, then finish.
 
-    A resumed run counts on from where it stopped: ``total`` is what was done plus what is still due.
+    A resumed run counts on from where it stopped: ``total`` is what it issued or skipped plus what
+    is still due.
     The heartbeat is written with the progress; if another process took the run over (this one was
     silent past its lease), this one stops without finishing it.
     """
@@ -334,7 +335,16 @@ def _run_issue(*, run: BillingRun, issuer: Issuer, actor: Actor, progress: Progr
     issue_date = clock.today()
     due_ids = list(invoices_due_for_run(run_month=run.run_month).values_list("pk", flat=True))
     mine = BillingRun.objects.filter(pk=run.pk, status=BillingRunStatus.RUNNING, worker=worker)
-    mine.update(total=F("done") + len(due_ids), heartbeat_at=clock.now())
+    # Counted from the rows, not carried over: a process killed between an invoice's commit and its
+    # progress update left the counters one short; a killed attempt's failures are due again.
+    issued_before = Invoice.objects.filter(billing_run=run).count()
+    skipped_before = BillingRun.objects.values_list("skipped_count", flat=True).get(pk=run.pk)
+    mine.update(
+        done=issued_before + skipped_before,
+        issued_count=issued_before,
+        total=issued_before + skipped_before + len(due_ids),
+        heartbeat_at=clock.now(),
+    )
     errors: list[str] = []
     for done, invoice_id in enumerate(due_ids, start=1):
         issued = failed = False
