@@ -285,3 +285,46 @@ def test_ctrl_c_in_the_command_ends_the_run_failed_as_interrupted(monkeypatch):
     assert str(stopped.value).startswith("請求処理を中断しました。")
     run = BillingRun.objects.get()
     assert (run.status, run.error, run.done) == (BillingRunStatus.FAILED, "中断されました（Ctrl-C）。", 0)
+
+
+def _run_page(client, run: BillingRun, **headers) -> str:
+    client.force_login(UserFactory(role=Role.BILLING_AGENT))
+    return client.get(reverse("desk:billing_run_detail", args=[run.pk]), **headers).content.decode()
+
+
+def test_the_run_page_shows_a_killed_run_as_awaiting_resume_and_keeps_polling(
+    client, _on_the_first_of_december_2026
+):
+    # given: a run killed after 1 of 3 invoices
+    _drafts(3)
+    run = _killed_after(1)
+    fresh = _run_page(client, run, HTTP_HX_REQUEST="true")
+    # when: past its lease, before and after the maintenance queued it again
+    _on_the_first_of_december_2026.shift(LEASE + timedelta(seconds=1))
+    silent = _run_page(client, run, HTTP_HX_REQUEST="true")
+    billing_runs_recover()
+    requeued = _run_page(client, run)
+    # then
+    assert 'id="run-awaiting-resume"' not in fresh
+    for page in (silent, requeued):
+        assert 'id="run-awaiting-resume"' in page
+        assert "最終応答 2026年12月1日" in page
+        assert 'hx-trigger="every 2s"' in page
+        assert 'id="run-failed"' not in page
+
+
+def test_the_run_page_shows_a_failed_run_with_its_error_and_that_the_month_can_be_run_again(
+    client, monkeypatch
+):
+    # given: a run whose bundle could not be written (a full disk)
+    _drafts(1)
+    run = billing_run_enqueue(run_month=MONTH, actor=ACTOR)
+    _full_disk_for("billing-runs/", monkeypatch)
+    billing_run_queued_execute(run_id=run.pk)
+    # when
+    page = _run_page(client, run)
+    # then
+    assert 'id="run-failed"' in page
+    assert "この月の請求処理をもう一度実行できます" in page
+    assert "ディスクの空きがないため、ファイルを保存できませんでした" in page
+    assert 'hx-trigger="every 2s"' not in page
