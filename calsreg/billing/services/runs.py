@@ -5,9 +5,10 @@ number from the counter (row-locked until commit, numbering.py), records the iss
 keeps the PDF and writes the audit event. So:
 
 * numbers are gap-free: a failure rolls the number back with everything else;
-* overlapping runs (a double click, the command and the desk button) never issue one draft twice:
-  the second finds it locked or no longer a draft and counts it as skipped;
-* the desk's progress bar reads ``BillingRun.done`` / ``total``, committed after every invoice.
+* one run per month at a time, enforced by the database; and even a process that lost its lease
+  never issues a draft twice: it finds it locked or no longer a draft and counts it as skipped;
+* the desk's progress bar reads ``BillingRun.done`` / ``total``, committed after every invoice with
+  the run's heartbeat (its lease): a run whose process died is resumed by ``billing_runs_recover``.
 """
 
 from __future__ import annotations
