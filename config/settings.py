@@ -264,6 +264,10 @@ TASKS = {
         "BACKEND": env("CALSREG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Billing runs: a run whose process stopped writing its heartbeat for this long is resumed by the
+# workers (at most this many times, then it ends failed and its month is free again).
+BILLING_RUN_LEASE_SECONDS = env_int("CALSREG_BILLING_RUN_LEASE_SECONDS", 300)
+BILLING_RUN_MAX_RESUMES = env_int("CALSREG_BILLING_RUN_MAX_RESUMES", 3)
 # The daily jobs (scheduled starts of use, confirmation reminders, …) run at this hour, Japan time.
 DAILY_JOBS_HOUR = env_int("CALSREG_DAILY_JOBS_HOUR", 6)
 # Delivery retries: attempts and the first back-off; each retry doubles it.

@@ -24,9 +24,11 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
 )
 
-# Run by every worker at start and every CALSREG_WORKER_MAINTENANCE_SECONDS: callables without
-# arguments, idempotent, safe when several workers run them at once; each returns how many it handled.
+# Run by every worker at start and every CALSREG_WORKER_MAINTENANCE_SECONDS: domain services callable
+# without arguments, idempotent and safe when several workers run them at once; each returns a count.
 WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
+    # Billing runs whose process died (lease expired): resumed, or failed after too many resumes.
+    ("billing_runs_recover", "calsreg.billing.services.runs.billing_runs_recover"),
     # Payment imports whose worker disappeared (heartbeat older than the lease) are queued again.
     ("payment_imports_recover", "calsreg.billing.services.payment_imports.payment_imports_recover"),
 )

@@ -12,7 +12,7 @@ invoice for more (issued by the next billing run, owed and dunned like the invoi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.core import clock
 from calsreg.core.models import TimeStampedModel
 from calsreg.core.transitions import ensure_transition
 
@@ -451,11 +452,26 @@ class BillingRun(TimeStampedModel):
     mailing_csv = models.FileField(_("郵送リスト（CSV）"), upload_to="billing-runs/%Y/%m/", blank=True)
     mailing_sha256 = models.CharField(_("郵送リストのSHA-256"), max_length=64, blank=True)
     error = models.TextField(_("エラー"), blank=True)
+    # The lease: the process running it ("host-pid") writes ``heartbeat_at`` at start and after every
+    # invoice; a run in progress whose heartbeat is older than the lease lost its process and is
+    # resumed by the workers' maintenance (services/runs.py), at most BILLING_RUN_MAX_RESUMES times.
+    heartbeat_at = models.DateTimeField(_("最終応答日時"), null=True, blank=True)
+    worker = models.CharField(_("処理しているプロセス"), max_length=200, blank=True)
+    resumes = models.PositiveIntegerField(_("再開回数"), default=0)
 
     class Meta:
         verbose_name = _("請求処理")
         verbose_name_plural = _("請求処理")
         ordering = ["-started_at", "-id"]
+        constraints = [
+            # One run per month at a time, enforced by the database: two clicks at the same instant
+            # cannot both insert (a check-then-insert can't stop that on PostgreSQL).
+            models.UniqueConstraint(
+                fields=["run_month"],
+                condition=Q(status__in=["queued", "running"]),
+                name="billing_run_one_in_progress_per_month",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.run_month:%Y-%m} {self.get_status_display()} {self.done}/{self.total}"
@@ -464,6 +480,18 @@ class BillingRun(TimeStampedModel):
     def in_progress(self) -> bool:
         """Queued or running: the desk keeps polling and a second run of the month is refused."""
         return self.status in IN_PROGRESS_RUN_STATUSES
+
+    @property
+    def lease_expired(self) -> bool:
+        """In progress but silent past the lease: its process died; the workers resume it."""
+        if not self.in_progress or self.heartbeat_at is None:
+            return False
+        return self.heartbeat_at < clock.now() - timedelta(seconds=settings.BILLING_RUN_LEASE_SECONDS)
+
+    @property
+    def awaiting_resume(self) -> bool:
+        """再開待ち: interrupted (its process stopped) and queued again, or silent past its lease."""
+        return self.lease_expired or (self.status == BillingRunStatus.QUEUED and self.resumes > 0)
 
     @property
     def progress_percent(self) -> int:

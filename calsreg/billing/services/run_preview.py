@@ -58,9 +58,9 @@ class BillingRunPlan:
 def run_busy_check(*, run_month: date, lock: bool) -> None:
     """``Conflict`` while a run of ``run_month`` is queued or running (``lock``: row-lock the runs)."""
     runs = BillingRun.objects.filter(run_month=run_month)
-    # SQLite (IMMEDIATE transactions) serialises this check and the insert. On PostgreSQL the row
-    # lock covers existing runs only: two first clicks at the same instant could both pass; the
-    # per-invoice locks in the run still keep any draft from being issued twice.
+    # The friendly message only: two first clicks at the same instant can both pass this on
+    # PostgreSQL (the row lock covers existing runs); the database's partial unique constraint
+    # (billing_run_one_in_progress_per_month) refuses the second insert (runs._run_create).
     busy = [run for run in (runs.select_for_update() if lock else runs) if run.in_progress]
     if busy:
         raise Conflict(

@@ -5,20 +5,27 @@ number from the counter (row-locked until commit, numbering.py), records the iss
 keeps the PDF and writes the audit event. So:
 
 * numbers are gap-free: a failure rolls the number back with everything else;
-* overlapping runs (a double click, the command and the desk button) never issue one draft twice:
-  the second finds it locked or no longer a draft and counts it as skipped;
-* the desk's progress bar reads ``BillingRun.done`` / ``total``, committed after every invoice.
+* one run per month at a time, enforced by the database; and even a process that lost its lease
+  never issues a draft twice: it finds it locked or no longer a draft and counts it as skipped;
+* the desk's progress bar reads ``BillingRun.done`` / ``total``, committed after every invoice with
+  the run's heartbeat (its lease): a run whose process died is resumed by ``billing_runs_recover``.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import socket
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, PositiveIntegerField, Q, When
+from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks_db import DatabaseBackend
 
@@ -32,7 +39,7 @@ from calsreg.billing.models import (
     InvoiceStatus,
     Issuer,
 )
-from calsreg.billing.models.invoices import PAYABLE_KINDS
+from calsreg.billing.models.invoices import IN_PROGRESS_RUN_STATUSES, PAYABLE_KINDS
 from calsreg.billing.numbering import invoice_number_next
 from calsreg.billing.pdf.document import invoice_print_from
 from calsreg.billing.pdf.render import bundle_pdf_bytes
@@ -42,7 +49,7 @@ from calsreg.billing.services.documents import invoice_document_store, sha256_he
 from calsreg.billing.services.drafts import invoice_drafts_create_missing
 from calsreg.billing.services.run_preview import billing_run_plan, run_busy_check
 from calsreg.core import clock
-from calsreg.core.errors import DomainError
+from calsreg.core.errors import Conflict, DomainError
 from calsreg.core.previews import fingerprint_check
 from calsreg.records.models import ActorType
 from calsreg.records.services import Actor, audit_record
@@ -108,8 +115,10 @@ def billing_run(*, run_month: date, actor: Actor, progress: Progress | None = No
     Runs in the caller's process (the ``billing_run`` command); the desk queues the same work with
     ``billing_run_enqueue``. Returns the finished ``BillingRun`` (status ``failed`` if some invoice
     could not be issued: the others are issued, the failed ones stay drafts for the next run,
-    ``error`` says which). Raises ``ValidationFailed`` for a month outside ``run_month_check``'s bounds
-    and BillingNotConfigured when no issuer is active, both before doing anything.
+    ``error`` says which). Raises ``ValidationFailed`` for a month outside ``run_month_check``'s bounds,
+    BillingNotConfigured when no issuer is active and ``Conflict`` while a run of the month is
+    going, all before doing anything. An unexpected error or Ctrl-C ends the run ``failed`` (its
+    month free again) and is raised again; a killed process leaves it to the workers' lease recovery.
     """
     run_month = run_month_check(run_month=run_month, today=clock.today())
     issuer = issuer_active()
@@ -117,8 +126,17 @@ def billing_run(*, run_month: date, actor: Actor, progress: Progress | None = No
     # never misses one that is due.
     invoice_drafts_create_missing(actor=actor)
     with transaction.atomic():
+        run_busy_check(run_month=run_month, lock=True)
         run = _run_create(run_month=run_month, actor=actor, status=BillingRunStatus.RUNNING)
-    return _run_issue(run=run, issuer=issuer, actor=actor, progress=progress)
+    try:
+        return _run_issue(run=run, issuer=issuer, actor=actor, progress=progress)
+    except KeyboardInterrupt:
+        _run_fail_quietly(run_id=run.pk, actor=actor, message=_("中断されました（Ctrl-C）。"))
+        raise
+    except Exception as exc:
+        logger.exception("billing run %s failed", run.pk)
+        _run_fail_quietly(run_id=run.pk, actor=actor, message=failure_text(exc))
+        raise
 
 
 def billing_run_enqueue(*, run_month: date, actor: Actor, preview: str | None = None) -> BillingRun:
@@ -126,7 +144,8 @@ def billing_run_enqueue(*, run_month: date, actor: Actor, preview: str | None = 
 
     ``total`` is the number of drafts due now (the worker recounts when it starts). Raises
     ``ValidationFailed`` for a month outside ``run_month_check``'s bounds, BillingNotConfigured when
-    no issuer is active, ``Conflict`` while a run of the same month is queued or running. With
+    no issuer is active, ``Conflict`` while a run of the same month is queued or running (also when
+    another one is inserted at the same instant: the database's constraint refuses the second). With
     ``preview`` (the fingerprint of the ``billing_run_preview`` the agent confirmed), raises
     ``PreviewStale`` and starts nothing when the drafts or the next number changed meanwhile
     (drafts the sweep just made for started projects count as a change).
@@ -160,43 +179,140 @@ def _task_enqueue(*, run_id: int) -> None:
 
 
 def billing_run_queued_execute(*, run_id: int) -> BillingRun:
-    """The worker's side of ``billing_run_enqueue``: take the queued run and fill it in.
+    """The worker's side of ``billing_run_enqueue`` and of the lease recovery: take the run and fill it in.
 
-    A run that is no longer queued (a task delivered twice) is returned unchanged. A run that cannot
-    start (no issuer any more, an unexpected error) ends ``failed`` with the reason in ``error``.
+    Takes a queued run, or a running one whose lease expired (its process died), with a conditional
+    UPDATE, so two workers never both run it; any other run (a task delivered twice, a run another
+    process is still heartbeating) is returned unchanged. A resumed run issues the drafts still due
+    (those issued before are no longer drafts). A run that cannot go on (no issuer any more, an
+    unexpected error, resumed too often) ends ``failed`` with the reason in ``error``.
     """
-    with transaction.atomic():
-        run = BillingRun.objects.select_for_update().get(pk=run_id)
-        if run.status != BillingRunStatus.QUEUED:
-            logger.warning("billing run %s is %s, not queued: left alone", run.pk, run.status)
-            return run
-        run.status = BillingRunStatus.RUNNING
-        run.save(update_fields=["status", "updated_at"])
-    actor = Actor.staff(run.started_by) if run.started_by else Actor.system(run.started_by_label)
+    worker = worker_name()
+    now = clock.now()
+    taken = (
+        BillingRun.objects.filter(pk=run_id)
+        .filter(Q(status=BillingRunStatus.QUEUED) | (Q(status=BillingRunStatus.RUNNING) & _silent(now)))
+        .update(
+            status=BillingRunStatus.RUNNING,
+            worker=worker,
+            heartbeat_at=now,
+            resumes=Case(
+                When(status=BillingRunStatus.RUNNING, then=F("resumes") + 1),
+                default=F("resumes"),
+                output_field=PositiveIntegerField(),
+            ),
+        )
+    )
+    run = BillingRun.objects.get(pk=run_id)
+    if not taken:
+        logger.warning("billing run %s is %s and not abandoned: left alone", run.pk, run.status)
+        return run
+    actor = _run_actor(run)
+    if run.resumes > settings.BILLING_RUN_MAX_RESUMES:
+        _run_fail(run_id=run.pk, actor=actor, message=_too_many_resumes(run))
+        run.refresh_from_db()
+        return run
     try:
         issuer = issuer_active()
         invoice_drafts_create_missing(actor=actor)
         return _run_issue(run=run, issuer=issuer, actor=actor, progress=None)
     except Exception as exc:
         logger.exception("billing run %s failed", run.pk)
-        message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
-        BillingRun.objects.filter(pk=run.pk, status=BillingRunStatus.RUNNING).update(
-            status=BillingRunStatus.FAILED, error=str(message), finished_at=clock.now()
-        )
+        _run_fail_quietly(run_id=run.pk, actor=actor, message=failure_text(exc))
         run.refresh_from_db()
         return run
 
 
+def billing_runs_recover() -> int:
+    """Worker maintenance: resume every run whose process stopped heartbeating (lease expired).
+
+    A running run goes back to the queue (再開待ち) and its task is queued again; a queued run whose
+    task was lost is queued again; a run already resumed ``BILLING_RUN_MAX_RESUMES`` times ends
+    ``failed`` (its month free again). Each takes its run with a conditional UPDATE, so several
+    workers running this at once act once. Returns how many runs it resumed or failed.
+    """
+    now = clock.now()
+    handled = 0
+    for run in BillingRun.objects.filter(status__in=IN_PROGRESS_RUN_STATUSES).filter(_silent(now)):
+        actor = _run_actor(run)
+        if run.resumes >= settings.BILLING_RUN_MAX_RESUMES:
+            handled += _run_fail(run_id=run.pk, actor=actor, message=_too_many_resumes(run), only_silent=True)
+            continue
+        with transaction.atomic():
+            requeued = (
+                BillingRun.objects.filter(pk=run.pk, status=run.status)
+                .filter(_silent(now))
+                .update(
+                    status=BillingRunStatus.QUEUED,
+                    heartbeat_at=now,
+                    resumes=F("resumes") + int(run.status == BillingRunStatus.RUNNING),
+                )
+            )
+            if requeued:
+                logger.warning(
+                    "billing run %s (%s, worker %s) silent since %s: resumed",
+                    run.pk,
+                    run.status,
+                    run.worker,
+                    run.heartbeat_at,
+                )
+                _task_enqueue(run_id=run.pk)
+        handled += requeued
+    return handled
+
+
+def worker_name() -> str:
+    """This process, as the run's lease holder: host and process id."""
+    return f"{socket.gethostname()}-{os.getpid()}"[:200]
+
+
+def failure_text(exc: BaseException) -> str:
+    """What the desk shows for a run stopped by ``exc``: domain messages as they are; a full disk in words."""
+    if isinstance(exc, DomainError):
+        return str(exc.message)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return _("ディスクの空きがないため、ファイルを保存できませんでした（%(error)s）。") % {"error": exc}
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _silent(now: datetime) -> Q:
+    """Runs whose lease expired: no heartbeat since the lease (rows from before the lease: no update)."""
+    cutoff = now - timedelta(seconds=settings.BILLING_RUN_LEASE_SECONDS)
+    return Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff)
+
+
+def _too_many_resumes(run: BillingRun) -> str:
+    return _(
+        "処理が%(count)s回中断されたため、失敗として終了しました。発行済みの請求書はそのままです。"
+        "原因を取り除いてから、この月の請求処理をもう一度実行してください。"
+    ) % {"count": run.resumes}
+
+
+def _run_actor(run: BillingRun) -> Actor:
+    return Actor.staff(run.started_by) if run.started_by else Actor.system(run.started_by_label)
+
+
 def _run_create(*, run_month: date, actor: Actor, status: str, total: int = 0) -> BillingRun:
     now = clock.now()
-    run = BillingRun.objects.create(
-        run_month=run_month,
-        status=status,
-        total=total,
-        started_by_label=actor.label[:200],
-        started_by=actor.user if actor.type == ActorType.STAFF else None,
-        started_at=now,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives the refusal
+            run = BillingRun.objects.create(
+                run_month=run_month,
+                status=status,
+                total=total,
+                started_by_label=actor.label[:200],
+                started_by=actor.user if actor.type == ActorType.STAFF else None,
+                started_at=now,
+                heartbeat_at=now,
+                worker=worker_name() if status == BillingRunStatus.RUNNING else "",
+            )
+    except IntegrityError as exc:
+        # Another run of the month was inserted at the same instant (billing_run_one_in_progress_per_month).
+        run_busy_check(run_month=run_month, lock=False)
+        raise Conflict(
+            _("%(month)s分の請求処理は別の操作で開始されたところです。この月の処理の画面を確認してください。")
+            % {"month": f"{run_month:%Y-%m}"}
+        ) from exc
     audit_record(
         actor=actor,
         action="billing_run.started",
@@ -209,10 +325,27 @@ def _run_create(*, run_month: date, actor: Actor, status: str, total: int = 0) -
 
 
 def _run_issue(*, run: BillingRun, issuer: Issuer, actor: Actor, progress: Progress | None) -> BillingRun:
-    """Issue the drafts due for ``run`` (a committed, running row), one transaction each, then finish."""
+    """Issue the drafts due for ``run`` (a committed, running row), one transaction each, then finish.
+
+    A resumed run counts on from where it stopped: ``total`` is what it issued or skipped plus what
+    is still due.
+    The heartbeat is written with the progress; if another process took the run over (this one was
+    silent past its lease), this one stops without finishing it.
+    """
+    worker = worker_name()
     issue_date = clock.today()
     due_ids = list(invoices_due_for_run(run_month=run.run_month).values_list("pk", flat=True))
-    BillingRun.objects.filter(pk=run.pk).update(total=len(due_ids))
+    mine = BillingRun.objects.filter(pk=run.pk, status=BillingRunStatus.RUNNING, worker=worker)
+    # Counted from the rows, not carried over: a process killed between an invoice's commit and its
+    # progress update left the counters one short; a killed attempt's failures are due again.
+    issued_before = Invoice.objects.filter(billing_run=run).count()
+    skipped_before = BillingRun.objects.values_list("skipped_count", flat=True).get(pk=run.pk)
+    mine.update(
+        done=issued_before + skipped_before,
+        issued_count=issued_before,
+        total=issued_before + skipped_before + len(due_ids),
+        heartbeat_at=clock.now(),
+    )
     errors: list[str] = []
     for done, invoice_id in enumerate(due_ids, start=1):
         issued = failed = False
@@ -222,38 +355,29 @@ def _run_issue(*, run: BillingRun, issuer: Issuer, actor: Actor, progress: Progr
             )
         except Exception as exc:  # one bad invoice must not stop the batch; it stays a draft
             logger.exception("billing run %s: invoice %s failed", run.pk, invoice_id)
-            errors.append(f"invoice {invoice_id}: {type(exc).__name__}: {exc}")
+            errors.append(f"invoice {invoice_id}: {failure_text(exc)}")
             failed = True
-        BillingRun.objects.filter(pk=run.pk).update(
+        still_mine = mine.update(
             done=F("done") + 1,
             issued_count=F("issued_count") + int(issued),
             skipped_count=F("skipped_count") + int(not issued and not failed),
+            heartbeat_at=clock.now(),
         )
+        if not still_mine:
+            logger.warning("billing run %s was taken over by another process: this one stops", run.pk)
+            return BillingRun.objects.get(pk=run.pk)
         if progress is not None:
             progress(done, len(due_ids))
-    return _run_finish(run_id=run.pk, actor=actor, errors=errors)
+    return _run_finish(run_id=run.pk, actor=actor, errors=errors, worker=worker)
 
 
 @transaction.atomic
-def _run_finish(*, run_id: int, actor: Actor, errors: list[str]) -> BillingRun:
+def _run_finish(*, run_id: int, actor: Actor, errors: list[str], worker: str) -> BillingRun:
     run = BillingRun.objects.select_for_update().get(pk=run_id)
-    issued = list(
-        Invoice.objects.filter(billing_run=run)
-        .select_related("project__office", "credited_invoice", "adjusted_invoice")
-        .prefetch_related("lines")
-        .order_by("number")
-    )
-    stamp = f"{run.run_month:%Y-%m}-run{run.pk}"
-    if issued:
-        bundle = bundle_pdf_bytes(
-            (invoice_print_from(invoice) for invoice in issued),
-            title=f"請求書 {run.run_month:%Y年%m月}分 一括印刷",
-        )
-        run.bundle_sha256 = sha256_hex(bundle)
-        run.bundle_pdf.save(f"invoices-{stamp}.pdf", ContentFile(bundle), save=False)
-        mailing = mailing_csv_bytes(issued)
-        run.mailing_sha256 = sha256_hex(mailing)
-        run.mailing_csv.save(f"mailing-{stamp}.csv", ContentFile(mailing), save=False)
+    if run.status != BillingRunStatus.RUNNING or run.worker != worker:
+        logger.warning("billing run %s is no longer this process's: not finished here", run.pk)
+        return run
+    _run_files_write(run=run)
     run.status = BillingRunStatus.FAILED if errors else BillingRunStatus.FINISHED
     run.error = "\n".join(errors)
     run.finished_at = clock.now()
@@ -269,6 +393,80 @@ def _run_finish(*, run_id: int, actor: Actor, errors: list[str]) -> BillingRun:
             "skipped": run.skipped_count,
             "failed": len(errors),
             "total": run.total,
+            "resumes": run.resumes,
         },
     )
     return run
+
+
+def _run_files_write(*, run: BillingRun) -> None:
+    """The print bundle and the mailing list of exactly the invoices this run issued (resumes
+    included). Files a killed attempt left at the same names are replaced; when one cannot be written
+    (a full disk) the ones written are removed and the error is raised (the caller's transaction
+    rolls back)."""
+    issued = list(
+        Invoice.objects.filter(billing_run=run)
+        .select_related("project__office", "credited_invoice", "adjusted_invoice")
+        .prefetch_related("lines")
+        .order_by("number")
+    )
+    if not issued:
+        return
+    stamp = f"{run.run_month:%Y-%m}-run{run.pk}"
+    bundle = bundle_pdf_bytes(
+        (invoice_print_from(invoice) for invoice in issued),
+        title=f"請求書 {run.run_month:%Y年%m月}分 一括印刷",
+    )
+    mailing = mailing_csv_bytes(issued)
+    written: list[str] = []
+    try:
+        run.bundle_sha256 = sha256_hex(bundle)
+        _file_replace(run.bundle_pdf, name=f"invoices-{stamp}.pdf", content=bundle)
+        written.append(run.bundle_pdf.name)
+        run.mailing_sha256 = sha256_hex(mailing)
+        _file_replace(run.mailing_csv, name=f"mailing-{stamp}.csv", content=mailing)
+        written.append(run.mailing_csv.name)
+    except BaseException:
+        for name in written:
+            run.bundle_pdf.storage.delete(name)
+        raise
+
+
+def _file_replace(field_file: FieldFile, *, name: str, content: bytes) -> None:
+    target = field_file.field.generate_filename(field_file.instance, name)
+    if field_file.storage.exists(target):  # left by an attempt killed before its row committed
+        field_file.storage.delete(target)
+    field_file.save(name, ContentFile(content), save=False)
+
+
+def _run_fail(*, run_id: int, actor: Actor, message: str, only_silent: bool = False) -> int:
+    """End a run in progress ``failed`` with ``message`` kept; its month is free again. 1 if it did."""
+    now = clock.now()
+    with transaction.atomic():
+        runs = BillingRun.objects.filter(pk=run_id, status__in=IN_PROGRESS_RUN_STATUSES)
+        if only_silent:
+            runs = runs.filter(_silent(now))
+        failed = runs.update(status=BillingRunStatus.FAILED, error=message, finished_at=now, worker="")
+        if failed:
+            run = BillingRun.objects.get(pk=run_id)
+            audit_record(
+                actor=actor,
+                action="billing_run.failed",
+                subject=run,
+                summary=gettext_noop("%(month)s分の請求処理が失敗しました（発行 %(issued)s件）"),
+                summary_params={"month": f"{run.run_month:%Y-%m}", "issued": run.issued_count},
+                data={"issued": run.issued_count, "done": run.done, "total": run.total, "error": message},
+                at=now,
+            )
+    return failed
+
+
+def _run_fail_quietly(*, run_id: int, actor: Actor, message: str) -> None:
+    """``_run_fail``, when the database may be what failed: if it can't be written now, the run stays
+    in progress and the lease recovery resumes it later."""
+    try:
+        _run_fail(run_id=run_id, actor=actor, message=message)
+    except Exception:
+        logger.exception(
+            "billing run %s could not be marked failed; the lease recovery will resume it", run_id
+        )

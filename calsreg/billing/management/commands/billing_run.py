@@ -25,6 +25,18 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+        except KeyboardInterrupt as exc:
+            # The service already ended the run failed (中断) and released the month.
+            raise CommandError(
+                "請求処理を中断しました。この月の請求処理は失敗として記録しました。"
+                "発行済みの請求書はそのままです。もう一度実行すると残りを発行します。"
+            ) from exc
+        except Exception as exc:
+            raise CommandError(
+                f"請求処理が予期しないエラーで止まりました（{type(exc).__name__}: {exc}）。"
+                "この月の請求処理は失敗として記録しました。発行済みの請求書はそのままです。"
+                "原因を取り除いてから、もう一度実行してください。"
+            ) from exc
         self.stdout.write(
             f"billing run {run.pk} {run.run_month:%Y-%m}: {run.status} issued={run.issued_count} "
             f"skipped={run.skipped_count} total={run.total}"
