@@ -232,6 +232,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# A kept file's "not committed yet" marker older than this belongs to a transaction that rolled back
+# or a process that died: the maintenance sweep removes it, with its file if no row names it.
+FILES_PENDING_MAX_AGE_SECONDS = env_int("CALSREG_FILES_PENDING_MAX_AGE_SECONDS", 3600)
 
 # Mail. The demo writes every mail to the local outbox (readable in the desk);
 # production sets CALSREG_EMAIL_BACKEND=smtp and the SMTP variables.

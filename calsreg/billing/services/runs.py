@@ -16,7 +16,6 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_noop
@@ -43,6 +42,7 @@ from calsreg.billing.services.drafts import invoice_drafts_create_missing
 from calsreg.billing.services.run_preview import billing_run_plan, run_busy_check
 from calsreg.core import clock
 from calsreg.core.errors import DomainError
+from calsreg.core.files import file_keep
 from calsreg.core.previews import fingerprint_check
 from calsreg.records.models import ActorType
 from calsreg.records.services import Actor, audit_record
@@ -250,10 +250,10 @@ def _run_finish(*, run_id: int, actor: Actor, errors: list[str]) -> BillingRun:
             title=f"請求書 {run.run_month:%Y年%m月}分 一括印刷",
         )
         run.bundle_sha256 = sha256_hex(bundle)
-        run.bundle_pdf.save(f"invoices-{stamp}.pdf", ContentFile(bundle), save=False)
+        file_keep(run.bundle_pdf, f"invoices-{stamp}.pdf", bundle)
         mailing = mailing_csv_bytes(issued)
         run.mailing_sha256 = sha256_hex(mailing)
-        run.mailing_csv.save(f"mailing-{stamp}.csv", ContentFile(mailing), save=False)
+        file_keep(run.mailing_csv, f"mailing-{stamp}.csv", mailing)
     run.status = BillingRunStatus.FAILED if errors else BillingRunStatus.FINISHED
     run.error = "\n".join(errors)
     run.finished_at = clock.now()
