@@ -38,7 +38,7 @@ from pathlib import Path
 from asgiref.local import Local
 from django.apps import apps
 from django.conf import settings
-from django.core.files.storage import Storage
+from django.core.files.storage import Storage, default_storage
 from django.core.signals import request_finished
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models.fields.files import FieldFile
@@ -96,6 +96,9 @@ def file_keep(field_file: FieldFile, name: str, content: bytes) -> None:
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         _write_synced(marker, content)
+        # Ages are read in the application's clock (the sweep compares with ``clock.now()``).
+        stamp = clock.now().timestamp()
+        os.utime(marker, (stamp, stamp))
         final_name, final, marker = _link_free_name(storage, field, marker, final_name, final)
         linked = True
         _sync_folder(final.parent)
@@ -108,7 +111,7 @@ def file_keep(field_file: FieldFile, name: str, content: bytes) -> None:
     _pending()[entry.marker] = entry
     transaction.on_commit(lambda: _committed(entry), robust=True)
     field_file.name = final_name
-    field_file._committed = True
+    field_file._committed = True  # type: ignore[attr-defined]  # written: the row's save keeps it
 
 
 def _write_synced(path: Path, content: bytes) -> None:
@@ -231,13 +234,13 @@ def file_is_referenced(name: str) -> bool:
 
 def kept_file_folders() -> list[Path]:
     """The top folders of the file fields (``evidence``, ``invoices``…) in the default storage."""
-    root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    root = media_root()
     tops = {str(field.upload_to).split("/", 1)[0] for _model, field in kept_file_fields()}
     return [root / top for top in sorted(tops) if top]
 
 
 def media_root() -> Path:
-    return Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    return Path(default_storage.path(""))
 
 
 def storage_name_of(path: Path) -> str:

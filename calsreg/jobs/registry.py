@@ -23,3 +23,10 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # data (a "forgot password" request's ID and e-mail), their results and tracebacks may too.
     ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
 )
+
+# Run by every worker every CALSREG_WORKER_MAINTENANCE_SECONDS and at start: (name, service), each
+# callable without arguments, idempotent and safe in several workers at once.
+WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
+    # Temporary files of rolled-back transactions or dead processes (calsreg.core.files).
+    ("files_orphaned_sweep", "calsreg.records.services.files_orphaned_sweep"),
+)

@@ -13,9 +13,10 @@ from django.db import models, transaction
 from django.utils.translation import gettext_noop
 
 from calsreg.core import clock
-from calsreg.core.files import file_keep, files_discarded_on_failure
+from calsreg.core.files import file_keep, files_discarded_on_failure, orphaned_files_sweep
 from calsreg.core.redaction import Scrubber, save_changed
 from calsreg.core.subjects import subject_type_of
+from calsreg.records.kept_files import KeptFilesReport, kept_files_verify
 from calsreg.records.models import ActorType, AuditEvent, Evidence
 from calsreg.records.selectors import EvidenceCopy
 
@@ -122,6 +123,19 @@ def evidence_verify(*, evidence: Evidence) -> VerificationResult:
     if digest.hexdigest() != evidence.sha256:
         return VerificationResult(evidence=evidence, ok=False, reason="checksum_mismatch")
     return VerificationResult(evidence=evidence, ok=True)
+
+
+def files_verify(*, now: datetime | None = None) -> KeptFilesReport:
+    """Every kept file (evidence, invoice PDFs, billing-run files) against its row's checksum, and
+    the files no row names; ``report.ok`` when nothing is wrong. Writes nothing."""
+    return kept_files_verify(now=now)
+
+
+def files_orphaned_sweep() -> int:
+    """Worker maintenance: remove the temporary files of transactions that rolled back or whose
+    process died (older than CALSREG_FILES_PENDING_MAX_AGE_SECONDS), with their file when no row
+    names it. Idempotent and safe in several workers at once. Returns how many files went."""
+    return orphaned_files_sweep(now=clock.now())
 
 
 def evidence_purge(*, evidence: Evidence, at: datetime) -> bool:

@@ -49,7 +49,7 @@ def test_tampered_original_is_detected_by_the_command():
     assert evidence_verify(evidence=good).ok
     result = evidence_verify(evidence=bad)
     assert (result.ok, result.reason) == (False, "checksum_mismatch")
-    with pytest.raises(CommandError, match="1 evidence file"):
+    with pytest.raises(CommandError, match="1 kept file problem"):
         call_command("verify_evidence")
 
 
