@@ -120,10 +120,9 @@ def test_an_io_error_refuses_as_a_storage_failure(monkeypatch):
 @pytest.mark.django_db
 def test_the_sweep_removes_a_dead_transactions_file_after_an_hour_and_not_before():
     # given: a process wrote a file and died before its transaction committed (rolled back here)
-    with time_machine.travel(NOW, tick=False):
-        with transaction.atomic():
-            _store()
-            transaction.set_rollback(True)
+    with time_machine.travel(NOW, tick=False), transaction.atomic():
+        _store()
+        transaction.set_rollback(True)
     assert len(_media_files()) == 2
 
     # when: 59 minutes later, then 61 minutes later
