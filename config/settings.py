@@ -238,6 +238,9 @@ WHITENOISE_USE_FINDERS = True
 # Backups of PostgreSQL run pg_dump/pg_restore: from this folder, or found on PATH when empty. They
 # must be of the server's major version or newer (docs/operations.md).
 BACKUP_PG_BIN_DIR = env("CALSREG_PG_BIN_DIR", "")
+# A kept file's "not committed yet" marker older than this belongs to a transaction that rolled back
+# or a process that died: the maintenance sweep removes it, with its file if no row names it.
+FILES_PENDING_MAX_AGE_SECONDS = env_int("CALSREG_FILES_PENDING_MAX_AGE_SECONDS", 3600)
 
 # Mail. The demo writes every mail to the local outbox (readable in the desk);
 # production sets CALSREG_EMAIL_BACKEND=smtp and the SMTP variables.

@@ -31,4 +31,6 @@ WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
     ("billing_runs_recover", "calsreg.billing.services.runs.billing_runs_recover"),
     # Payment imports whose worker disappeared (heartbeat older than the lease) are queued again.
     ("payment_imports_recover", "calsreg.billing.services.payment_imports.payment_imports_recover"),
+    # Temporary files of rolled-back transactions or dead processes (calsreg.core.files).
+    ("files_orphaned_sweep", "calsreg.records.services.files_orphaned_sweep"),
 )

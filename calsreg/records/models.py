@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -30,6 +31,9 @@ class EvidenceKind(models.TextChoices):
 
 class Evidence(models.Model):
     """One original file, stored once and never overwritten; verified against ``sha256``."""
+
+    # Which checksum field verifies which file field (records.kept_files).
+    KEPT_FILE_CHECKSUMS: ClassVar[dict[str, str]] = {"file": "sha256"}
 
     kind = models.CharField(_("種別"), max_length=32, choices=EvidenceKind.choices)
     subject_type = models.CharField(_("対象の種類"), max_length=40)

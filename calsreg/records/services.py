@@ -4,20 +4,19 @@ data they hold when the retention purge asks (the purge passes the scrubber)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils.translation import gettext_noop
 
 from calsreg.core import clock
+from calsreg.core.files import file_keep, files_discarded_on_failure, orphaned_files_sweep
 from calsreg.core.redaction import Scrubber, save_changed
 from calsreg.core.subjects import subject_type_of
+from calsreg.records.kept_files import KeptFilesReport, kept_files_verify
 from calsreg.records.models import ActorType, AuditEvent, Evidence
 from calsreg.records.selectors import EvidenceCopy
 
@@ -62,7 +61,9 @@ def evidence_store(
     received_at: datetime | None = None,
     note: str = "",
 ) -> Evidence:
-    """Store an original unaltered. The storage never overwrites: a clashing name gets a new one."""
+    """Store an original unaltered. The storage never overwrites: a clashing name gets a new one.
+    The file exists only if the caller's transaction commits (``calsreg.core.files``); a full disk
+    raises StorageFull, and nothing is stored."""
     evidence = Evidence(
         kind=kind,
         subject_type=subject_type_of(subject),
@@ -75,40 +76,13 @@ def evidence_store(
         stored_by=actor.user,
         note=note,
     )
-    evidence.file.save(_storage_name(original_name, evidence.sha256), ContentFile(content), save=False)
-    written = _files_written.get()
-    if written is not None:
-        written.append(evidence.file.name)
+    file_keep(evidence.file, _storage_name(original_name, evidence.sha256), content)
     evidence.save()
     return evidence
 
 
-# The names of the files stored inside the innermost ``evidence_files_discarded_on_failure`` block.
-_files_written: ContextVar[list[str] | None] = ContextVar("evidence_files_written", default=None)
-
-
-@contextmanager
-def evidence_files_discarded_on_failure() -> Iterator[None]:
-    """Delete the files ``evidence_store`` wrote inside the block if the block raises.
-
-    A file is written before its row, and a database rollback cannot take a file back: wrapped
-    around a transaction (outside its ``atomic``), this leaves no stored file without its row.
-    Storage names never clash (see ``evidence_store``), so only this block's own files go.
-    """
-    outer = _files_written.get()
-    written: list[str] = []
-    token = _files_written.set(written)
-    try:
-        yield
-    except BaseException:
-        storage = Evidence._meta.get_field("file").storage  # type: ignore[attr-defined]
-        for name in written:
-            storage.delete(name)
-        raise
-    finally:
-        _files_written.reset(token)
-    if outer is not None:
-        outer.extend(written)  # an enclosing block that fails later discards these too
+# The block that removes, when a submission fails, the files it wrote (see calsreg.core.files).
+evidence_files_discarded_on_failure = files_discarded_on_failure
 
 
 def _storage_name(original_name: str, digest: str) -> str:
@@ -149,6 +123,19 @@ def evidence_verify(*, evidence: Evidence) -> VerificationResult:
     if digest.hexdigest() != evidence.sha256:
         return VerificationResult(evidence=evidence, ok=False, reason="checksum_mismatch")
     return VerificationResult(evidence=evidence, ok=True)
+
+
+def files_verify(*, now: datetime | None = None) -> KeptFilesReport:
+    """Every kept file (evidence, invoice PDFs, billing-run files) against its row's checksum, and
+    the files no row names; ``report.ok`` when nothing is wrong. Writes nothing."""
+    return kept_files_verify(now=now)
+
+
+def files_orphaned_sweep() -> int:
+    """Worker maintenance: remove the temporary files of transactions that rolled back or whose
+    process died (older than CALSREG_FILES_PENDING_MAX_AGE_SECONDS), with their file when no row
+    names it. Idempotent and safe in several workers at once. Returns how many files went."""
+    return orphaned_files_sweep(now=clock.now())
 
 
 def evidence_purge(*, evidence: Evidence, at: datetime) -> bool:

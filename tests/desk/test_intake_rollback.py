@@ -56,15 +56,18 @@ def test_a_mail_whose_submission_fails_at_the_last_step_leaves_neither_rows_nor_
 
 
 @time_machine.travel(at("2026-11-24"), tick=False)
-def test_a_mail_that_is_registered_keeps_both_of_its_files(desk_client, settings):
+def test_a_mail_that_is_registered_keeps_both_of_its_files(
+    desk_client, settings, django_capture_on_commit_callbacks
+):
     # given: the same mail, nothing failing
     office = OfficeFactory(name="長岡地域振興局 地域整備部")
     eml = mail_with([("申込書.xlsx", filled_workbook(office=office), XLSX)])
 
-    # when
-    response = desk_client.post(reverse("desk:intake"), {"file": SimpleUploadedFile("申込.eml", eml)})
+    # when: the request's transaction commits (its commit hooks run)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk_client.post(reverse("desk:intake"), {"file": SimpleUploadedFile("申込.eml", eml)})
 
-    # then: the cleanup only acts on failure
+    # then: the cleanup only acts on failure; the commit left the files under their names only
     assert response.status_code == 302
     stored = {Path(evidence.file.path) for evidence in Evidence.objects.all()}
     assert len(stored) == 2

@@ -13,7 +13,7 @@ invoice for more (issued by the next billing run, owed and dunned like the invoi
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -378,6 +378,9 @@ class DocumentKind(models.TextChoices):
 class InvoiceDocument(models.Model):
     """A PDF of an invoice, kept unaltered with its SHA-256 (invoices are kept 7 years)."""
 
+    # Which checksum field verifies which file field (records.kept_files).
+    KEPT_FILE_CHECKSUMS: ClassVar[dict[str, str]] = {"file": "sha256"}
+
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("種別"), max_length=12, choices=DocumentKind.choices)
     file = models.FileField(_("ファイル"), upload_to="invoices/%Y/%m/", max_length=255)
@@ -425,6 +428,12 @@ IN_PROGRESS_RUN_STATUSES = (BillingRunStatus.QUEUED, BillingRunStatus.RUNNING)
 
 class BillingRun(TimeStampedModel):
     """One billing run: which drafts it issued, its progress for the desk, and its files for the post."""
+
+    # Which checksum field verifies which file field (records.kept_files).
+    KEPT_FILE_CHECKSUMS: ClassVar[dict[str, str]] = {
+        "bundle_pdf": "bundle_sha256",
+        "mailing_csv": "mailing_sha256",
+    }
 
     run_month = models.DateField(_("請求月"), db_index=True)
     status = models.CharField(

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 
-from django.core.files.base import ContentFile
-
 from calsreg.billing.models import DocumentKind, Invoice, InvoiceDocument
 from calsreg.billing.pdf.document import invoice_print_from
 from calsreg.billing.pdf.render import invoice_pdf_bytes
+from calsreg.core.files import file_keep
 from calsreg.records.services import Actor
 
 
@@ -33,7 +32,7 @@ def invoice_document_store(
         created_by_label=actor.label[:200],
     )
     suffix = "" if kind == DocumentKind.ORIGINAL else f"-{kind}-{now:%Y%m%d%H%M%S}"
-    # Storage never overwrites: a clashing name gets a new one.
-    document.file.save(f"{invoice.number}{suffix}.pdf", ContentFile(content), save=False)
+    # Never overwrites; exists only if the caller's transaction commits (calsreg.core.files).
+    file_keep(document.file, f"{invoice.number}{suffix}.pdf", content)
     document.save()
     return document

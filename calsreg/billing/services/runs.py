@@ -21,7 +21,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, PositiveIntegerField, Q, When
 from django.db.models.fields.files import FieldFile
@@ -50,6 +49,7 @@ from calsreg.billing.services.drafts import invoice_drafts_create_missing
 from calsreg.billing.services.run_preview import billing_run_plan, run_busy_check
 from calsreg.core import clock
 from calsreg.core.errors import Conflict, DomainError
+from calsreg.core.files import file_keep
 from calsreg.core.previews import fingerprint_check
 from calsreg.records.models import ActorType
 from calsreg.records.services import Actor, audit_record
@@ -436,7 +436,7 @@ def _file_replace(field_file: FieldFile, *, name: str, content: bytes) -> None:
     target = field_file.field.generate_filename(field_file.instance, name)
     if field_file.storage.exists(target):  # left by an attempt killed before its row committed
         field_file.storage.delete(target)
-    field_file.save(name, ContentFile(content), save=False)
+    file_keep(field_file, name, content)
 
 
 def _run_fail(*, run_id: int, actor: Actor, message: str, only_silent: bool = False) -> int:

@@ -15,11 +15,13 @@ from calsreg.applications.schema import MAX_USERS
 from calsreg.applications.services import application_check_payload, application_submit_payload
 from calsreg.applications.validation import ApplicationData
 from calsreg.core.errors import FieldError, ValidationFailed
+from calsreg.core.files import StorageFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.directory.selectors import office_by_code_or_name, offices_active, supervisors_of_office
 from calsreg.portal.receipts import receipt_remember
 from calsreg.portal.summary import summary_of_data
 from calsreg.portal.throttle import public_form_limited
+from calsreg.portal.views.storage import storage_refused
 from calsreg.portal.webform import (
     INITIAL_USER_ROWS,
     form_view,
@@ -57,6 +59,8 @@ def apply_form(request: HttpRequest) -> HttpResponse:
         return _render_form(
             request, raw=raw, row_count=user_row_count(request.POST, raw), errors=failure.errors
         )
+    except StorageFailed:
+        return storage_refused(request)
     receipt_remember(request.session, application)
     return redirect("portal:receipt", receipt_number=application.receipt_number)
 

@@ -24,6 +24,7 @@ from calsreg.applications.services import (
     correction_link_check,
 )
 from calsreg.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from calsreg.core.files import StorageFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.directory.models import Supervisor
 from calsreg.directory.selectors import supervisors_named
@@ -37,6 +38,7 @@ from calsreg.portal.views.apply import (
     form_context,
     review_render,
 )
+from calsreg.portal.views.storage import storage_refused
 from calsreg.portal.webform import SUPERVISORS_KEY, raw_from_post, user_row_count
 
 
@@ -67,6 +69,8 @@ def correct_form(request: HttpRequest, token: str) -> HttpResponse:
         return _render_form(
             request, application, token=token, raw=raw, row_count=row_count, errors=failure.errors
         )
+    except StorageFailed:
+        return storage_refused(request)
     except DomainError as refusal:  # used, expired or withdrawn meanwhile
         return _link_refused(request, refusal)
     receipt_remember(request.session, corrected)

@@ -15,10 +15,12 @@ from django.views.decorators.http import require_http_methods
 from calsreg.applications.models import Channel
 from calsreg.applications.services import application_submit_workbook
 from calsreg.core.errors import UploadRefused, ValidationFailed
+from calsreg.core.files import StorageFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.core.uploads import upload_too_large
 from calsreg.portal.receipts import receipt_remember
 from calsreg.portal.throttle import public_form_limited
+from calsreg.portal.views.storage import storage_refused
 
 UPLOAD_FIELD = "workbook"
 
@@ -44,6 +46,8 @@ def apply_upload(request: HttpRequest) -> HttpResponse:
                 channel=Channel.WORKBOOK,
                 language=translation.get_language() or "ja",
             )
+        except StorageFailed:
+            return storage_refused(request)
         except UploadRefused as refusal:
             context["refusal"] = refusal.message
         except ValidationFailed as failure:

@@ -27,6 +27,7 @@ from calsreg.changes.selectors import (
 )
 from calsreg.changes.services import change_request_submit
 from calsreg.core.errors import DomainError, FieldError, ValidationFailed
+from calsreg.core.files import StorageFailed
 from calsreg.portal.change import forms
 from calsreg.portal.change.views.common import (
     ADD_PERSON_ACTION,
@@ -37,6 +38,7 @@ from calsreg.portal.change.views.common import (
     receipt_remember,
 )
 from calsreg.portal.views.mypage import account_holder_required
+from calsreg.portal.views.storage import storage_refused
 
 # --- my page: the list ----------------------------------------------------------------------------
 
@@ -85,6 +87,8 @@ def mypage_form(request: HttpRequest, project_id: int) -> HttpResponse:
         return _render_form(
             request, project=project, post=request.POST, errors=errors, anchors=filing.anchors
         )
+    except StorageFailed:
+        return storage_refused(request)
     except DomainError as refusal:
         return _render_form(request, project=project, post=request.POST, refusal=refusal.message)
     receipt_remember(request.session, change, "")

@@ -18,6 +18,7 @@ from calsreg.changes.selectors import (
 )
 from calsreg.changes.services import change_request_submit
 from calsreg.core.errors import DomainError, FieldError, ValidationFailed
+from calsreg.core.files import StorageFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.core.width import to_half_width
 from calsreg.directory.selectors import offices_with_supervisors
@@ -30,6 +31,7 @@ from calsreg.portal.change.views.common import (
     reference_problem,
 )
 from calsreg.portal.throttle import public_form_limited
+from calsreg.portal.views.storage import storage_refused
 
 # --- the portal (no sign-in) ----------------------------------------------------------------------
 
@@ -62,6 +64,8 @@ def portal_form(request: HttpRequest) -> HttpResponse:
         )
     except ValidationFailed as failure:
         return _render_portal(request, post=request.POST, errors=failure.errors, anchors=filing.anchors)
+    except StorageFailed:
+        return storage_refused(request)
     except DomainError:
         # A closed project: the same answer as for no project at all.
         return _render_portal(request, post=request.POST, anchors=filing.anchors, not_found=True)

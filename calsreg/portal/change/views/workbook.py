@@ -20,6 +20,7 @@ from calsreg.changes.selectors import (
 )
 from calsreg.changes.services import ChangeForm, change_request_submit
 from calsreg.core.errors import DomainError, FieldError, UploadRefused, ValidationFailed
+from calsreg.core.files import StorageFailed
 from calsreg.core.ratelimit import Scope
 from calsreg.core.uploads import XLSX_CONTENT_TYPE, upload_too_large
 from calsreg.core.width import to_half_width
@@ -36,6 +37,7 @@ from calsreg.portal.change.views.common import (
 from calsreg.portal.downloads import attachment_response
 from calsreg.portal.throttle import public_form_limited
 from calsreg.portal.views.mypage import account_holder_required
+from calsreg.portal.views.storage import storage_refused
 
 # --- my page: the Excel change form ---------------------------------------------------------------
 
@@ -82,6 +84,8 @@ def mypage_upload(request: HttpRequest, project_id: int) -> HttpResponse:
         )
     except ValidationFailed as failure:
         context |= {"problems": _workbook_problems(failure.errors, workbook), "filename": form.filename}
+    except StorageFailed:
+        return storage_refused(request)
     except DomainError as refusal:
         context["refusal"] = refusal.message
     else:
@@ -144,6 +148,8 @@ def portal_upload(request: HttpRequest) -> HttpResponse:
         )
     except ValidationFailed as failure:
         context |= {"problems": _workbook_problems(failure.errors, workbook), "filename": form.filename}
+    except StorageFailed:
+        return storage_refused(request)
     except UploadRefused as refusal:
         context["refusal"] = refusal.message
     except DomainError:
