@@ -10,12 +10,12 @@ run resumed too often, a full disk on its files, an unexpected error or Ctrl-C i
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -26,6 +26,7 @@ from calsreg.billing.models import BillingRun, BillingRunStatus, Invoice, Invoic
 from calsreg.billing.services import billing_run, billing_run_enqueue
 from calsreg.billing.services import runs as runs_module
 from calsreg.billing.services.runs import billing_run_queued_execute, billing_runs_recover
+from calsreg.core import files
 from calsreg.core.errors import Conflict
 from calsreg.records.models import AuditEvent
 from calsreg.records.services import Actor
@@ -78,15 +79,21 @@ def _state() -> dict[str, object]:
     }
 
 
+def _files_under(folder: str) -> list[Path]:
+    """The files (not folders: writing makes the month's folder first) kept under ``folder``."""
+    return [path for path in Path(default_storage.path(folder)).rglob("*") if path.is_file()]
+
+
 def _full_disk_for(prefix: str, monkeypatch) -> None:
-    original = FileSystemStorage._save
+    """The file system refuses every write under the media folder's ``prefix`` as full."""
+    original = files._write_synced
 
-    def save(storage, name, content):
-        if name.startswith(prefix):
+    def write(path, content):
+        if f"/{prefix}" in str(path):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return original(storage, name, content)
+        return original(path, content)
 
-    monkeypatch.setattr(FileSystemStorage, "_save", save)
+    monkeypatch.setattr(files, "_write_synced", write)
 
 
 def test_the_database_refuses_a_second_run_of_a_month_in_progress():
@@ -227,7 +234,7 @@ def test_a_full_disk_on_the_bundle_ends_the_run_failed_and_the_month_can_be_run_
     assert run.status == BillingRunStatus.FAILED
     assert run.error.startswith("ディスクの空きがないため、ファイルを保存できませんでした")
     assert (run.issued_count, run.bundle_pdf.name, run.mailing_csv.name) == (2, "", "")
-    assert not run.bundle_pdf.storage.exists("billing-runs")
+    assert _files_under("billing-runs") == []
     # and the month is free again
     monkeypatch.undo()
     second = billing_run_enqueue(run_month=MONTH, actor=ACTOR)

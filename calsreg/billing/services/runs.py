@@ -49,7 +49,7 @@ from calsreg.billing.services.drafts import invoice_drafts_create_missing
 from calsreg.billing.services.run_preview import billing_run_plan, run_busy_check
 from calsreg.core import clock
 from calsreg.core.errors import Conflict, DomainError
-from calsreg.core.files import file_keep
+from calsreg.core.files import StorageFull, file_keep
 from calsreg.core.previews import fingerprint_check
 from calsreg.records.models import ActorType
 from calsreg.records.services import Actor, audit_record
@@ -268,10 +268,12 @@ def worker_name() -> str:
 
 def failure_text(exc: BaseException) -> str:
     """What the desk shows for a run stopped by ``exc``: domain messages as they are; a full disk in words."""
+    # A kept file refused for lack of space (core.files) names the cause, not the applicant's wording.
+    cause = exc.__cause__ if isinstance(exc, StorageFull) else exc
+    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _("ディスクの空きがないため、ファイルを保存できませんでした（%(error)s）。") % {"error": cause}
     if isinstance(exc, DomainError):
         return str(exc.message)
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return _("ディスクの空きがないため、ファイルを保存できませんでした（%(error)s）。") % {"error": exc}
     return f"{type(exc).__name__}: {exc}"
 
 
