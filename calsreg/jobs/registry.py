@@ -23,3 +23,13 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # data (a "forgot password" request's ID and e-mail), their results and tracebacks may too.
     ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
 )
+
+# Run by every task worker at start and every WORKER_MAINTENANCE_SECONDS (docs/ops/workers.md), each
+# on its own: a callable without arguments that returns how many things it handled, idempotent and
+# safe when several workers run it at the same time (conditional UPDATEs or skip-locked row locks).
+WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
+    # Tasks left RUNNING by a worker that died: back to READY after the lease.
+    ("requeue_orphaned_tasks", "calsreg.jobs.services.tasks_orphaned_requeue"),
+    # Exactly one daily run waiting in the queue, even if its row was lost or failed.
+    ("daily_run_scheduled", "calsreg.jobs.services.daily_run_ensure_scheduled"),
+)
