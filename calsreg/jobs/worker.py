@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import signal
 import socket
 import threading
 import time
@@ -123,6 +124,10 @@ class ResilientWorker(Worker):
                 # Only the very first start waits a random moment (against a thundering herd).
                 self.startup_delay = False
         finally:
+            # Stopping already: a repeated signal (a supervisor and a terminal both sending one) must
+            # not cut the short clean-up below, which removes the heartbeat row.
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
             self._housekeeping_stop.set()
             housekeeping.join(timeout=10)
             self._heartbeat_remove()

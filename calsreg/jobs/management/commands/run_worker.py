@@ -23,6 +23,8 @@ def queue_names_parse(value: str) -> list[str]:
 
 
 class Command(BaseCommand):
+    # The web process runs the system checks; a worker restarted after a crash should be back fast.
+    requires_system_checks: list[str] = []
     help = (
         "タスクワーカーを起動します（メール送信・外部送信・定期処理）。データベースの再起動を待って再接続し、"
         "SIGTERM で実行中のタスクを終えてから終了します。"

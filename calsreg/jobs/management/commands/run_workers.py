@@ -8,6 +8,8 @@ from calsreg.jobs.supervisor import Supervisor, pool_parse
 
 
 class Command(BaseCommand):
+    # The web process runs the system checks; a worker restarted after a crash should be back fast.
+    requires_system_checks: list[str] = []
     help = (
         "タスクワーカーの一式（CALSREG_WORKER_POOL）を子プロセスとして起動し、終了したものを再起動します。"
         "SIGTERM/SIGINT は子プロセスに伝え、終了を待ちます。"
