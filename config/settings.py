@@ -262,15 +262,31 @@ DEFAULT_FROM_EMAIL = env("CALSREG_FROM_EMAIL", "新潟県CALSヘルプデスク 
 HELP_DESK_EMAIL = env("CALSREG_HELP_DESK_EMAIL", "helpdesk@calsreg.example.jp")
 
 # Background work: django-tasks with its database backend (enqueue = INSERT in the same transaction).
+# Three queues so that no kind of work waits behind another (docs/ops/workers.md): "mail"
+# (send_delivery), "outbound" (webhooks, back-channel logouts), "default" (billing runs, imports,
+# daily jobs, everything else).
+TASK_QUEUES = ("default", "mail", "outbound")
 TASKS = {
     "default": {
         "BACKEND": env("CALSREG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": list(TASK_QUEUES),
     }
 }
 # Billing runs: a run whose process stopped writing its heartbeat for this long is resumed by the
 # workers (at most this many times, then it ends failed and its month is free again).
 BILLING_RUN_LEASE_SECONDS = env_int("CALSREG_BILLING_RUN_LEASE_SECONDS", 300)
 BILLING_RUN_MAX_RESUMES = env_int("CALSREG_BILLING_RUN_MAX_RESUMES", 3)
+# The task workers (calsreg/jobs/worker.py): how often each writes its heartbeat row and runs the
+# maintenance entries (WORKER_MAINTENANCE), how long a silent worker's running task stays its own
+# before another worker runs it again, and the pool `run_workers` starts: one worker per
+# ";"-separated item, each a ","-separated list of queues.
+WORKER_HEARTBEAT_SECONDS = env_int("CALSREG_WORKER_HEARTBEAT_SECONDS", 10)
+WORKER_MAINTENANCE_SECONDS = env_int("CALSREG_WORKER_MAINTENANCE_SECONDS", 30)
+WORKER_LEASE_SECONDS = env_int("CALSREG_WORKER_LEASE_SECONDS", 120)
+WORKER_POOL = env("CALSREG_WORKER_POOL", "default;mail,outbound")
+# Readiness (calsreg/jobs/health.py): red when no worker beat this recently, or a due task waited longer.
+READY_WORKER_SILENT_SECONDS = env_int("CALSREG_READY_WORKER_SILENT_SECONDS", 60)
+READY_QUEUE_AGE_MINUTES = env_int("CALSREG_READY_QUEUE_AGE_MINUTES", 15)
 # The daily jobs (scheduled starts of use, confirmation reminders, …) run at this hour, Japan time.
 DAILY_JOBS_HOUR = env_int("CALSREG_DAILY_JOBS_HOUR", 6)
 # Delivery retries: attempts and the first back-off; each retry doubles it.

@@ -31,7 +31,7 @@ from calsreg.events.signing import (
 USER_AGENT = "calsreg-webhooks/1"
 
 
-@task()
+@task(queue_name="outbound")
 def send_webhooks(subscriber_id: int) -> int:
     """Worker entry point: deliver what is due for one subscriber. Never raises for an HTTP error."""
     return webhooks_send(subscriber_id=subscriber_id)

@@ -24,9 +24,14 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
 )
 
-# Run by every worker at start and every CALSREG_WORKER_MAINTENANCE_SECONDS: domain services callable
-# without arguments, idempotent and safe when several workers run them at once; each returns a count.
+# Run by every task worker at start and every WORKER_MAINTENANCE_SECONDS (docs/ops/workers.md), each
+# on its own: a callable without arguments that returns how many things it handled, idempotent and
+# safe when several workers run it at the same time (conditional UPDATEs or skip-locked row locks).
 WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
+    # Tasks left RUNNING by a worker that died: back to READY after the lease.
+    ("requeue_orphaned_tasks", "calsreg.jobs.services.tasks_orphaned_requeue"),
+    # Exactly one daily run waiting in the queue, even if its row was lost or failed.
+    ("daily_run_scheduled", "calsreg.jobs.services.daily_run_ensure_scheduled"),
     # Billing runs whose process died (lease expired): resumed, or failed after too many resumes.
     ("billing_runs_recover", "calsreg.billing.services.runs.billing_runs_recover"),
     # Payment imports whose worker disappeared (heartbeat older than the lease) are queued again.

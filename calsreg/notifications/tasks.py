@@ -41,7 +41,7 @@ class SendOutcome(enum.StrEnum):
     SKIPPED = "skipped"  # not pending, not yet due, or gone
 
 
-@task()
+@task(queue_name="mail")
 def send_delivery(delivery_id: int) -> str:
     """Worker entry point. Never raises for a mail error: retries are our rows, not the queue's."""
     return delivery_send(delivery_id=delivery_id).value

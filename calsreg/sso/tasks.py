@@ -23,7 +23,7 @@ from calsreg.sso.models import BackchannelEndpoint, LogoutDelivery
 USER_AGENT = "calsreg-backchannel-logout/1"
 
 
-@task()
+@task(queue_name="outbound")
 def backchannel_logout_for_event(event_id: int) -> int:
     """Enqueued with every session-ending event (``EVENTS_SESSION_END_TASK``): end the sign-ins and
     write the logout deliveries, each with its sending task in the same transaction (a worker dying
@@ -35,7 +35,7 @@ def backchannel_logout_for_event(event_id: int) -> int:
     return len(written)
 
 
-@task()
+@task(queue_name="outbound")
 def send_logout(delivery_id: int) -> int:
     """One logout delivery: its first attempt, or a retry after its back-off."""
     return logout_send(delivery_id=delivery_id)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django_tasks_db.management.commands.db_worker import valid_interval
+
+from calsreg.jobs.supervisor import Supervisor, pool_parse
+
+
+class Command(BaseCommand):
+    # The web process runs the system checks; a worker restarted after a crash should be back fast.
+    requires_system_checks: list[str] = []
+    help = (
+        "タスクワーカーの一式（CALSREG_WORKER_POOL）を子プロセスとして起動し、終了したものを再起動します。"
+        "SIGTERM/SIGINT は子プロセスに伝え、終了を待ちます。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--pool", default=None, help="既定: CALSREG_WORKER_POOL（例: default;mail,outbound）"
+        )
+        parser.add_argument("--interval", type=valid_interval, default=1.0, help="各ワーカーの待ち時間（秒）")
+        parser.add_argument(
+            "--stop-timeout", type=float, default=60.0, help="終了を待つ秒数（超えると強制終了）"
+        )
+
+    def handle(self, *args, **options):
+        try:
+            queues_per_worker = pool_parse(
+                options["pool"] or settings.WORKER_POOL, known_queues=settings.TASK_QUEUES
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        supervisor = Supervisor(
+            queues_per_worker=queues_per_worker,
+            worker_args=["--interval", str(options["interval"])],
+            stop_timeout=options["stop_timeout"],
+        )
+        raise SystemExit(supervisor.run())
