@@ -23,3 +23,12 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # data (a "forgot password" request's ID and e-mail), their results and tracebacks may too.
     ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
 )
+
+# Run by every worker at start and every CALSREG_WORKER_MAINTENANCE_SECONDS: each a service callable
+# without arguments, idempotent and safe beside another worker running it, returning how many
+# things it handled.
+WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
+    # Mail a dead worker left behind (sending past its lease, pending with no task), and failed
+    # mail once the mail server answers again.
+    ("mail_recovery", "calsreg.notifications.recovery.deliveries_recover"),
+)
