@@ -9,7 +9,8 @@
 3. deliveries failed for a transient reason in the last ``MAIL_RECOVER_DAYS`` go back to pending
    with a fresh retry budget — only once a probe shows the mail server answers again.
 
-Each part is idempotent and safe beside another worker doing the same (rows are locked with
+A kind's re-send check (``rendering.register_requeue_check``) applies as at the desk: a refused row
+is left failed with the refusal as its error. Each part is idempotent and safe beside another worker doing the same (rows are locked with
 ``skip_locked``, so two workers never take the same row), and each change is audited.
 """
 
@@ -30,7 +31,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from calsreg.core import clock
+from calsreg.core.errors import DomainError
 from calsreg.notifications.models import Delivery, DeliveryStatus, send_lease
+from calsreg.notifications.rendering import requeue_check
 from calsreg.notifications.services import enqueue_send
 from calsreg.notifications.tasks import send_delivery
 from calsreg.records.services import Actor, audit_record
@@ -78,6 +81,11 @@ def deliveries_lease_expired_requeue(*, now: datetime) -> int:
 
 def _lease_expired_requeue(*, delivery: Delivery, now: datetime) -> None:
     claimed_at = delivery.last_attempt_at
+    if _refused(delivery=delivery):
+        delivery.transition_to(DeliveryStatus.FAILED)
+        delivery.next_attempt_at = None
+        delivery.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+        return
     delivery.transition_to(DeliveryStatus.PENDING)
     delivery.next_attempt_at = now
     delivery.last_error = LEASE_EXPIRED_ERROR
@@ -175,6 +183,11 @@ def deliveries_transient_failures_requeue(*, now: datetime, probe: Callable[[], 
 
 
 def _transient_failures_requeue(*, rows: list[Delivery], now: datetime) -> None:
+    refused = [row for row in rows if _refused(delivery=row)]
+    for row in refused:
+        row.failure_transient = False  # left to the desk, which sees the same refusal
+        row.save(update_fields=["failure_transient", "last_error", "updated_at"])
+    rows = [row for row in rows if row not in refused]
     if not rows:
         return
     for row in rows:
@@ -202,6 +215,19 @@ def _transient_failures_requeue(*, rows: list[Delivery], now: datetime) -> None:
         data={"deliveries": [row.pk for row in rows]},
     )
     logger.warning("mail server answers again: %s failed mail(s) sent again", len(rows))
+
+
+def _refused(*, delivery: Delivery) -> bool:
+    """Whether the kind's owner refuses to send ``delivery`` again (an initial password whose holder
+    has chosen one since): the same check as the desk's re-send, so no path sends what it refuses.
+    The refusal becomes the row's last error."""
+    try:
+        requeue_check(delivery=delivery)
+    except DomainError as refusal:
+        delivery.last_error = str(refusal.message)
+        logger.warning("delivery %s is not sent again: %s", delivery.pk, refusal.message)
+        return True
+    return False
 
 
 def mail_server_answers() -> bool:
