@@ -176,20 +176,19 @@ def deliveries_transient_failures_requeue(*, now: datetime, probe: Callable[[], 
     while True:
         with transaction.atomic():
             rows = _locked(candidates)
-            _transient_failures_requeue(rows=rows, now=now)
-        done += len(rows)
+            done += _transient_failures_requeue(rows=rows, now=now)
         if len(rows) < BATCH:
             return done
 
 
-def _transient_failures_requeue(*, rows: list[Delivery], now: datetime) -> None:
+def _transient_failures_requeue(*, rows: list[Delivery], now: datetime) -> int:
     refused = [row for row in rows if _refused(delivery=row)]
     for row in refused:
         row.failure_transient = False  # left to the desk, which sees the same refusal
         row.save(update_fields=["failure_transient", "last_error", "updated_at"])
     rows = [row for row in rows if row not in refused]
     if not rows:
-        return
+        return 0
     for row in rows:
         row.transition_to(DeliveryStatus.PENDING)
         row.attempts = 0
@@ -215,6 +214,7 @@ def _transient_failures_requeue(*, rows: list[Delivery], now: datetime) -> None:
         data={"deliveries": [row.pk for row in rows]},
     )
     logger.warning("mail server answers again: %s failed mail(s) sent again", len(rows))
+    return len(rows)
 
 
 def _refused(*, delivery: Delivery) -> bool:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django_tasks_db.models import DBTaskResult
 
+from calsreg.core.errors import InvalidTransition
 from calsreg.notifications.models import Delivery, DeliveryStatus
 from calsreg.notifications.recovery import (
     deliveries_lease_expired_requeue,
@@ -16,6 +17,7 @@ from calsreg.notifications.recovery import (
     deliveries_recover,
     deliveries_transient_failures_requeue,
 )
+from calsreg.notifications.rendering import _requeue_checks, register_requeue_check
 from calsreg.notifications.services import deliveries_send_due
 from calsreg.notifications.tasks import retry_delay, send_delivery
 from calsreg.records.models import AuditEvent
@@ -340,3 +342,30 @@ def test_a_hung_mail_server_fails_the_attempt_after_the_timeout_and_plans_a_retr
     retry = DBTaskResult.objects.get(status="READY", run_after=T0 + timedelta(seconds=60))
     assert retry.args_kwargs["args"] == [delivery.pk]
     assert send_delivery.module_path == retry.task_path
+
+
+def test_a_mail_whose_kind_refuses_a_resend_is_never_sent_again_automatically(smtp_server, time_machine):
+    # given a failed notice whose owner now refuses a re-send (like a password already chosen)
+    time_machine.move_to(T0, tick=False)
+    delivery = failed(key="refused-resend", transient=True)
+    tasks_before = DBTaskResult.objects.count()
+
+    def refuse(*, delivery):
+        raise InvalidTransition("再送できません。", current=delivery.status, target="pending")
+
+    register_requeue_check(kind="application_received", check=refuse)
+    try:
+        # when the server answers again
+        taken = deliveries_transient_failures_requeue(now=T0 + timedelta(hours=1))
+    finally:
+        _requeue_checks.pop("application_received", None)
+
+    # then it stays failed, with the refusal as its error, and nothing is queued or sent
+    assert taken == 0
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.failure_transient) == (DeliveryStatus.FAILED, False)
+    assert delivery.last_error == "再送できません。"
+    assert DBTaskResult.objects.count() == tasks_before
+    assert AuditEvent.objects.count() == 0
+    assert deliveries_send_due(now=T0 + timedelta(hours=1)) == 0
+    assert smtp_server.messages == []
