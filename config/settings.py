@@ -256,7 +256,9 @@ EMAIL_PORT = env_int("CALSREG_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("CALSREG_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("CALSREG_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("CALSREG_EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = env_int("CALSREG_EMAIL_TIMEOUT_SECONDS", 20)
+# Connect/read timeout of one SMTP conversation: a hung server fails the attempt (and schedules a
+# retry) instead of holding a worker.
+EMAIL_TIMEOUT = env_int("CALSREG_EMAIL_TIMEOUT_SECONDS", 10)
 DEFAULT_FROM_EMAIL = env("CALSREG_FROM_EMAIL", "新潟県CALSヘルプデスク <helpdesk@calsreg.example.jp>")
 # Where operator copies and desk-facing notices go.
 HELP_DESK_EMAIL = env("CALSREG_HELP_DESK_EMAIL", "helpdesk@calsreg.example.jp")
@@ -289,9 +291,17 @@ READY_WORKER_SILENT_SECONDS = env_int("CALSREG_READY_WORKER_SILENT_SECONDS", 60)
 READY_QUEUE_AGE_MINUTES = env_int("CALSREG_READY_QUEUE_AGE_MINUTES", 15)
 # The daily jobs (scheduled starts of use, confirmation reminders, …) run at this hour, Japan time.
 DAILY_JOBS_HOUR = env_int("CALSREG_DAILY_JOBS_HOUR", 6)
-# Delivery retries: attempts and the first back-off; each retry doubles it.
-MAIL_MAX_ATTEMPTS = env_int("CALSREG_MAIL_MAX_ATTEMPTS", 6)
+# Delivery retries (docs/ops/mail.md): a transient failure is retried for this many hours from the
+# first attempt, the back-off doubling from the base up to the cap; a 5xx refusal fails at once.
+MAIL_RETRY_HOURS = env_int("CALSREG_MAIL_RETRY_HOURS", 48)
 MAIL_RETRY_BASE_SECONDS = env_int("CALSREG_MAIL_RETRY_BASE_SECONDS", 60)
+MAIL_RETRY_MAX_SECONDS = env_int("CALSREG_MAIL_RETRY_MAX_SECONDS", 3600)
+# A delivery left "sending" longer than this was left by a dead worker and is sent again (same
+# Message-ID): well beyond the few SMTP round trips one message takes.
+MAIL_SEND_LEASE_SECONDS = env_int("CALSREG_MAIL_SEND_LEASE_SECONDS", 3 * EMAIL_TIMEOUT + 60)
+# Mails failed for a transient reason (server down, timeout, 4xx) this recently are sent again
+# automatically once the mail server answers again.
+MAIL_RECOVER_DAYS = env_int("CALSREG_MAIL_RECOVER_DAYS", 7)
 # Lifecycle events' webhooks (docs/events.md): attempts per event, the first back-off (doubling, at
 # most 6 hours), the request timeout, and whether plain http to this machine is allowed (development).
 EVENTS_WEBHOOK_MAX_ATTEMPTS = env_int("CALSREG_EVENTS_WEBHOOK_MAX_ATTEMPTS", 12)

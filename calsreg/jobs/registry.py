@@ -38,4 +38,6 @@ WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
     ("payment_imports_recover", "calsreg.billing.services.payment_imports.payment_imports_recover"),
     # Temporary files of rolled-back transactions or dead processes (calsreg.core.files).
     ("files_orphaned_sweep", "calsreg.records.services.files_orphaned_sweep"),
+    # Mail a dead worker left sending or pending, and mail failed during an outage once the server answers.
+    ("mail_recovery", "calsreg.notifications.recovery.deliveries_recover"),
 )

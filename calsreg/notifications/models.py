@@ -26,17 +26,20 @@ class DeliveryStatus(models.TextChoices):
 
 # The one table of allowed moves. sending → pending is both the automatic retry and the desk's
 # explicit re-send of a row stuck in ``sending``; failed → pending is the desk's re-send.
+# pending → sent: an attempt whose lease ran out reports its 250 before the row is claimed again.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENDING}),
+    DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENDING, DeliveryStatus.SENT}),
     DeliveryStatus.SENDING: frozenset({DeliveryStatus.SENT, DeliveryStatus.PENDING, DeliveryStatus.FAILED}),
     DeliveryStatus.SENT: frozenset(),
     DeliveryStatus.FAILED: frozenset({DeliveryStatus.PENDING}),
 }
 
 
-# A row is "stuck" once its claim is older than this: far beyond EMAIL_TIMEOUT × the few SMTP round
-# trips of one message, so an attempt still in progress is never mistaken for a stuck one.
-SENDING_STUCK_AFTER = timedelta(minutes=15)
+def send_lease() -> timedelta:
+    """How long a claim on ``sending`` holds. Older, its worker is taken for dead and the row is sent
+    again (calsreg.notifications.recovery): far beyond EMAIL_TIMEOUT × the few SMTP round trips of
+    one message, so an attempt still in progress is never mistaken for a dead one."""
+    return timedelta(seconds=settings.MAIL_SEND_LEASE_SECONDS)
 
 
 class MailLanguage(models.TextChoices):
@@ -68,7 +71,15 @@ class Delivery(TimeStampedModel):
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
     # Set when an attempt is claimed, before SMTP: a row stuck in "sending" can be looked up in the
     # mail server's log by this id to find out whether it left.
+    # Set at the first claim and kept by every later attempt (the idempotency key): a mail re-sent
+    # after an attempt of unknown outcome is the same message to the recipient's mail client.
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
+    # A fresh token per claimed attempt: only the attempt that holds the claim records its outcome.
+    claim_token = models.CharField(max_length=32, blank=True)
+    # The first attempt of the current series: retries stop MAIL_RETRY_HOURS after it.
+    first_attempt_at = models.DateTimeField(_("初回試行日時"), null=True, blank=True)
+    # The last failure could pass (server down, timeout, 4xx): sent again once the server answers.
+    failure_transient = models.BooleanField(_("一時的な失敗"), default=False)
 
     class Meta:
         verbose_name = _("メール送信")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from calsreg.core import clock
 from calsreg.core.errors import NotFound
 from calsreg.core.subjects import subject_type_of
-from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus, OutboxMessage
+from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage, send_lease
 
 OUTBOX_LIST_LIMIT = 200
 SEARCH_MAX_CHARS = 100
@@ -53,12 +53,12 @@ def deliveries_to(*, address: str) -> QuerySet[Delivery]:
 
 
 def deliveries_stuck(*, now: datetime | None = None) -> QuerySet[Delivery]:
-    """Rows claimed for sending long ago and never finished: the process died mid-send, so the mail
-    may or may not have left. Nothing resends them automatically (see calsreg.notifications.tasks);
-    the desk checks and uses ``delivery_requeue``."""
+    """Rows claimed for sending longer ago than the send lease and never finished: the process died
+    mid-send, so the mail may or may not have left. The worker's maintenance sends them again with
+    the same Message-ID (``recovery.deliveries_recover``); the desk may too (``delivery_requeue``)."""
     now = now or clock.now()
     return Delivery.objects.filter(
-        status=DeliveryStatus.SENDING, last_attempt_at__lte=now - SENDING_STUCK_AFTER
+        status=DeliveryStatus.SENDING, last_attempt_at__lte=now - send_lease()
     ).order_by("last_attempt_at", "id")
 
 
@@ -69,7 +69,7 @@ def deliveries_failed() -> QuerySet[Delivery]:
 
 def _troubled(now: datetime) -> Q:
     stuck = Q(status=DeliveryStatus.SENDING) & (
-        Q(last_attempt_at__lte=now - SENDING_STUCK_AFTER) | Q(last_attempt_at__isnull=True)
+        Q(last_attempt_at__lte=now - send_lease()) | Q(last_attempt_at__isnull=True)
     )
     return Q(status=DeliveryStatus.FAILED) | stuck
 

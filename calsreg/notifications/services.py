@@ -18,7 +18,7 @@ from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
 from calsreg.core.redaction import ERASED, Scrubber
 from calsreg.core.subjects import subject_type_of
-from calsreg.notifications.models import SENDING_STUCK_AFTER, Delivery, DeliveryStatus, OutboxMessage
+from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage, send_lease
 from calsreg.notifications.rendering import ensure_template, requeue_check
 from calsreg.notifications.tasks import SendOutcome, delivery_send, send_delivery
 from calsreg.records.services import Actor, audit_record
@@ -96,7 +96,7 @@ def delivery_requeue(*, delivery_id: int, actor: Actor, now: datetime | None = N
     server's log for its ``message_id``): a fresh series of attempts, recorded in the audit log.
 
     Raises InvalidTransition for a pending or sent delivery, or for one whose attempt may still be
-    in progress (claimed less than SENDING_STUCK_AFTER ago); DomainError when the kind's owner
+    in progress (claimed less than the send lease ago); DomainError when the kind's owner
     refuses the re-send (see ``rendering.register_requeue_check``).
     """
     now = now or clock.now()
@@ -167,8 +167,9 @@ def _requeue(*, delivery: Delivery, actor: Actor, now: datetime) -> None:
     }
     delivery.transition_to(DeliveryStatus.PENDING)
     delivery.attempts = 0
+    delivery.first_attempt_at = None  # a fresh retry budget
     delivery.next_attempt_at = now
-    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    delivery.save(update_fields=["status", "attempts", "first_attempt_at", "next_attempt_at", "updated_at"])
     _enqueue(delivery=delivery)
     audit_record(
         actor=actor,
@@ -181,7 +182,12 @@ def _requeue(*, delivery: Delivery, actor: Actor, now: datetime) -> None:
 
 
 def _is_stuck(*, delivery: Delivery, now: datetime) -> bool:
-    return delivery.last_attempt_at is None or delivery.last_attempt_at <= now - SENDING_STUCK_AFTER
+    return delivery.last_attempt_at is None or delivery.last_attempt_at <= now - send_lease()
+
+
+def enqueue_send(*, delivery: Delivery) -> None:
+    """Enqueue the sending task of ``delivery`` (inside the caller's transaction)."""
+    _enqueue(delivery=delivery)
 
 
 def _enqueue(*, delivery: Delivery) -> None:

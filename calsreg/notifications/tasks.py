@@ -1,17 +1,24 @@
 """Sending one delivery: the django-tasks task and the function it shares with the safety net.
 
-At-most-once. An attempt is *claimed* (status ``sending``, committed) before the SMTP conversation
-and marked ``sent`` after it, in a second transaction. If the process dies between the two — the
-mail may or may not have left — the row stays in ``sending`` and nothing resends it automatically.
-That is deliberate: for this service a duplicated notice (worst case: a second credentials mail) is
-worse than a late one, which the help desk finds with ``deliveries_stuck`` and re-sends with
-``delivery_requeue`` after checking the mail server's log for the row's ``message_id``.
+At-least-once, with a stable Message-ID. An attempt is *claimed* (status ``sending``, a fresh claim
+token, committed) before the SMTP conversation and marked ``sent`` after it, in a second
+transaction. The row's Message-ID is made at the first claim and kept by every later attempt: it is
+the idempotency key, so a notice sent again is the same message to the recipient's mail client.
+
+If the worker dies between the two transactions, the row stays ``sending`` until its lease
+(``MAIL_SEND_LEASE_SECONDS``) runs out; ``recovery.deliveries_recover`` then puts it back to pending
+and it is sent again with the same Message-ID. The only window for a duplicate is between the
+server's 250 reply to DATA and our commit of ``sent`` — and that duplicate carries the same
+Message-ID. A failure is retried with a doubling back-off (``retry_delay``) for ``MAIL_RETRY_HOURS``
+from the first attempt; a 5xx refusal of every recipient fails at once. A row that failed for a
+transient reason is sent again automatically once the server answers (recovery), or from the desk.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import secrets
 import smtplib
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
@@ -66,8 +73,16 @@ def delivery_send(*, delivery_id: int, now: datetime | None = None) -> SendOutco
 
 
 def retry_delay(*, attempts: int) -> timedelta:
-    """Back-off after the ``attempts``-th failed attempt: base, 2×base, 4×base, …"""
-    return timedelta(seconds=settings.MAIL_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+    """Back-off after the ``attempts``-th failed attempt: base, 2×base, 4×base, … up to the cap."""
+    base = settings.MAIL_RETRY_BASE_SECONDS
+    cap = settings.MAIL_RETRY_MAX_SECONDS
+    # Capped before the power grows: 2 ** attempts stays small for the first few attempts only.
+    return timedelta(seconds=min(cap, base * 2 ** min(attempts - 1, 32)))
+
+
+def retry_deadline(*, first_attempt_at: datetime) -> datetime:
+    """No attempt of a series is planned after this; a failure at or past it is final."""
+    return first_attempt_at + timedelta(hours=settings.MAIL_RETRY_HOURS)
 
 
 def _claim(*, delivery_id: int, now: datetime) -> Delivery | None:
@@ -82,9 +97,24 @@ def _claim(*, delivery_id: int, now: datetime) -> Delivery | None:
         delivery.transition_to(DeliveryStatus.SENDING)
         delivery.attempts += 1
         delivery.last_attempt_at = now
-        # A fresh Message-ID per attempt; it also serves as the claim token below.
-        delivery.message_id = make_msgid(domain=_sender_domain())
-        delivery.save(update_fields=["status", "attempts", "last_attempt_at", "message_id", "updated_at"])
+        if delivery.first_attempt_at is None:
+            delivery.first_attempt_at = now
+        # Kept across attempts, even after a "known" failure: a timeout after DATA is recorded as a
+        # failure although the server may have taken the mail, so no outcome short of 250 is known.
+        if not delivery.message_id:
+            delivery.message_id = make_msgid(domain=_sender_domain())
+        delivery.claim_token = secrets.token_hex(16)
+        delivery.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "last_attempt_at",
+                "first_attempt_at",
+                "message_id",
+                "claim_token",
+                "updated_at",
+            ]
+        )
     return delivery
 
 
@@ -110,13 +140,23 @@ def _send(*, delivery: Delivery) -> None:
 
 
 def _record_sent(*, delivery: Delivery, now: datetime) -> None:
-    # Conditional on our claim: if the desk re-queued the row meanwhile, its decision stands.
+    # Conditional on our claim. A row put back to pending after our lease ran out still holds our
+    # token until it is claimed again: the mail did leave, so it is recorded and not sent twice.
     with transaction.atomic():
         updated = Delivery.objects.filter(
-            pk=delivery.pk, status=DeliveryStatus.SENDING, message_id=delivery.message_id
-        ).update(status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None, updated_at=clock.now())
+            pk=delivery.pk,
+            status__in=[DeliveryStatus.SENDING, DeliveryStatus.PENDING],
+            claim_token=delivery.claim_token,
+        ).update(
+            status=DeliveryStatus.SENT,
+            sent_at=now,
+            next_attempt_at=None,
+            failure_transient=False,
+            updated_at=clock.now(),
+        )
     if not updated:
-        logger.warning("delivery %s was sent but had been re-queued meanwhile", delivery.pk)
+        # Claimed again after our lease ran out: that attempt carries the same Message-ID.
+        logger.warning("delivery %s was sent after another attempt had claimed it", delivery.pk)
 
 
 def _record_failure(*, delivery: Delivery, error: Exception, now: datetime) -> SendOutcome:
@@ -125,13 +165,18 @@ def _record_failure(*, delivery: Delivery, error: Exception, now: datetime) -> S
         current = Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
         if current is None or current.status != DeliveryStatus.SENDING:
             return SendOutcome.SKIPPED
-        if current.message_id != delivery.message_id:
+        if current.claim_token != delivery.claim_token:
             return SendOutcome.SKIPPED
         current.last_error = text
-        if current.attempts < settings.MAIL_MAX_ATTEMPTS and not _is_permanent(error):
+        current.failure_transient = not _is_permanent(error)
+        deadline = retry_deadline(first_attempt_at=current.first_attempt_at or now)
+        if current.failure_transient and now < deadline:
             current.transition_to(DeliveryStatus.PENDING)
-            current.next_attempt_at = now + retry_delay(attempts=current.attempts)
-            current.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+            # The last attempt of the budget is made at its end, not one back-off before it.
+            current.next_attempt_at = min(now + retry_delay(attempts=current.attempts), deadline)
+            current.save(
+                update_fields=["status", "next_attempt_at", "last_error", "failure_transient", "updated_at"]
+            )
             # Enqueued in the same transaction as the new status: the retry can't be lost.
             send_delivery.using(run_after=current.next_attempt_at).enqueue(current.pk)
             logger.warning(
@@ -144,7 +189,9 @@ def _record_failure(*, delivery: Delivery, error: Exception, now: datetime) -> S
             return SendOutcome.RETRY_SCHEDULED
         current.transition_to(DeliveryStatus.FAILED)
         current.next_attempt_at = None
-        current.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+        current.save(
+            update_fields=["status", "next_attempt_at", "last_error", "failure_transient", "updated_at"]
+        )
         staff_notice_post(
             kind=StaffNoticeKind.MAIL_FAILED,
             subject=current,

@@ -77,7 +77,7 @@ def mail():
             "busy@example.jp",
             status=DeliveryStatus.SENDING,
             attempts=1,
-            last_attempt_at=NOW - dt.timedelta(minutes=2),
+            last_attempt_at=NOW - dt.timedelta(seconds=30),  # within the send lease
         ),
         "sent": _delivery("k5", "sent@example.jp", status=DeliveryStatus.SENT, attempts=1, sent_at=NOW),
         "pending": _delivery("k6", "pending@example.jp"),

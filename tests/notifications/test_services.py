@@ -12,11 +12,10 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from calsreg.core.errors import InvalidTransition
-from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage
+from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage, send_lease
 from calsreg.notifications.rendering import Secret, register_prepare, render_mail, unregister_prepare
 from calsreg.notifications.selectors import deliveries_for, deliveries_stuck
 from calsreg.notifications.services import (
-    SENDING_STUCK_AFTER,
     deliveries_send_due,
     delivery_requeue,
     notification_enqueue,
@@ -215,7 +214,7 @@ def test_registering_a_second_hook_for_a_kind_is_refused():
 def test_desk_requeues_a_failed_delivery_with_an_audit_record(settings, smtp_server, time_machine):
     # given a delivery that gave up
     time_machine.move_to(T0, tick=False)
-    settings.MAIL_MAX_ATTEMPTS = 1
+    settings.MAIL_RETRY_HOURS = 0  # the first failure is the last
     delivery = enqueue_received()
     smtp_server.refuse_next(reply="451 4.3.0 Try again later")
     deliveries_send_due(now=T0)
@@ -241,14 +240,14 @@ def test_desk_requeues_a_failed_delivery_with_an_audit_record(settings, smtp_ser
 
 
 @pytest.mark.django_db
-def test_a_row_left_in_sending_is_not_resent_until_the_desk_requeues_it(smtp_server, time_machine):
+def test_a_row_left_in_sending_is_not_resent_by_send_due_and_the_desk_waits_for_the_lease(smtp_server, time_machine):
     # given an attempt claimed at T0 whose process died before recording the outcome
     time_machine.move_to(T0, tick=False)
     delivery = enqueue_received()
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENDING, attempts=1, last_attempt_at=T0, next_attempt_at=T0
     )
-    later = T0 + SENDING_STUCK_AFTER
+    later = T0 + send_lease()
 
     # when / then: nothing sends it automatically
     assert deliveries_send_due(now=later) == 0

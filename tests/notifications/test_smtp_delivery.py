@@ -191,16 +191,18 @@ def test_temporary_smtp_failure_is_retried_after_backoff_then_sent(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_delivery_fails_for_good_after_max_attempts(smtp_server, run_tasks, time_machine, settings):
-    # given
-    settings.MAIL_MAX_ATTEMPTS = 3
+def test_delivery_fails_for_good_at_the_end_of_its_retry_budget(
+    smtp_server, run_tasks, time_machine, settings
+):
+    # given a budget of 3 minutes
+    settings.MAIL_RETRY_HOURS = 180 / 3600
     settings.MAIL_RETRY_BASE_SECONDS = 60
     time_machine.move_to(T0, tick=False)
     with transaction.atomic():
         delivery = enqueue_received()
     smtp_server.refuse_next(reply="451 4.3.0 Try again later", times=3)
 
-    # when: attempt 1 at T0, attempt 2 at +60 s, attempt 3 at +60+120 s
+    # when: attempt 1 at T0, attempt 2 at +60 s, attempt 3 at +60+120 s = the end of the budget
     planned = []
     for moment in (T0, T0 + timedelta(seconds=60), T0 + timedelta(seconds=180)):
         time_machine.move_to(moment, tick=False)

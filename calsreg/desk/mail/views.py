@@ -15,7 +15,7 @@ from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages
 from calsreg.desk.mail.forms import ResendForm
 from calsreg.desk.mail.presenters import mail_error_explained
 from calsreg.desk.permissions import desk_staff_required
-from calsreg.notifications.models import SENDING_STUCK_AFTER
+from calsreg.notifications.models import send_lease
 from calsreg.notifications.selectors import deliveries_troubled
 from calsreg.notifications.services import RequeueOutcome, deliveries_requeue
 from calsreg.records.services import Actor
@@ -30,8 +30,12 @@ def trouble_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/mail/troubles.html",
-        {"page": page, "rows": rows, "stuck_minutes": int(SENDING_STUCK_AFTER.total_seconds() // 60)},
+        {"page": page, "rows": rows, "stuck_minutes": _minutes(send_lease().total_seconds())},
     )
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, -(-int(seconds) // 60))  # rounded up: "stuck for 2 minutes" for a 90 s lease
 
 
 @desk_staff_required
