@@ -37,7 +37,7 @@ def test_the_desk_sees_each_run_and_the_failed_one_highlighted(desk_client, runs
 
     assert "2026年12月2日(水) 06:00" in content
     assert "2.5秒" in content
-    assert "<code>invoice_drafts</code>: 4件" in content
+    assert "<code>invoice_drafts</code>: 処理4件" in content
     assert "RuntimeError: boom" in content
     assert content.count('<tr class="failed">') == 1
     assert content.index("2026年12月2日") < content.index("2026年12月1日")
@@ -50,7 +50,10 @@ def test_the_page_reads_in_english(desk_client, runs):
     response = desk_client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
-    assert "02 Dec 2026 06:00" in response.content.decode()
+    content = response.content.decode()
+    assert "02 Dec 2026 06:00" in content
+    assert "<code>invoice_drafts</code>: 4 handled" in content
+    assert "Daily jobs" in content
 
 
 def test_an_empty_history_says_so(desk_client):
