@@ -28,7 +28,9 @@ def runs():
         ],
     )
     daily_job_run_record(
-        started_at=T0 - dt.timedelta(days=1), seconds=1.0, outcomes=[JobOutcome(name="invoice_drafts", handled=0)]
+        started_at=T0 - dt.timedelta(days=1),
+        seconds=1.0,
+        outcomes=[JobOutcome(name="invoice_drafts", handled=0)],
     )
 
 

@@ -112,7 +112,9 @@ def test_runs_older_than_the_task_retention_are_pruned(jobs, settings, time_mach
 
 
 def queue_a_mail(*, at: dt.datetime) -> None:
-    notification_enqueue(kind="staff_digest", to="a@example.jp", context={}, subject=UserFactory(), idempotency_key="q")
+    notification_enqueue(
+        kind="staff_digest", to="a@example.jp", context={}, subject=UserFactory(), idempotency_key="q"
+    )
     DBTaskResult.objects.update(enqueued_at=at)
 
 
