@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request's id (X-Request-ID) for every log line, one access-log line and the request metrics.
+    "calsreg.core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # The sign-in and logout pages may hand over to a registered relying party (calsreg/sso).
@@ -395,13 +397,55 @@ DESK_HOURS_END = env_int("CALSREG_DESK_HOURS_END", 17)
 DESK_LUNCH_START = env_int("CALSREG_DESK_LUNCH_START", 12)
 DESK_LUNCH_END = env_int("CALSREG_DESK_LUNCH_END", 13)
 
+# Logs (docs/ops/observability.md): CALSREG_LOG_FORMAT=json writes one JSON object a line (production);
+# every line carries the request's id (X-Request-ID) or, in the worker, the task's id.
+LOG_FORMAT = env("CALSREG_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "calsreg.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "calsreg.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("CALSREG_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Operator endpoints (docs/ops/observability.md). /health/ready shows its checks' details, and /metrics
+# answers at all, only to this machine and these networks (CIDR, comma-separated); /metrics also to a
+# scraper sending "Authorization: Bearer <CALSREG_METRICS_TOKEN>" when a token is set.
+HEALTH_ALLOWED_NETS = [n.strip() for n in env("CALSREG_HEALTH_ALLOWED_NETS", "").split(",") if n.strip()]
+METRICS_ALLOWED_NETS = [n.strip() for n in env("CALSREG_METRICS_ALLOWED_NETS", "").split(",") if n.strip()]
+METRICS_TOKEN = env("CALSREG_METRICS_TOKEN")
+# Readiness goes red on more than READY_FAILED_MAIL_MAX mails failed for good in the last
+# READY_FAILED_MAIL_HOURS, and on a billing run without progress for READY_RUN_STALL_MINUTES.
+READY_FAILED_MAIL_HOURS = env_int("CALSREG_READY_FAILED_MAIL_HOURS", 24)
+READY_FAILED_MAIL_MAX = env_int("CALSREG_READY_FAILED_MAIL_MAX", 0)
+READY_RUN_STALL_MINUTES = env_int("CALSREG_READY_RUN_STALL_MINUTES", 10)
+# Alert mails to the administrators (comma-separated; the help desk's address when empty): a daily job
+# failed, or no worker reported for ALERT_WORKER_SILENT_MINUTES; one per condition per ALERT_REPEAT_HOURS.
+ADMIN_EMAILS = [a.strip() for a in env("CALSREG_ADMIN_EMAILS", "").split(",") if a.strip()]
+ALERT_WORKER_SILENT_MINUTES = env_int("CALSREG_ALERT_WORKER_SILENT_MINUTES", 60)
+ALERT_REPEAT_HOURS = env_int("CALSREG_ALERT_REPEAT_HOURS", 6)
+# Error reporting (optional): Sentry, or any service speaking its protocol, when a DSN is set. No
+# personal data is sent (send_default_pii off; calsreg/core/errorreport.py scrubs the rest).
+SENTRY_DSN = env("CALSREG_SENTRY_DSN")
+if SENTRY_DSN:
+    from calsreg.core.errorreport import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("CALSREG_SENTRY_ENVIRONMENT", "production"),
+        release=env("CALSREG_RELEASE"),
+    )
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -7,6 +7,7 @@ from calsreg.desk.billing import urls as urls_billing
 from calsreg.desk.changes import urls as urls_changes
 from calsreg.desk.dashboard import urls as urls_dashboard
 from calsreg.desk.directory import urls as urls_directory
+from calsreg.desk.jobs import urls as urls_jobs
 from calsreg.desk.login_locks import urls as urls_login_locks
 from calsreg.desk.mail import urls as urls_mail
 from calsreg.desk.notices import urls as urls_notices
@@ -29,6 +30,8 @@ urlpatterns += urls_directory.urlpatterns
 urlpatterns += urls_outbox.urlpatterns
 # Login locks and lifting them.
 urlpatterns += urls_login_locks.urlpatterns
+# The daily jobs' history.
+urlpatterns += urls_jobs.urlpatterns
 # Confirmation, calls, decisions, registration and start of use on an application.
 urlpatterns += urls_verification.urlpatterns
 # The billing agent's screens (invoices, aging, billing runs).

@@ -3,20 +3,10 @@ the readiness endpoint's READINESS_CHECKS)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 
+from calsreg.core.health import CheckResult
 from calsreg.jobs.selectors import queue_oldest_due_age_seconds, workers_alive, workers_silent
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    # Stand-in for calsreg.core.health.CheckResult (same fields), until the endpoint lands.
-    name: str
-    ok: bool
-    detail: str
-    value: float | None = None
 
 
 def workers_check() -> CheckResult:

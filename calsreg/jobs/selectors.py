@@ -1,4 +1,5 @@
-"""What the task workers and their queues look like now: for readiness checks, metrics and the desk."""
+"""What the task workers and their queues look like now, and the daily jobs' history: for readiness
+checks, metrics and the desk."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from django.db.models import Case, Count, F, Min, QuerySet, When
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from calsreg.core import clock
-from calsreg.jobs.models import WorkerHeartbeat
+from calsreg.jobs.models import DailyJobRun, WorkerHeartbeat
+
+HISTORY_LIMIT = 60
 
 
 def workers_alive(*, within_seconds: int) -> QuerySet[WorkerHeartbeat]:
@@ -65,3 +68,8 @@ def task_counts_by_queue() -> dict[str, TaskCounts]:
         )
         for queue, by_status in sorted(counts.items())
     }
+
+
+def daily_job_runs_recent(*, limit: int = HISTORY_LIMIT) -> QuerySet[DailyJobRun]:
+    """The newest runs first (one query)."""
+    return DailyJobRun.objects.order_by("-started_at", "-id")[:limit]

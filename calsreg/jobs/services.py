@@ -8,8 +8,9 @@ so a duplicated or a missed-then-caught-up run is harmless.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
+from time import perf_counter
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -19,12 +20,15 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from calsreg.core import clock
-from calsreg.jobs.models import WorkerHeartbeat
+from calsreg.jobs.alerts import admin_alert_send
+from calsreg.jobs.models import AlertCondition, DailyJobRun, WorkerHeartbeat
 from calsreg.jobs.registry import DAILY_JOBS, WORKER_MAINTENANCE
 
 logger = logging.getLogger(__name__)
 
 DAILY_TASK_PATH = "calsreg.jobs.tasks.daily_jobs"
+# An error kept in the history is cut here (a traceback belongs in the log, not on the page).
+JOB_ERROR_MAX_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -32,20 +36,49 @@ class JobOutcome:
     name: str
     handled: int | None
     error: str = ""
+    seconds: float = 0.0
 
 
 def daily_jobs_run() -> list[JobOutcome]:
-    """Run every daily job once; one job failing does not stop the others."""
-    outcomes = []
-    for name, path in DAILY_JOBS:
-        try:
-            handled = import_string(path)()
-        except Exception as exc:  # logged and reported: the other jobs must still run
-            logger.exception("daily job %s failed", name)
-            outcomes.append(JobOutcome(name=name, handled=None, error=f"{type(exc).__name__}: {exc}"))
-        else:
-            outcomes.append(JobOutcome(name=name, handled=handled))
+    """Run every daily job once, timing each; one job failing does not stop the others. The run is
+    kept in the history (``DailyJobRun``, the desk's page) and a failure mails the administrators."""
+    started_at = clock.now()
+    started = perf_counter()
+    outcomes = [_job_run(name=name, path=path) for name, path in DAILY_JOBS]
+    daily_job_run_record(started_at=started_at, seconds=perf_counter() - started, outcomes=outcomes)
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        admin_alert_send(
+            condition=AlertCondition.DAILY_JOB_FAILED,
+            detail="\n".join(f"{o.name}: {o.error}" for o in failed),
+        )
     return outcomes
+
+
+def _job_run(*, name: str, path: str) -> JobOutcome:
+    started = perf_counter()
+    try:
+        handled = import_string(path)()
+    except Exception as exc:  # logged and reported: the other jobs must still run
+        logger.exception("daily job %s failed", name)
+        error = f"{type(exc).__name__}: {exc}"[:JOB_ERROR_MAX_CHARS]
+        return JobOutcome(name=name, handled=None, error=error, seconds=_since(started))
+    return JobOutcome(name=name, handled=handled, seconds=_since(started))
+
+
+def _since(started: float) -> float:
+    return round(perf_counter() - started, 3)
+
+
+def daily_job_run_record(*, started_at: datetime, seconds: float, outcomes: list[JobOutcome]) -> DailyJobRun:
+    """Keep one run of the daily jobs for the history page."""
+    return DailyJobRun.objects.create(
+        started_at=started_at,
+        finished_at=started_at + timedelta(seconds=seconds),
+        duration_seconds=round(seconds, 3),
+        outcomes=[asdict(o) for o in outcomes],
+        ok=not any(o.error for o in outcomes),
+    )
 
 
 def next_daily_run_at(*, now: datetime) -> datetime:
@@ -65,7 +98,9 @@ def task_results_prune_finished() -> int:
     """
     cutoff = clock.now() - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
-    return deleted
+    # The daily jobs' history is kept as long (its errors may quote a value the job handled).
+    runs, _ = DailyJobRun.objects.filter(started_at__lt=cutoff).delete()
+    return deleted + runs
 
 
 # Any constant both workers agree on: the key of the transaction-level advisory lock below.

@@ -31,6 +31,7 @@ KIND_LABELS = {
     "change_email_attempt": _("メールアドレス変更の申込があったことのお知らせ（旧アドレスあて）"),
     "change_email_changed": _("登録メールアドレス変更のお知らせ"),
     "staff_digest": _("お知らせのまとめメール（職員あて）"),
+    "admin_alert": _("システムの異常のお知らせ（管理者あて）"),
 }
 
 

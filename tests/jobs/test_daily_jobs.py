@@ -36,6 +36,7 @@ def test_exactly_one_daily_run_is_kept_queued():
     assert queued.run_after == datetime(2026, 11, 25, 6, 0, tzinfo=JST)
 
 
+@pytest.mark.django_db
 def test_one_failing_job_does_not_stop_the_others(monkeypatch):
     ran = []
 
