@@ -10,12 +10,13 @@ run resumed too often, a full disk on its files, an unexpected error or Ctrl-C i
 from __future__ import annotations
 
 import errno
-from pathlib import Path
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse

@@ -240,7 +240,9 @@ def test_desk_requeues_a_failed_delivery_with_an_audit_record(settings, smtp_ser
 
 
 @pytest.mark.django_db
-def test_a_row_left_in_sending_is_not_resent_by_send_due_and_the_desk_waits_for_the_lease(smtp_server, time_machine):
+def test_a_row_left_in_sending_is_not_resent_by_send_due_and_the_desk_waits_for_the_lease(
+    smtp_server, time_machine
+):
     # given an attempt claimed at T0 whose process died before recording the outcome
     time_machine.move_to(T0, tick=False)
     delivery = enqueue_received()
