@@ -110,7 +110,8 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Child]]:
         child_env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url(),
+            # A test may hand its children a database of its own (a file SQLite copy of the test's).
+            "DATABASE_URL": (env or {}).get("DATABASE_URL") or database_url(),
             "CALSREG_MEDIA_ROOT": media_root(),
             "CALSREG_TEST_CLOCK_AT": datetime.now(UTC).isoformat(),
             "PYTHONUNBUFFERED": "1",
