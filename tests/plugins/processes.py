@@ -110,7 +110,7 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Child]]:
         child_env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            # A test may point the child at another database (a restore target) of its own.
+            # A test may hand its children a database of its own (a restore target, a file SQLite copy).
             "DATABASE_URL": (env or {}).get("DATABASE_URL") or database_url(),
             "CALSREG_MEDIA_ROOT": media_root(),
             "CALSREG_TEST_CLOCK_AT": datetime.now(UTC).isoformat(),

@@ -175,7 +175,9 @@ def project_register(
     ``project_register_preview`` the operator confirmed) it issues exactly the IDs shown, or raises
     ``PreviewStale`` and does nothing if anything in that preview changed meanwhile.
     """
-    application = Application.objects.select_for_update().select_related("office").get(pk=application.pk)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("office").get(pk=application.pk)
+    )
     existing = Project.objects.filter(application=application).first()
     if existing is not None:
         return existing

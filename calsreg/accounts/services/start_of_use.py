@@ -185,7 +185,7 @@ def _start_if_due(*, project_id: int, today: date) -> int:
 
 
 def _locked(project_id: int) -> Project:
-    return Project.objects.select_for_update().select_related("office").get(pk=project_id)
+    return Project.objects.select_for_update(of=("self",)).select_related("office").get(pk=project_id)
 
 
 def _schedule(*, project: Project, starts_on: date, actor: Actor, now: datetime) -> Project:

@@ -37,7 +37,7 @@ from calsreg.records.services import Actor, audit_record
 
 
 def _locked(application: Application) -> Application:
-    return Application.objects.select_for_update().select_related("office").get(pk=application.pk)
+    return Application.objects.select_for_update(of=("self",)).select_related("office").get(pk=application.pk)
 
 
 def _applicant_context(application: Application) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def invoice_draft_for_project(*, project: Project, actor: Actor) -> Invoice:
     # The project row lock makes two concurrent calls wait for each other (the unique constraint
     # on live invoices is the backstop).
     project = (
-        Project.objects.select_for_update()
+        Project.objects.select_for_update(of=("self", "application"))
         .select_related("application", "office__organisation")
         .get(pk=project.pk)
     )

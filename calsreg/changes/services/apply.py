@@ -123,7 +123,9 @@ def change_request_apply(
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
     _appliable_check(request)
     project = (
-        Project.objects.select_for_update().select_related("application", "office").get(pk=request.project_id)
+        Project.objects.select_for_update(of=("self", "application"))
+        .select_related("application", "office")
+        .get(pk=request.project_id)
     )
     fingerprint_check(expected=preview, payload=_plan(request).payload())
     now = clock.now()

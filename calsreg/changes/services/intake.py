@@ -63,7 +63,11 @@ def change_request_submit(
     the filing account), never to an address written on the form; each other person whose data it
     changes is told at their own address on file (``notices.people_to_tell``).
     """
-    project = Project.objects.select_for_update().select_related("application", "office").get(pk=project.pk)
+    project = (
+        Project.objects.select_for_update(of=("self", "application"))
+        .select_related("application", "office")
+        .get(pk=project.pk)
+    )
     if project.status == ProjectStatus.CLOSED:
         raise DomainError(_("利用を終了した工事の変更は受け付けられません。ヘルプデスクへご連絡ください。"))
     data = validate_change(project=project, raw=raw, registration_hidden=registration_hidden)

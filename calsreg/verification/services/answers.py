@@ -63,7 +63,7 @@ CALL_SUMMARIES: dict[str, str] = {
 
 
 def _locked(application_id: int) -> Application:
-    return Application.objects.select_for_update().select_related("office").get(pk=application_id)
+    return Application.objects.select_for_update(of=("self",)).select_related("office").get(pk=application_id)
 
 
 def _answer_checked(answer: str, reason: str, *, reason_label: str) -> tuple[str, str]:
@@ -122,7 +122,7 @@ def confirmation_answer_by_link(
     application = _locked(application_id)
     # Read again under the lock: a reminder may have replaced the token meanwhile.
     request = (
-        ConfirmationRequest.objects.select_for_update()
+        ConfirmationRequest.objects.select_for_update(of=("self",))
         .select_related("supervisor")
         .filter(token_hash=token_hash, application=application)
         .first()
@@ -198,7 +198,11 @@ def confirmation_reply_record(
     answer, reason = _answer_checked(answer, reason, reason_label=_("返信の内容（理由）"))
     mail = reply_mail_read(content=eml)
     application = _locked(request.application_id)
-    request = ConfirmationRequest.objects.select_for_update().select_related("supervisor").get(pk=request.pk)
+    request = (
+        ConfirmationRequest.objects.select_for_update(of=("self",))
+        .select_related("supervisor")
+        .get(pk=request.pk)
+    )
     if not request.is_open or application.status != Status.AWAITING_CONFIRMATION:
         raise InvalidTransition(
             _("この確認依頼は回答済みか再送により無効です。または申込が確認待ちではありません。"),

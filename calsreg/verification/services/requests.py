@@ -39,7 +39,7 @@ DESK_OVERDUE_KIND = "confirmation_overdue_desk"
 
 
 def _locked(application: Application) -> Application:
-    return Application.objects.select_for_update().select_related("office").get(pk=application.pk)
+    return Application.objects.select_for_update(of=("self",)).select_related("office").get(pk=application.pk)
 
 
 def _open_locked(application: Application) -> list[ConfirmationRequest]:
@@ -228,10 +228,12 @@ def confirmations_overdue_sweep(*, today: date | None = None) -> int:
 def _remind(*, request_id: int, today: date) -> int:
     application_id = ConfirmationRequest.objects.values_list("application_id", flat=True).get(pk=request_id)
     # Application first, then the request: the same lock order as every other confirmation service.
-    application = Application.objects.select_for_update().select_related("office").get(pk=application_id)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("office").get(pk=application_id)
+    )
     request = (
         overdue_requests(today=today)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("supervisor")
         .filter(pk=request_id)
         .first()
