@@ -129,14 +129,26 @@ def test_run_workers_restarts_a_killed_worker_and_stops_all_on_sigterm(spawn):
 
 
 @pytest.mark.slow
-def test_readiness_follows_the_worker(spawn):
+def test_readiness_follows_the_worker(spawn, client):
+    """The readiness endpoint an orchestrator polls: red with no worker, green once one runs, red
+    when it stops, green again when it is back."""
+
+    def ready() -> tuple[int, bool]:
+        response = client.get("/health/ready")
+        workers = next(check for check in response.json()["checks"] if check["name"] == "workers")
+        return response.status_code, workers["ok"]
+
     # given: no worker
-    assert workers_check().ok is False
+    assert ready() == (503, False)
     # when: one starts
     worker = spawn("run_worker", "--interval", "0.2", env=FAST)
     # then
-    wait_until(lambda: workers_check().ok, timeout=60)
+    wait_until(lambda: ready() == (200, True), timeout=60)
     # when: it stops
     assert worker.terminate() == 0
     # then
-    assert workers_check().ok is False
+    assert ready() == (503, False)
+    # when: it is back
+    spawn("run_worker", "--interval", "0.2", env=FAST)
+    # then
+    wait_until(lambda: ready() == (200, True), timeout=60)
