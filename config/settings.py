@@ -229,9 +229,13 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": env("CALSREG_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic also writes a gzip copy of each text file, which WhiteNoise serves to clients accepting it.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# A checkout serves static files straight from static/ and the apps (no collectstatic needed for tests
+# or benchmarks). CALSREG_STATIC_COLLECTED=1 (the production server: scripts/serve.sh, the image, the
+# service units) serves only what collectstatic wrote, with its compressed copies.
+WHITENOISE_USE_FINDERS = not env_bool("CALSREG_STATIC_COLLECTED", False)
 
 # Mail. The demo writes every mail to the local outbox (readable in the desk);
 # production sets CALSREG_EMAIL_BACKEND=smtp and the SMTP variables.

@@ -33,4 +33,7 @@ cat <<MSG
   Press Ctrl-C to stop the web server, the task worker and the demo service.
 
 MSG
-"$UV" run --frozen python manage.py runserver "${HOST}:${PORT}" --noreload
+# The production server (config/gunicorn.conf.py), two processes are plenty for a demo; static files
+# are the collected ones (make demo ran collectstatic).
+CALSREG_STATIC_COLLECTED=1 CALSREG_WEB_WORKERS="${CALSREG_WEB_WORKERS:-2}" \
+  "$UV" run --frozen python -m gunicorn -c config/gunicorn.conf.py --bind "${HOST}:${PORT}"
