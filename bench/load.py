@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import random
 import re
@@ -20,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -29,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from bench.measure import percentile
 
@@ -46,6 +50,8 @@ KINDS = (
     "static css",
 )
 STATIC_PATH = "/static/css/calsreg.css"
+# Below gunicorn's keep-alive timeout (config/gunicorn.conf.py: keepalive = 5).
+IDLE_REUSE_SECONDS = 4.0
 # Limits a load run would trip on purpose: every simulated user comes from 127.0.0.1.
 SERVER_ENV = {
     "CALSREG_PUBLIC_FORM_POSTS_PER_HOUR": "1000000000",
@@ -62,6 +68,26 @@ class LoadData:
     mypage: tuple[str, str]
     application_ids: list[int]
     lookups: list[tuple[str, str]]  # receipt number, applicant e-mail
+
+
+class _CountedRetry(Retry):
+    """One re-send of an idempotent request (GET) whose kept-alive connection the server closed as it
+    was reused (its keep-alive timeout racing the next request), as browsers do; counted, reported."""
+
+    lock = threading.Lock()
+    count = 0
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        with _CountedRetry.lock:
+            _CountedRetry.count += 1
+        return super().increment(*args, **kwargs)
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    retry = _CountedRetry(total=1, connect=1, read=1, status=0, redirect=0, raise_on_status=False)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    return session
 
 
 @dataclass
@@ -83,6 +109,8 @@ def load_main(args: Any, *, external: bool, say: Say) -> int:
 
     from calsreg.applications.models import Application
 
+    # urllib3 warns of each re-sent GET; they are counted and printed with the results.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
     if connection.vendor != "postgresql":
         say(
             "refused: the load benchmark runs on PostgreSQL only (unset DATABASE_URL, or give a postgres:// one)"
@@ -111,6 +139,11 @@ def load_main(args: Any, *, external: bool, say: Say) -> int:
         server_cpu = server.stop()
     print()
     print(result_text(result, users=args.users, seconds=args.seconds, server_cpu=server_cpu))
+    problems = server.log_problems()
+    print(
+        f"server log: {len(problems)} lines naming a failure"
+        + "".join(f"\n  {line}" for line in problems[:20])
+    )
     if external:
         say("note: the generated data stays in the database in DATABASE_URL")
     return 1 if result.recorder.errors else 0
@@ -187,7 +220,14 @@ class Server:
 
     popen: subprocess.Popen[bytes]
     base: str
+    log: Any  # the server's output (gunicorn's error log, the workers'), a temporary file
     cpu_at_start: float = 0.0
+
+    def log_problems(self) -> list[str]:
+        """Lines of the server's output that name a failure (a worker timeout, an error, a traceback)."""
+        self.log.seek(0)
+        lines = self.log.read().decode(errors="replace").splitlines()
+        return [line for line in lines if re.search(r"ERROR|CRITICAL|WORKER TIMEOUT|Traceback", line)]
 
     @classmethod
     def start(
@@ -195,6 +235,7 @@ class Server:
     ) -> Server:
         """``python``: the interpreter command serve.sh runs gunicorn and the workers with."""
         port = _free_port()
+        log = tempfile.TemporaryFile()  # noqa: SIM115 - read after the server stopped; closed at exit
         env = {
             **os.environ,
             **SERVER_ENV,
@@ -208,10 +249,10 @@ class Server:
             cwd=ROOT,
             env=env,
             start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-        server = cls(popen=popen, base=f"http://127.0.0.1:{port}")
+        server = cls(popen=popen, base=f"http://127.0.0.1:{port}", log=log)
         server.wait_ready()
         say(f"server: gunicorn (config/gunicorn.conf.py) + task workers on {server.base}")
         return server
@@ -300,10 +341,11 @@ class _UserSessions:
     anonymous: requests.Session
     desk: requests.Session
     mypage: requests.Session
+    last_used: dict[int, float] = field(default_factory=dict)
 
     @classmethod
     def sign_in(cls, base: str, data: LoadData) -> _UserSessions:
-        anonymous = requests.Session()
+        anonymous = _session()
         _get_ok(anonymous, base + "/status/")  # the CSRF cookie for the status lookup
         return cls(
             base=base,
@@ -350,6 +392,10 @@ class _UserSessions:
         expect: str | None = None,
     ) -> None:
         problem = None
+        # Like a well-behaved HTTP client, never reuse a connection idle nearly as long as the server's
+        # keep-alive timeout (gunicorn's 5 s): it may be closing it just as the request arrives.
+        if time.monotonic() - self.last_used.get(id(session), 0.0) > IDLE_REUSE_SECONDS:
+            session.close()
         started = time.perf_counter()
         try:
             response = session.request(
@@ -368,10 +414,11 @@ class _UserSessions:
         except requests.RequestException as error:
             problem = type(error).__name__
         recorder.record(kind, (time.perf_counter() - started) * 1000, problem)
+        self.last_used[id(session)] = time.monotonic()
 
 
 def _signed_in(base: str, login_path: str, username: str, password: str, *, then: str) -> requests.Session:
-    session = requests.Session()
+    session = _session()
     _get_ok(session, base + login_path)
     response = session.post(
         base + login_path,
@@ -424,6 +471,7 @@ def result_text(result: Result, *, users: int, seconds: float, server_cpu: float
         f"CPU seconds over {result.elapsed:.0f} s: server (web + workers) {server_cpu:.0f}, "
         f"client (this process) {result.client_cpu:.0f}; PostgreSQL's own not counted",
         "errors: " + (", ".join(f"{key} ×{n}" for key, n in sorted(recorder.errors.items())) or "none"),
+        f"GETs re-sent once on a kept-alive connection the server had closed (as browsers do): {_CountedRetry.count}",
     ]
     return "\n".join(lines)
 
