@@ -14,7 +14,7 @@ ifndef CALSREG_SECRET_KEY
 export CALSREG_SECRET_KEY := $(shell test -s var/secret-key || { mkdir -p var && umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret-key; }; cat var/secret-key)
 endif
 
-.PHONY: help uv install demo demo-data serve worker test test-sqlite test-postgres check lint format types imports bench messages screenshots
+.PHONY: help uv install demo demo-data serve migrate worker test test-sqlite test-postgres check lint format types imports bench messages screenshots
 
 help:
 	@echo "make demo   start the system with demo data on http://$(HOST):$(PORT)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test   run the test suite (SQLite, then PostgreSQL if DATABASE_URL_POSTGRES is set)"
 	@echo "make check  lint, format check, types, import contracts, Django checks, migrations, tests"
 	@echo "make bench  run the benchmarks (see bench/README.md)"
+	@echo "make serve  run web (gunicorn) + task workers the production way (docs/deploy.md)"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -46,6 +47,15 @@ demo: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) -m demo_service migrate --noinput --verbosity 0
 	@bash scripts/demo-serve.sh "$(UV)" "$(HOST)" "$(PORT)" "$(SERVICE_PORT)"
+
+# The production way on one machine (docs/deploy.md): gunicorn with config/gunicorn.conf.py and the task
+# workers; Ctrl-C stops both. Run `make migrate` first (and after each upgrade).
+serve: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@bash scripts/serve.sh $(UV) run --frozen python
+
+migrate: install
+	$(PY) manage.py migrate --noinput
 
 test: install
 	$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS)

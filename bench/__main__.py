@@ -2,7 +2,8 @@
 ``python -m bench registration [--count 50] [--sqlite]`` and ``python -m bench billing [--invoices 10000]
 [--zengin-records 100000] [--sweep-invoices 100000] [--sqlite]`` and ``python -m bench dashboard
 [--sizes 1000,100000] [--repeat 20] [--sqlite]`` and ``python -m bench sso [--repeat 20] [--users 30]
-[--parties 3] [--rounds 3] [--sqlite]`` (see bench/README.md)."""
+[--parties 3] [--rounds 3] [--sqlite]`` and ``python -m bench load [--users 50] [--seconds 120]
+[--applications 10000]`` (see bench/README.md)."""
 
 from __future__ import annotations
 
@@ -21,17 +22,18 @@ from datetime import datetime
 
 from bench.database import BenchDatabase, bench_database
 
-BENCHMARKS = ("queue", "registration", "billing", "dashboard", "sso", "search")
+BENCHMARKS = ("queue", "registration", "billing", "dashboard", "sso", "search", "load")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _defaults(_parser().parse_args(argv), argv)
     # A plain `kill` should clean up like Ctrl-C does: stop the cluster, remove the temporary files.
     signal.signal(signal.SIGTERM, _terminate)
     try:
         with ExitStack() as stack:
             database = stack.enter_context(bench_database(sqlite=args.sqlite))
-            if args.benchmark in ("registration", "billing", "sso"):
+            if args.benchmark in ("registration", "billing", "sso", "load"):
                 stack.enter_context(_scratch_media())
             if args.benchmark == "sso":
                 _oidc_key_ensure()
@@ -49,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.dashboard import dashboard_main
 
                 return dashboard_main(args, external=database.external, say=_say)
+            if args.benchmark == "load":
+                from bench.load import load_main
+
+                if args.sqlite:
+                    _say("refused: the load benchmark runs on PostgreSQL only")
+                    return 2
+                return load_main(args, external=database.external, say=_say)
             if args.benchmark == "search":
                 from bench.search import search_main
 
@@ -251,7 +260,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sweep-invoices", type=_positive, default=100_000, help="billing: issued invoices for the sweep"
     )
-    parser.add_argument("--users", type=_positive, default=30, help="sso: people of the suspended project")
+    parser.add_argument(
+        "--users",
+        type=_positive,
+        default=30,
+        help="sso: people of the suspended project; load: users (default 50)",
+    )
+    parser.add_argument("--seconds", type=float, default=120.0, help="load: duration of the timed part")
+    parser.add_argument(
+        "--applications", type=_positive, default=10_000, help="load: generated applications behind the pages"
+    )
     parser.add_argument(
         "--parties", type=_positive, default=3, help="sso: relying parties they are signed in at"
     )
@@ -261,6 +279,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
     parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")
     return parser
+
+
+def _defaults(args: argparse.Namespace, argv: list[str]) -> argparse.Namespace:
+    """Defaults that differ by benchmark: the load benchmark's users."""
+    if args.benchmark == "load" and not any(arg.startswith("--users") for arg in argv):
+        args.users = 50
+    return args
 
 
 def _sizes(text: str) -> list[int]:

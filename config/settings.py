@@ -234,9 +234,13 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": env("CALSREG_MEDIA_ROOT", str(BASE_DIR / "var" / "media"))},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic also writes a gzip copy of each text file, which WhiteNoise serves to clients accepting it.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# A checkout serves static files straight from static/ and the apps (no collectstatic needed for tests
+# or benchmarks). CALSREG_STATIC_COLLECTED=1 (the production server: scripts/serve.sh, the image, the
+# service units) serves only what collectstatic wrote, with its compressed copies.
+WHITENOISE_USE_FINDERS = not env_bool("CALSREG_STATIC_COLLECTED", False)
 # Backups of PostgreSQL run pg_dump/pg_restore: from this folder, or found on PATH when empty. They
 # must be of the server's major version or newer (docs/operations.md).
 BACKUP_PG_BIN_DIR = env("CALSREG_PG_BIN_DIR", "")

@@ -9,7 +9,8 @@ PIDS=()
 stop() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
 
-"$UV" run --frozen python manage.py run_worker --interval 1 &
+# The supervised worker pool: a worker that dies is restarted.
+"$UV" run --frozen python manage.py run_workers --interval 1 &
 PIDS+=($!)
 "$UV" run --frozen python -m demo_service runserver "${HOST}:${SERVICE_PORT}" --noreload &
 PIDS+=($!)
@@ -33,4 +34,7 @@ cat <<MSG
   Press Ctrl-C to stop the web server, the task worker and the demo service.
 
 MSG
-"$UV" run --frozen python manage.py runserver "${HOST}:${PORT}" --noreload
+# The production server (config/gunicorn.conf.py), two processes are plenty for a demo; static files
+# are the collected ones (make demo ran collectstatic).
+CALSREG_STATIC_COLLECTED=1 CALSREG_WEB_WORKERS="${CALSREG_WEB_WORKERS:-2}" \
+  "$UV" run --frozen python -m gunicorn -c config/gunicorn.conf.py --bind "${HOST}:${PORT}"

@@ -14,7 +14,6 @@ import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
-from calsreg.jobs.health import workers_check
 from calsreg.jobs.models import WorkerHeartbeat
 from tests.jobs import tasks as test_tasks
 from tests.plugins.processes import wait_until
