@@ -190,6 +190,18 @@ def _discard(entry: _Pending) -> bool:
     return not kept
 
 
+def file_delete(storage: Storage, name: str) -> None:
+    """Delete a kept file and any "not committed yet" marker of it (a hard link to the same bytes, left
+    when a commit hook did not run): erasing a file must erase every name its bytes have."""
+    final = Path(storage.path(name))
+    for marker in final.parent.iterdir() if final.parent.is_dir() else ():
+        match = TEMP_NAME.match(marker.name)
+        if match is not None and match["final"] == final.name:
+            with suppress(FileNotFoundError):
+                marker.unlink()
+    storage.delete(name)
+
+
 @contextmanager
 def files_discarded_on_failure() -> Iterator[None]:
     """Remove the files ``file_keep`` wrote inside the block when an exception leaves it (wrap it

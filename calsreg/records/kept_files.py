@@ -115,7 +115,10 @@ def _orphans_find(referenced: set[str], *, report: KeptFilesReport, now: datetim
         if match is None:
             continue
         if marker_is_stale(path, now=now):
-            report.problems.append(FileProblem(STALE_TEMP, storage_name_of(path)))
+            # A marker beside its committed file is only a commit hook that did not run (the sweep
+            # removes it); one whose file no row names is a dead transaction's leftover.
+            if storage_name_of(path.with_name(match["final"])) not in referenced:
+                report.problems.append(FileProblem(STALE_TEMP, storage_name_of(path)))
         else:
             in_flight.add(path.with_name(match["final"]))
     for path in paths:

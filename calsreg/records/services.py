@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_noop
 
 from calsreg.core import clock
-from calsreg.core.files import file_keep, files_discarded_on_failure, orphaned_files_sweep
+from calsreg.core.files import file_delete, file_keep, files_discarded_on_failure, orphaned_files_sweep
 from calsreg.core.redaction import Scrubber, save_changed
 from calsreg.core.subjects import subject_type_of
 from calsreg.records.kept_files import KeptFilesReport, kept_files_verify
@@ -149,7 +149,7 @@ def evidence_purge(*, evidence: Evidence, at: datetime) -> bool:
     if evidence.purged_at is not None:
         return False
     if evidence.file.name:
-        evidence.file.storage.delete(evidence.file.name)
+        file_delete(evidence.file.storage, evidence.file.name)
     evidence.file.name = ""
     evidence.purged_at = at
     evidence.save(update_fields=["file", "purged_at"])

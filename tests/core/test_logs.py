@@ -3,6 +3,7 @@ personal values, JSON on demand, and the task's id on a background task's lines.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import logging
@@ -81,7 +82,8 @@ def test_the_access_line_names_the_route_never_the_query_or_the_posted_values(cl
 
 def test_text_format_carries_the_request_id():
     record = logging.LogRecord("x", logging.INFO, "f", 1, "hello", None, None)
-    RequestIdFilter().filter(record)
+    # A fresh context: outside any request or task (another test's task may have left its id here).
+    contextvars.Context().run(RequestIdFilter().filter, record)
 
     assert record.request_id == "-"
 

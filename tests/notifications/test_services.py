@@ -307,7 +307,12 @@ def test_with_a_non_database_task_backend_the_mail_waits_for_the_commit(
     settings, smtp_server, django_capture_on_commit_callbacks
 ):
     # given a task backend that runs tasks at once, outside the database
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": list(settings.TASK_QUEUES),
+        }
+    }
 
     # when a change that enqueues a notice is rolled back, then one is committed
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
