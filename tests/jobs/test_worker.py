@@ -312,7 +312,9 @@ def claimed(result_id: str, worker: ResilientWorker) -> DBTaskResult:
     return row
 
 
-@pytest.mark.django_db
+# transaction=True: the worker closes the connection the database failed under, which would end
+# the test's own transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_a_task_that_lost_the_database_runs_again_instead_of_failing():
     # given
     worker = ResilientWorker(queue_names=["*"], interval=0.1, worker_id="w-1")
@@ -325,7 +327,7 @@ def test_a_task_that_lost_the_database_runs_again_instead_of_failing():
     assert worker.current_task_id is None
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_task_that_raises_its_own_error_is_recorded_failed():
     worker = ResilientWorker(queue_names=["*"], interval=0.1, worker_id="w-1")
     row = claimed(test_tasks.plain_failure.enqueue().id, worker)
@@ -334,7 +336,7 @@ def test_a_task_that_raises_its_own_error_is_recorded_failed():
     assert (row.status, row.exception_class_path) == ("FAILED", "builtins.ValueError")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_task_failing_on_the_database_every_time_fails_after_ten_runs():
     worker = ResilientWorker(queue_names=["*"], interval=0.1, worker_id="w-10")
     row = DBTaskResult.objects.get(pk=test_tasks.database_gone.enqueue().id)
