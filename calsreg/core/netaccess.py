@@ -10,12 +10,10 @@ somebody else's request, not the machine's own, so it is not let in as "loopback
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
-from calsreg.core.ratelimit import client_address
+from calsreg.core.ratelimit import client_address, ip_networks
 
 _FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
 
@@ -26,23 +24,8 @@ def address_allowed(request: HttpRequest, *, networks: list[str], setting_name: 
         address = ipaddress.ip_address(client_address(request))
     except ValueError:
         return False
-    if any(address in network for network in _networks(tuple(networks), setting_name)):
+    if any(address in network for network in ip_networks(tuple(networks), setting_name)):
         return True
     if not address.is_loopback:
         return False
     return not any(request.META.get(header) for header in _FORWARDING_HEADERS)
-
-
-@lru_cache(maxsize=8)
-def _networks(
-    entries: tuple[str, ...], setting_name: str
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                f"{setting_name}: {entry!r} is not an IP network (e.g. 10.0.0.0/24)"
-            ) from exc
-    return tuple(networks)

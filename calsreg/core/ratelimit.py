@@ -157,17 +157,22 @@ def _address(text: str) -> IPAddress | None:
 
 
 def _trusted(address: IPAddress) -> bool:
-    return any(address in network for network in _proxy_networks(tuple(settings.TRUSTED_PROXIES)))
+    return any(
+        address in network
+        for network in ip_networks(tuple(settings.TRUSTED_PROXIES), "CALSREG_TRUSTED_PROXIES")
+    )
 
 
 @lru_cache(maxsize=8)
-def _proxy_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+def ip_networks(entries: tuple[str, ...], setting_name: str) -> tuple[IPNetwork, ...]:
+    """The addresses or networks of a setting (``10.0.0.5``, ``10.0.0.0/24``); a wrong entry stops
+    the start-up naming the setting."""
     networks = []
     for entry in entries:
         try:
             networks.append(ipaddress.ip_network(entry.strip(), strict=False))
         except ValueError as exc:
             raise ImproperlyConfigured(
-                f"CALSREG_TRUSTED_PROXIES: {entry!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                f"{setting_name}: {entry!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
             ) from exc
     return tuple(networks)
