@@ -4,7 +4,8 @@ A delivery row is *claimed* (``sending``, a fresh attempt token, committed) befo
 marked ``delivered`` on a 2xx, in a second transaction; a delivered row is never claimed again. A
 failure goes back to ``pending`` with a back-off and its retry task is enqueued in the same
 transaction (so it cannot be lost), or, after ``EVENTS_WEBHOOK_MAX_ATTEMPTS`` attempts, ``failed``.
-If the worker dies between claim and answer, the claim is taken again after ``stuck_after``: the
+If the worker dies between claim and answer, the claim is taken again after ``STUCK_AFTER`` (and
+``recover``, run by the workers' maintenance, queues a task for it if none is left): the
 receiver may then see a request twice and tells by its id (a late duplicate is harmless, a lost
 one is not). The outcome is recorded only by the attempt whose token is still on the row.
 
@@ -19,13 +20,15 @@ import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
 from calsreg.core import clock
 from calsreg.core.transitions import ensure_transition
@@ -36,6 +39,8 @@ LAST_ERROR_MAX_CHARS = 2000
 MAX_RETRY_DELAY = timedelta(hours=6)
 # Far beyond the HTTP timeout: an attempt still in progress is never taken for a dead one.
 STUCK_AFTER = timedelta(minutes=5)
+# A pending delivery this long past due with no task waiting for it lost its task (``recover``).
+RECOVER_GRACE = timedelta(minutes=1)
 
 
 class OutboundStatus(models.TextChoices):
@@ -114,6 +119,10 @@ class OutboundKind(Generic[D]):
     # What a re-send's audit row names (its event and subscriber, its party and person): read with
     # the rows, not one query per row.
     related: tuple[str, ...] = ()
+    # The dotted path of the delivery's task (``enqueue``'s): recovery looks for a waiting one.
+    task_path: str = ""
+    # The rows a task can still send (e.g. an active subscriber's): the only ones recovery queues for.
+    recoverable: Q = field(default_factory=Q)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -144,6 +153,41 @@ def deliver(kind: OutboundKind[D], *, key: int) -> int:
             return delivered
         _record_delivered(kind, delivery=delivery, status=status, now=now)
         delivered += 1
+
+
+def recover(kind: OutboundKind[D], *, limit: int = 1000) -> int:
+    """Queue the task of every key with a delivery overdue and no task waiting or running for it: a
+    worker killed between taking the task and claiming the row, or while the row was ``sending``
+    (the task then takes it again once stuck). Returns how many tasks it queued.
+
+    The workers' maintenance pass (jobs/registry.py) calls it for each kind; a key whose task is
+    still waiting in the queue is left to it, so a busy queue gets no duplicates.
+    """
+    now = clock.now()
+    overdue = (
+        kind.model._default_manager.filter(kind.recoverable)
+        .filter(
+            Q(status=OutboundStatus.PENDING, next_attempt_at__isnull=True)
+            | Q(status=OutboundStatus.PENDING, next_attempt_at__lte=now - RECOVER_GRACE)
+            | Q(status=OutboundStatus.SENDING, last_attempt_at__isnull=True)
+            | Q(status=OutboundStatus.SENDING, last_attempt_at__lte=now - STUCK_AFTER)
+        )
+        .order_by("pk")[:limit]
+    )
+    keys = {kind.key_of(delivery) for delivery in overdue}
+    if not keys:
+        return 0
+    waiting = DBTaskResult.objects.filter(task_path=kind.task_path, status__in=("READY", "RUNNING"))
+    live = {args["args"][0] for args in waiting.values_list("args_kwargs", flat=True) if args.get("args")}
+    missing = sorted(keys - live)
+    with transaction.atomic():
+        for key in missing:
+            kind.enqueue(key, now)
+    if missing:
+        logger.warning(
+            "%s: queued again for %s key(s) left without a task: %s", kind.label, len(missing), missing
+        )
+    return len(missing)
 
 
 def retry_delay(*, attempts: int) -> timedelta:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import urllib.request
 from datetime import datetime
 
+from django.db.models import Q
 from django_tasks import task
 
+from calsreg.core import outbound
 from calsreg.core.outbound import OutboundKind, OutboundStatus, deliver
 from calsreg.events.models import Subscriber, WebhookDelivery
 from calsreg.events.selectors import event_envelope
@@ -97,4 +99,11 @@ WEBHOOKS: OutboundKind[WebhookDelivery] = OutboundKind(
     key_of=lambda delivery: delivery.subscriber_id,
     label="webhook delivery",
     related=("event", "subscriber"),
+    task_path="calsreg.events.tasks.send_webhooks",
+    recoverable=Q(subscriber__active=True) & ~Q(subscriber__webhook_url=""),
 )
+
+
+def webhook_deliveries_recover() -> int:
+    """Worker maintenance: queue the task of subscribers whose webhooks lost theirs (core.outbound)."""
+    return outbound.recover(WEBHOOKS)

@@ -40,4 +40,7 @@ WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
     ("files_orphaned_sweep", "calsreg.records.services.files_orphaned_sweep"),
     # Mail a dead worker left sending or pending, and mail failed during an outage once the server answers.
     ("mail_recovery", "calsreg.notifications.recovery.deliveries_recover"),
+    # Webhooks and logout tokens whose task was lost with a worker (core.outbound.recover).
+    ("webhook_recovery", "calsreg.events.tasks.webhook_deliveries_recover"),
+    ("logout_recovery", "calsreg.sso.tasks.logout_deliveries_recover"),
 )

@@ -13,8 +13,10 @@ import urllib.request
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django_tasks import task
 
+from calsreg.core import outbound
 from calsreg.core.outbound import OutboundKind, OutboundStatus, deliver
 from calsreg.sso.backchannel import sessions_end_for_event
 from calsreg.sso.logout_tokens import logout_token_make
@@ -83,4 +85,11 @@ LOGOUTS: OutboundKind[LogoutDelivery] = OutboundKind(
     key_of=lambda delivery: delivery.pk,
     label="logout delivery",
     related=("application", "user"),
+    task_path="calsreg.sso.tasks.send_logout",
+    recoverable=Q(application__sso_backchannel__isnull=False),
 )
+
+
+def logout_deliveries_recover() -> int:
+    """Worker maintenance: queue the task of logout tokens that lost theirs (core.outbound)."""
+    return outbound.recover(LOGOUTS)
