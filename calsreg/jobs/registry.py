@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # Start of use scheduled for today (seed step 5).
     ("start_scheduled_projects", "calsreg.accounts.services.projects_start_due"),
@@ -23,6 +26,26 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     # data (a "forgot password" request's ID and e-mail), their results and tracebacks may too.
     ("prune_task_results", "calsreg.jobs.services.task_results_prune_finished"),
 )
+
+# What the desk's 日次処理 page calls each daily job.
+DAILY_JOB_LABELS: dict[str, Promise] = {
+    "start_scheduled_projects": _("予定日になった工事の利用開始"),
+    "confirmation_sweep": _("期限を過ぎた発注者確認の催促"),
+    "invoice_drafts": _("請求書の下書き作成"),
+    "invoice_reminders": _("支払期限前のお知らせ"),
+    "suspension_sweep": _("未入金による利用停止"),
+    "staff_digest": _("職員向けまとめメール"),
+    "close_ended_projects": _("利用期間が終わった工事の終了"),
+    "purge_personal_data": _("保存期間を過ぎた個人情報の消去"),
+    "prune_task_results": _("古いバックグラウンド処理記録の削除"),
+}
+
+
+def daily_job_label(name: str) -> str:
+    """The daily job's name for people (its code name if it has none, e.g. a job since removed)."""
+    label = DAILY_JOB_LABELS.get(name)
+    return str(label) if label is not None else name
+
 
 # Run by every task worker at start and every WORKER_MAINTENANCE_SECONDS (docs/ops/workers.md), each
 # on its own: a callable without arguments that returns how many things it handled, idempotent and

@@ -39,7 +39,7 @@ def test_the_desk_sees_each_run_and_the_failed_one_highlighted(desk_client, runs
 
     assert "2026年12月2日(水) 06:00" in content
     assert "2.5秒" in content
-    assert "<code>invoice_drafts</code>: 処理4件" in content
+    assert "請求書の下書き作成: 処理4件" in content
     assert "RuntimeError: boom" in content
     assert content.count('<tr class="failed">') == 1
     assert content.index("2026年12月2日") < content.index("2026年12月1日")
@@ -54,7 +54,7 @@ def test_the_page_reads_in_english(desk_client, runs):
     assert response.status_code == 200
     content = response.content.decode()
     assert "02 Dec 2026 06:00" in content
-    assert "<code>invoice_drafts</code>: 4 handled" in content
+    assert "Invoice drafts: 4 handled" in content
     assert "Daily jobs" in content
 
 
