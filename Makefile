@@ -58,14 +58,18 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 test: install
-	$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS)
-	@if [ -n "$$DATABASE_URL_POSTGRES" ]; then \
-		echo "== PostgreSQL suite =="; \
-		DATABASE_URL="$$DATABASE_URL_POSTGRES" \
-		CALSREG_TEST_CLOCK_SHIFT_DAYS="$${CALSREG_TEST_CLOCK_SHIFT_DAYS_POSTGRES:-$$CALSREG_TEST_CLOCK_SHIFT_DAYS}" \
-			$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS); \
+	@if [ -n "$$DATABASE_URL_POSTGRES" ] && [ "$${TEST_PASSES_PARALLEL:-1}" != 0 ]; then \
+		bash scripts/test-both.sh "$(UV)" $(PYTEST_ARGS); \
 	else \
-		echo "PostgreSQL suite skipped: DATABASE_URL_POSTGRES is not set (.ci/run sets it)"; \
+		$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS) || exit $$?; \
+		if [ -n "$$DATABASE_URL_POSTGRES" ]; then \
+			echo "== PostgreSQL suite =="; \
+			DATABASE_URL="$$DATABASE_URL_POSTGRES" \
+			CALSREG_TEST_CLOCK_SHIFT_DAYS="$${CALSREG_TEST_CLOCK_SHIFT_DAYS_POSTGRES:-$$CALSREG_TEST_CLOCK_SHIFT_DAYS}" \
+				$(UV) run --frozen pytest -p no:cacheprovider $(PYTEST_ARGS); \
+		else \
+			echo "PostgreSQL suite skipped: DATABASE_URL_POSTGRES is not set (.ci/run sets it)"; \
+		fi; \
 	fi
 
 lint: install
