@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
 
 from calsreg.billing.models import BillingRun
 from calsreg.billing.models.invoices import IN_PROGRESS_RUN_STATUSES
+from calsreg.billing.selectors import runs_silent_since
 from calsreg.core import clock
 from calsreg.core.health import CheckResult
 
@@ -20,8 +20,7 @@ def stuck_billing_runs_check() -> CheckResult:
     minutes = settings.READY_RUN_STALL_MINUTES
     stalled_before = clock.now() - timedelta(minutes=minutes)
     stuck = BillingRun.objects.filter(
-        Q(heartbeat_at__lt=stalled_before) | Q(heartbeat_at__isnull=True, updated_at__lt=stalled_before),
-        status__in=IN_PROGRESS_RUN_STATUSES,
+        runs_silent_since(stalled_before), status__in=IN_PROGRESS_RUN_STATUSES
     ).count()
     return CheckResult(
         name="stuck_billing_runs",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,3 +117,9 @@ def receipt_of_account(*, user: User, invoice_id: int) -> tuple[Invoice, int, da
         if last is not None:
             return invoice, invoice.amount_received, last
     raise NotFound(_("領収書が見つかりません。"))
+
+
+def runs_silent_since(cutoff: datetime) -> Q:
+    """Runs with no heartbeat since ``cutoff`` (before their first one: no change of the row since):
+    what the lease (services.runs) and the readiness check (health.py) both mean by a silent run."""
+    return Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff)

@@ -43,7 +43,12 @@ from calsreg.billing.numbering import invoice_number_next
 from calsreg.billing.pdf.document import invoice_print_from
 from calsreg.billing.pdf.render import bundle_pdf_bytes
 from calsreg.billing.run_months import run_month_check
-from calsreg.billing.selectors import invoice_for_print, invoices_due_for_run, issuer_active
+from calsreg.billing.selectors import (
+    invoice_for_print,
+    invoices_due_for_run,
+    issuer_active,
+    runs_silent_since,
+)
 from calsreg.billing.services.documents import invoice_document_store, sha256_hex
 from calsreg.billing.services.drafts import invoice_drafts_create_missing
 from calsreg.billing.services.run_preview import billing_run_plan, run_busy_check
@@ -279,8 +284,7 @@ def failure_text(exc: BaseException) -> str:
 
 def _silent(now: datetime) -> Q:
     """Runs whose lease expired: no heartbeat since the lease (rows from before the lease: no update)."""
-    cutoff = now - timedelta(seconds=settings.BILLING_RUN_LEASE_SECONDS)
-    return Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff)
+    return runs_silent_since(now - timedelta(seconds=settings.BILLING_RUN_LEASE_SECONDS))
 
 
 def _too_many_resumes(run: BillingRun) -> str:
