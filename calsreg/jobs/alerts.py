@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult, get_date_max
 
 from calsreg.core import clock
 from calsreg.core.health import CheckResult
 from calsreg.jobs.models import AdminAlert, AlertCondition, WorkerHeartbeat
+from calsreg.jobs.selectors import queue_oldest_due_age_seconds
 from calsreg.notifications.services import notification_enqueue
 from calsreg.notifications.tasks import delivery_send
 
@@ -70,18 +70,9 @@ def worker_silent_since(*, now: datetime) -> datetime | None:
     newest = WorkerHeartbeat.objects.aggregate(newest=Max("beat_at"))["newest"]
     if newest is not None:
         return newest if newest < cutoff else None
-    never = get_date_max()
-    oldest = (
-        DBTaskResult.objects.filter(status="READY")
-        .filter(Q(run_after=never, enqueued_at__lt=cutoff) | Q(run_after__lt=cutoff))
-        .order_by("enqueued_at")
-        .values_list("enqueued_at", "run_after")
-        .first()
-    )
-    if oldest is None:
-        return None
-    enqueued_at, run_after = oldest
-    return enqueued_at if run_after == never else max(enqueued_at, run_after)
+    waited = max(queue_oldest_due_age_seconds().values(), default=0.0)
+    waiting_since = now - timedelta(seconds=waited)
+    return waiting_since if waited and waiting_since < cutoff else None
 
 
 def worker_silence_alert_check() -> CheckResult:
