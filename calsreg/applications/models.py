@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from calsreg.applications.states import OPEN_STATUSES, Status, ensure_transition
 from calsreg.core.models import TimeStampedModel
 from calsreg.core.search_keys import company_key_field, email_key_field, name_key_field, phone_key_field
+from calsreg.core.text_search import SearchTextField, SearchTextMixin
 from calsreg.directory.models import OrdererOffice, Supervisor
 
 
@@ -35,7 +36,11 @@ class ReceiptCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class Application(TimeStampedModel):
+# What the desk's free-text filter looks into (core.text_search); the index is in migration 0006.
+APPLICATION_SEARCHED_FIELDS = ("receipt_number", "project_number", "project_name", "contractor_name")
+
+
+class Application(SearchTextMixin, TimeStampedModel):
     """利用申込: one contractor's request to use the service for one construction project."""
 
     receipt_number = models.CharField(_("受付番号"), max_length=20, unique=True)
@@ -129,6 +134,8 @@ class Application(TimeStampedModel):
     applicant_kana_key = name_key_field("applicant_kana", max_length=60)
     applicant_email_key = email_key_field("applicant_email")
     applicant_phone_key = phone_key_field("applicant_phone")
+    # Those fields folded (width, kana, case) in one text, written with the row; its bigrams are indexed.
+    search_text = SearchTextField(sources=APPLICATION_SEARCHED_FIELDS)
 
     class Meta:
         verbose_name = _("利用申込")

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calsreg.applications.models import Application
 from calsreg.applications.states import Status
 from calsreg.core.errors import NotFound
+from calsreg.core.text_search import text_search_filter
 from calsreg.directory.models import OrdererOffice
 
 # Applications that no longer count when looking for a duplicate.
@@ -118,14 +119,8 @@ def applications_for_queue(*, filters: QueueFilters) -> QuerySet[Application]:
         queryset = queryset.filter(submitted_at__lt=_day_start(filters.received_to + timedelta(days=1)))
     if filters.duplicates_only:
         queryset = queryset.filter(duplicate_of__isnull=False)
-    text = filters.text.strip()
-    if text:
-        queryset = queryset.filter(
-            Q(receipt_number__icontains=text)
-            | Q(project_number__icontains=text)
-            | Q(project_name__icontains=text)
-            | Q(contractor_name__icontains=text)
-        )
+    # A part of the receipt number, project number, project name or company, any width or kana.
+    queryset = text_search_filter(queryset, filters.text)
     return queryset.order_by(*QUEUE_SORTS.get(filters.sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT]))
 
 

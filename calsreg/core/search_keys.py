@@ -7,6 +7,11 @@ the column can be generated and indexed): stored values are already in their can
 (validation turns kana into full-width katakana and phone numbers into ``025-285-5511``), so the
 column only has to drop spaces, hyphens and brackets. Everything that needs Unicode tables (NFKC,
 hiragana → katakana) is done on the query in Python.
+
+The one key computed in Python on the stored side too is the *search text* (``search_text``): the
+fields a free-text filter looks into, each NFKC-normalised, kana folded to full-width katakana and
+lower-cased, joined by a separator no query can contain. ``core.text_search`` keeps it on the row and
+indexes its bigrams, so a part of a name is found whatever its width or kana (ｺﾞｶﾞﾝ, ごがん, ゴガン).
 """
 
 from __future__ import annotations
@@ -60,6 +65,29 @@ def email_key_field(field: str) -> models.GeneratedField:
 def phone_key_field(field: str) -> models.GeneratedField:
     """The digits of a phone number (025-285-5511 → 0252855511)."""
     return _generated(_without(models.F(field), _PHONE_MARKS), max_length=20)
+
+
+# Joins the fields of a search text: a unit separator, never in a query (``search_text_key`` turns
+# it into a space), so a part never matches across two fields.
+SEARCH_TEXT_SEPARATOR = "\x1f"
+_HIRAGANA_RE = re.compile(r"[\u3041-\u3096\u309d\u309e]")
+
+
+def _folded(value: str) -> str:
+    """NFKC (full-width ASCII → half-width, half-width kana → full-width), hiragana → katakana, lower case."""
+    text = unicodedata.normalize("NFKC", value)
+    text = _HIRAGANA_RE.sub(lambda m: chr(ord(m.group(0)) + 0x60), text)
+    return text.lower().replace(SEARCH_TEXT_SEPARATOR, " ")
+
+
+def search_text(*values: str) -> str:
+    """The stored search text of a row: its searched fields, each folded, joined by the separator."""
+    return SEARCH_TEXT_SEPARATOR.join(_folded(value or "") for value in values)
+
+
+def search_text_key(raw: str) -> str:
+    """What was typed, folded as ``search_text`` folds a field, trimmed; "" for nothing to look for."""
+    return _folded(raw).strip()
 
 
 def query_text(raw: str) -> str:
