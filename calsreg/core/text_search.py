@@ -30,10 +30,10 @@ from calsreg.core.search_keys import search_text, search_text_key
 BIGRAMS_FUNCTION = "calsreg_bigrams"
 # IMMUTABLE so it can be indexed; not inlined (it has a FROM), so the planner sees the same call in
 # the query as in the index. ``char_length`` counts characters (the database is UTF-8).
-BIGRAMS_FUNCTION_SQL = f"""
-CREATE OR REPLACE FUNCTION {BIGRAMS_FUNCTION}(value text) RETURNS text[]
+BIGRAMS_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION calsreg_bigrams(value text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(DISTINCT substr(value, i, 2)), '{{}}'::text[])
+    SELECT coalesce(array_agg(DISTINCT substr(value, i, 2)), '{}'::text[])
     FROM generate_series(1, char_length(value) - 1) AS i
 $$;
 """

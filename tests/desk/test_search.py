@@ -105,6 +105,19 @@ def test_part_of_a_project_name_finds_the_application_and_the_project(desk_clien
     assert project.get_status_display() in content
 
 
+def test_part_of_a_project_name_in_other_kana_and_width_finds_the_application(desk_client):
+    office = OfficeFactory()
+    katakana = make_application(office=office, number=1, project_name="ゴガン補修工事")
+    wide = make_application(office=office, number=2, project_name="ＡＢ工区 整備工事")
+    make_application(office=office, number=3, project_name="舗装補修工事")
+
+    assert katakana.receipt_number in _page(desk_client, "ごがん")
+    assert katakana.receipt_number in _page(desk_client, "ｺﾞｶﾞﾝ")
+    content = _page(desk_client, "ab工区")
+    assert wide.receipt_number in content
+    assert "R2026-000003" not in content
+
+
 def test_a_company_is_found_without_its_legal_form(desk_client):
     project, _ = _holder()
 

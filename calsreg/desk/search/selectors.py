@@ -2,10 +2,10 @@
 
 Every lookup is an exact or prefix match on an indexed column, mostly the generated search keys of
 ``core.search_keys`` (names and kana without spaces, e-mail in lower case, phone digits), so each is
-an index scan whatever the size of the tables. The one exception is a part of a project name
-(「護岸」 in 「令和8年度 護岸改修工事」): a substring cannot use a B-tree index, and pg_trgm does not index
-Japanese text in the C locale, so it is a bounded scan (``LIMIT``) in a query of its own that the
-other lookups do not wait on. The number of queries is fixed (``QUERIES_*``), whatever is found.
+an index scan whatever the size of the tables. A part of an application's project name or company
+(「護岸」 in 「令和8年度 護岸改修工事」, any width or kana) goes through the queue's text filter
+(``core.text_search``: a bigram index on PostgreSQL). A part of a project's name is still a bounded
+scan (``LIMIT``) in a query of its own that the other lookups do not wait on. The number of queries is fixed (``QUERIES_*``), whatever is found.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from calsreg.core.search_keys import (
     query_phone_digits,
     query_text,
 )
+from calsreg.core.text_search import text_search_filter
 from calsreg.directory.models import Supervisor
 
 LIMIT = 20  # rows per group; one more is read to know that there are more
@@ -127,7 +128,7 @@ def _applications(keys: Keys) -> QuerySet[Application]:
 def _applications_by_name(keys: Keys) -> QuerySet[Application]:
     if len(keys.text) < MIN_CONTAINS_LENGTH or keys.email or keys.phone:
         return Application.objects.none()
-    return _application_rows(Application.objects.filter(project_name__contains=keys.text))
+    return _application_rows(text_search_filter(Application.objects.all(), keys.text))
 
 
 def _applications_by_user(keys: Keys) -> QuerySet[Application]:
