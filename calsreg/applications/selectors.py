@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -74,11 +74,14 @@ QUEUE_SORTS = {
     "-receipt": ("-receipt_number",),
     "project": ("project_name", "id"),
     "-project": ("-project_name", "-id"),
-    "office": ("office__code", "-submitted_at"),
-    "-office": ("-office__code", "-submitted_at"),
-    "status": ("status", "-submitted_at"),
-    "-status": ("-status", "-submitted_at"),
+    "office": ("office__code", "-submitted_at", "-id"),
+    "-office": ("-office__code", "-submitted_at", "-id"),
+    "status": ("status", "-submitted_at", "-id"),
+    "-status": ("-status", "-submitted_at", "-id"),
 }
+# Every order above ends in a unique column (the desk pages it by key: calsreg/desk/paging.py) and,
+# except by office (a joined column: sorted by the database over the filtered rows), is served by
+# one of Application's indexes read forwards or backwards.
 DEFAULT_QUEUE_SORT = "-received"
 
 
@@ -126,7 +129,26 @@ def applications_for_queue(*, filters: QueueFilters) -> QuerySet[Application]:
             | Q(project_name__icontains=text)
             | Q(contractor_name__icontains=text)
         )
-    return queryset.order_by(*QUEUE_SORTS.get(filters.sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT]))
+    return queryset.order_by(*queue_sort_order(filters=filters))
+
+
+def queue_sort_order(*, filters: QueueFilters) -> tuple[str, ...]:
+    return QUEUE_SORTS.get(filters.sort, QUEUE_SORTS[DEFAULT_QUEUE_SORT])
+
+
+def queue_total(*, filters: QueueFilters, counts: dict[str, int], cap: int) -> tuple[int, bool]:
+    """How many applications the queue's filters select, and whether that is only a lower bound.
+
+    With no filter but the state, the kept counters answer; otherwise at most ``cap`` + 1 rows are
+    counted (``True``: there are more than ``cap``), so the cost never grows with the table.
+    """
+    narrowed = (
+        replace(filters, status="", sort=DEFAULT_QUEUE_SORT, text=filters.text.strip()) != QueueFilters()
+    )
+    if not narrowed:
+        return (counts.get(filters.status, 0) if filters.status else sum(counts.values())), False
+    found = applications_for_queue(filters=filters).order_by()[: cap + 1].count()
+    return min(found, cap), found > cap
 
 
 def queue_status_counts() -> dict[str, int]:
