@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.states import OPEN_STATUSES, Status, ensure_transition
@@ -24,6 +25,45 @@ class UserRole(models.TextChoices):
     CHIEF_ENGINEER = "chief_engineer", _("監理技術者・主任技術者")
     ENGINEER = "engineer", _("担当技術者")
     OTHER = "other", _("その他")
+
+
+class ApplicationStatusCount(models.Model):
+    """How many applications are in one state, kept by ``Application.save``/``delete`` in the same
+    transaction as the change (``applications.status_counts``): the desk reads these rows instead of
+    counting the whole table."""
+
+    status = models.CharField(_("状態"), max_length=32, choices=Status.choices, primary_key=True)
+    count = models.BigIntegerField(_("件数"), default=0)
+
+    class Meta:
+        verbose_name = _("状態別の申込件数")
+        verbose_name_plural = _("状態別の申込件数")
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.count}"
+
+
+def _status_count_add(status: str, delta: int) -> None:
+    if ApplicationStatusCount.objects.filter(status=status).update(count=F("count") + delta):
+        return
+    try:
+        with transaction.atomic():  # savepoint: a concurrent first insert of this state may win
+            ApplicationStatusCount.objects.create(status=status, count=delta)
+    except IntegrityError:
+        ApplicationStatusCount.objects.filter(status=status).update(count=F("count") + delta)
+
+
+def _status_counts_move(*, before: str | None, after: str | None) -> None:
+    """One application left ``before`` and entered ``after`` (None: created / deleted).
+
+    Each counter row stays locked until the caller's transaction ends; they are always taken in the
+    order of the states' values, so two transactions moving between the same states cannot deadlock.
+    """
+    if before == after:
+        return
+    deltas = {status: delta for status, delta in ((before, -1), (after, 1)) if status is not None}
+    for status in sorted(deltas):
+        _status_count_add(status, deltas[status])
 
 
 class ReceiptCounter(models.Model):
@@ -143,7 +183,12 @@ class Application(SearchTextMixin, TimeStampedModel):
         ordering = ["-submitted_at", "-id"]
         indexes = [
             models.Index(fields=["office", "project_number"]),
-            models.Index(fields=["status", "submitted_at"]),
+            # Keyset pages of the desk's queue (calsreg/desk/paging.py): each order it offers is served
+            # by an index in that order, so the first and the last page cost the same at any size.
+            models.Index(fields=["submitted_at", "id"], name="application_received_key"),
+            models.Index(fields=["status", "submitted_at", "id"], name="application_status_received"),
+            models.Index(fields=["status", "-submitted_at", "-id"], name="application_status_newest"),
+            models.Index(fields=["office", "submitted_at", "id"], name="application_office_received"),
             # The desk sorts the queue by project name (bench/README.md: 74 ms → 0.4 ms at 100,000).
             models.Index(fields=["project_name", "id"]),
             models.Index(fields=["assigned_to", "status"]),
@@ -164,6 +209,45 @@ class Application(SearchTextMixin, TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values)
+        instance._remember_status()
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_status()
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Save, and move the per-state counters in the same transaction when the state changes."""
+        update_fields = kwargs.get("update_fields")
+        if not self._state.adding and update_fields is not None and "status" not in update_fields:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic(savepoint=False):
+            before = None if self._state.adding else self._status_in_database()
+            super().save(*args, **kwargs)
+            _status_counts_move(before=before, after=self.status)
+        self._remember_status()
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with transaction.atomic(savepoint=False):
+            before = self._status_in_database()
+            deleted = super().delete(*args, **kwargs)
+            _status_counts_move(before=before, after=None)
+        return deleted
+
+    def _remember_status(self) -> None:
+        if "status" in self.__dict__:  # not deferred
+            self._saved_status: str | None = self.status
+
+    def _status_in_database(self) -> str | None:
+        known = self.__dict__.get("_saved_status")
+        if known is not None:
+            return str(known)
+        return Application.objects.filter(pk=self.pk).values_list("status", flat=True).first()
 
     def transition_to(self, target: str) -> None:
         """Move to ``target`` or raise InvalidTransition; the caller saves inside its transaction."""
