@@ -57,3 +57,23 @@ def test_my_page_costs_five_queries(client, django_assert_num_queries):
         response = client.get("/mypage/")
 
     assert response.status_code == 200 and 'id="main"' in response.content.decode()
+
+
+def test_the_top_pages_cached_parts_follow_the_language_and_the_signed_in_holder(client):
+    # given: the Japanese top page rendered (and its unchanging parts cached) for an anonymous visitor
+    japanese = client.get("/").content.decode()
+
+    # when: the same visitor switches to English, then an account holder signs in
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/").content.decode()
+    make_account()
+    client.post("/mypage/login/", {"username": ACCOUNT_ID, "password": PASSWORD})
+    signed_in = client.get("/").content.decode()
+
+    # then: each sees its own language's guide, footer and menu, never another's cached copy
+    assert "ご利用開始までの流れ" in japanese and "Steps to start using the system" not in japanese
+    assert "Steps to start using the system" in english and "ご利用開始までの流れ" not in english
+    assert "Preventing impersonation" in english and "なりすまし防止のために" not in english
+    assert 'class="nav-account" href="/mypage/login/"' in japanese
+    assert 'class="nav-account" href="/mypage/"' in signed_in
+    assert 'class="nav-account" href="/mypage/login/"' not in signed_in
