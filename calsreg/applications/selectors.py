@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calsreg.applications.models import Application
 from calsreg.applications.states import Status
 from calsreg.core.errors import NotFound
-from calsreg.directory.models import OrdererOffice
+from calsreg.directory.models import OrdererOffice, Supervisor
 
 # Applications that no longer count when looking for a duplicate.
 CLOSED_WITHOUT_SERVICE = (Status.REJECTED, Status.WITHDRAWN)
@@ -56,7 +56,9 @@ def application_for_status(*, receipt_number: str, email: str) -> Application | 
 def application_detail(*, pk: int) -> Application:
     return (
         Application.objects.select_related("office", "office__organisation", "duplicate_of")
-        .prefetch_related("users", "supervisors", "supervisors__office")
+        .prefetch_related(
+            "users", Prefetch("supervisors", queryset=Supervisor.objects.select_related("office"))
+        )
         .get(pk=pk)
     )
 

@@ -40,15 +40,15 @@ def test_the_failed_mail_badge_is_counted_at_most_every_30_seconds(desk_client, 
         # when: a second one fails and the detail is opened again within 30 s
         _failed_delivery("second")
         clock.shift(dt.timedelta(seconds=29))
-        # session, user, application (+ its prefetches: users, supervisors, their offices), the view's
+        # session, user, application (+ its prefetches: users, supervisors with their offices), the view's
         # audit INSERT, project state, accounts, the office's supervisors, evidence, timeline, deliveries,
         # the unread notices — and no failed-mail count
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(13):
             soon = _detail(desk_client, application)
 
-        # then: the badge still says 1 until the count is 30 s old; then it is counted again (15 queries)
+        # then: the badge still says 1 until the count is 30 s old; then it is counted again (14 queries)
         clock.shift(dt.timedelta(seconds=2))
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(14):
             later = _detail(desk_client, application)
     assert BADGE.format(1) in soon
     assert BADGE.format(2) in later
