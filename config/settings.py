@@ -153,7 +153,8 @@ AUTHENTICATION_BACKENDS = [
     "calsreg.accounts.backends.AccountBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # argon2id at OWASP's parameters (docs/decisions/0005); Django's defaults re-hashed at sign-in.
+    "calsreg.accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     # Generated client secrets of relying parties only (calsreg/sso/hashers.py); never first.
     "calsreg.sso.hashers.ClientSecretHasher",

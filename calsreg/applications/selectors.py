@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from calsreg.applications.models import Application, ApplicationStatusCount
 from calsreg.applications.states import Status
 from calsreg.core.errors import NotFound
 from calsreg.core.text_search import text_search_filter
-from calsreg.directory.models import OrdererOffice
+from calsreg.directory.models import OrdererOffice, Supervisor
 
 # Applications that no longer count when looking for a duplicate.
 CLOSED_WITHOUT_SERVICE = (Status.REJECTED, Status.WITHDRAWN)
@@ -57,7 +57,9 @@ def application_for_status(*, receipt_number: str, email: str) -> Application | 
 def application_detail(*, pk: int) -> Application:
     return (
         Application.objects.select_related("office", "office__organisation", "duplicate_of")
-        .prefetch_related("users", "supervisors", "supervisors__office")
+        .prefetch_related(
+            "users", Prefetch("supervisors", queryset=Supervisor.objects.select_related("office"))
+        )
         .get(pk=pk)
     )
 

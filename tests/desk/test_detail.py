@@ -156,10 +156,10 @@ def test_detail_costs_the_same_queries_for_1_or_10_users_files_and_events(
     )
     _grow(application, n=n, actor=Actor.system())
 
-    # session, user, application (+office, organisation, duplicate), users, supervisors (+office),
-    # the view's audit INSERT, evidence, timeline, deliveries, the office's directory supervisors, accounts,
-    # the project's state
-    with django_assert_num_queries(15):
+    # session, user, application (+office, organisation, duplicate), users, supervisors (with their
+    # offices), the view's audit INSERT, evidence, timeline, deliveries, the office's directory supervisors,
+    # accounts (with their memberships), the project's state, the two menu badges
+    with django_assert_num_queries(14):
         response = _detail(desk_client, application)
 
     content = response.content.decode()
