@@ -142,6 +142,33 @@ class ChangeRequest(TimeStampedModel):
         self.status = target
 
 
+# The steps the desk's lead times measure (``core.step_times``): (key, start field, end field).
+CHANGE_REQUEST_STEP_SPANS: tuple[tuple[str, str, str], ...] = (
+    ("received_verified", "submitted_at", "verified_at"),
+    ("verified_applied", "verified_at", "applied_at"),
+    ("received_applied", "submitted_at", "applied_at"),
+)
+
+
+class ChangeRequestStepTime(models.Model):
+    """One finished step of a change request and its business time, kept by the services that stamp
+    the step's timestamps (``services.step_times``), read by the dashboard through the index."""
+
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="step_times")
+    step = models.CharField(max_length=32)
+    ended_at = models.DateTimeField()
+    business_us = models.BigIntegerField()  # business microseconds (core.business_hours)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["change_request", "step"], name="change_request_step_once"),
+        ]
+        indexes = [models.Index(fields=["step", "ended_at", "business_us"], name="change_request_step_ended")]
+
+    def __str__(self) -> str:
+        return f"{self.change_request_id} {self.step}"
+
+
 class ItemDecision(models.TextChoices):
     PENDING = "pending", _("未確認")
     CONFIRMED = "confirmed", _("本人が確認")

@@ -1,5 +1,6 @@
 """Builders for the "my work" and dashboard tests: applications with step timestamps, change requests,
-owed invoices — written straight to the database so dates and states are exactly what a test states."""
+owed invoices — written straight to the database so dates and states are exactly what a test states,
+with the step durations the services would have stored for those timestamps."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 from calsreg.accounts.models import Project
 from calsreg.applications.models import Application
+from calsreg.applications.services.step_times import application_step_times_record
 from calsreg.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentAllocation
 from calsreg.changes.models import ChangeChannel, ChangeRequest
+from calsreg.changes.services.step_times import change_request_step_times_record
 from tests.accounts.helpers import started
 from tests.billing.invoice_helpers import make_project
 from tests.desk.helpers import make_application
@@ -27,7 +30,9 @@ def jst(day: str, hour: int = 10, minute: int = 0) -> dt.datetime:
 def application(**overrides: Any) -> Application:
     """An application row (one user) with the given status, step timestamps and assignee."""
     office = overrides.pop("office", None) or OfficeFactory()
-    return make_application(office=office, number=next(_numbers), **overrides)
+    made = make_application(office=office, number=next(_numbers), **overrides)
+    application_step_times_record(application=made)
+    return made
 
 
 def project(**application_overrides: Any) -> Project:
@@ -46,7 +51,9 @@ def change_request(*, project: Project, **overrides: Any) -> ChangeRequest:
         "requester_name": "田中 一郎",
     }
     values.update(overrides)
-    return ChangeRequest.objects.create(**values)
+    made = ChangeRequest.objects.create(**values)
+    change_request_step_times_record(request=made)
+    return made
 
 
 def invoice(*, total: int, due_on: dt.date | None, **overrides: Any) -> Invoice:

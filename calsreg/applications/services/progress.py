@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from calsreg.applications.models import Application
+from calsreg.applications.services.step_times import application_step_times_record
 from calsreg.applications.states import Status
 from calsreg.records.services import Actor, audit_record
 
@@ -31,6 +32,8 @@ def _advance(*, application: Application, target: str, stamp: str | None, at: da
         setattr(application, stamp, at)
         fields.append(stamp)
     application.save(update_fields=fields)
+    if stamp is not None:
+        application_step_times_record(application=application)
     return application
 
 

@@ -42,6 +42,7 @@ from calsreg.changes.selectors import DiffRow, diff_rows
 from calsreg.changes.services.callbacks import request_rejected
 from calsreg.changes.services.disclosure import personal_data_disclose
 from calsreg.changes.services.notices import project_mail_context, recipients_on_file
+from calsreg.changes.services.step_times import change_request_step_times_record
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
 from calsreg.core.previews import fingerprint, fingerprint_check
@@ -158,6 +159,7 @@ def change_request_apply(
     request.transition_to(ChangeStatus.APPLIED)
     request.applied_at = now
     request.save(update_fields=["status", "applied_at", "updated_at"])
+    change_request_step_times_record(request=request)
     applied = [item for item in items if item.applied_at]
     audit_record(
         actor=actor,

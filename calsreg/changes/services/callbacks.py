@@ -27,6 +27,7 @@ from calsreg.changes.catalog import EMAIL_FIELDS, person_concerned
 from calsreg.changes.models import CallBack, ChangeItem, ChangeRequest, ChangeStatus, ItemDecision
 from calsreg.changes.registration import PersonConcerned, people_concerned, project_accounts
 from calsreg.changes.services.notices import project_mail_context, recipients_on_file
+from calsreg.changes.services.step_times import change_request_step_times_record
 from calsreg.core import clock
 from calsreg.core.errors import FieldError, InvalidTransition, ValidationFailed
 from calsreg.notifications.services import notification_enqueue
@@ -243,6 +244,7 @@ def _decide_items(
     request.transition_to(ChangeStatus.VERIFIED)
     request.verified_at = now
     request.save(update_fields=["status", "verified_at", "updated_at"])
+    change_request_step_times_record(request=request)
     audit_record(
         actor=actor,
         action="change_request.verified",

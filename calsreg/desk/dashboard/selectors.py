@@ -1,46 +1,49 @@
 """The dashboard's figures, each in one query whatever the number of rows.
 
 Counts and weekly numbers are aggregated by the database (``GROUP BY``); the receivables are one
-conditional aggregate over the open invoices. Lead times need business hours, which SQL cannot
-count, so they load the step timestamps of the last ``LEAD_TIME_DAYS`` only: the rows grow with the
-desk's throughput in that window, not with the size of the tables.
+conditional aggregate over the open invoices. Lead times read the business time of each step,
+stored when the step ended (``core.step_times``), through an index on (step, ended_at): the steps
+ended in the last ``LEAD_TIME_DAYS`` only, never the whole tables.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Case,
     CharField,
     Count,
     DateField,
     F,
     FloatField,
-    Func,
+    IntegerField,
     Model,
     Q,
     Sum,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncWeek
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from calsreg.applications.models import Application
+from calsreg.applications.models import Application, ApplicationStepTime
 from calsreg.applications.selectors import queue_status_counts
 from calsreg.billing.agent_selectors import AGING_BUCKETS
 from calsreg.billing.models import OPEN_STATUSES as INVOICE_OPEN_STATUSES
 from calsreg.billing.models import Invoice
 from calsreg.billing.models.invoices import PAYABLE_KINDS
-from calsreg.changes.models import ChangeRequest, ChangeStatus
-from calsreg.core.business_hours import JAPAN, BusinessClock, format_business_hours
+from calsreg.changes.models import ChangeRequest, ChangeRequestStepTime, ChangeStatus
+from calsreg.core.business_hours import JAPAN, format_business_hours
 from calsreg.desk.dashboard.timers import APPLICATION_STEPS, CHANGE_STEPS
 
 WEEKS = 12
@@ -80,21 +83,38 @@ def week_start(day: date) -> date:
 
 def applications_per_week(*, today: date, weeks: int = WEEKS) -> WeeklyCounts:
     """Applications received in each of the last ``weeks`` weeks (Monday to Sunday, Japan time, this
-    week included) by their current status (one ``GROUP BY week, status`` query)."""
+    week included) by their current status (one ``GROUP BY week, status`` query, read from the
+    (submitted_at, status) index)."""
     mondays = [week_start(today) - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
     since = datetime.combine(mondays[0], time(0), tzinfo=JAPAN)
     counts: dict[date, dict[str, int]] = {monday: {} for monday in mondays}
+    week, monday_of = _week_of_receipt(mondays)
     rows = (
         Application.objects.filter(submitted_at__gte=since)
-        .annotate(week=TruncWeek("submitted_at", output_field=DateField(), tzinfo=JAPAN))
+        .annotate(week=week)
         .order_by()
         .values("week", "status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     for row in rows:
-        if row["week"] in counts:  # a receipt dated in the future (clock skew) is left out
-            counts[row["week"]][row["status"]] = row["n"]
+        monday = monday_of(row["week"])
+        if monday in counts:  # a receipt dated in the future (clock skew) is left out
+            counts[monday][row["status"]] = row["n"]
     return WeeklyCounts(weeks=mondays, counts=counts)
+
+
+def _week_of_receipt(mondays: list[date]) -> tuple[Any, Callable[[Any], date | None]]:
+    """An expression naming each row's week of receipt, and how to read it back as the Monday.
+
+    On PostgreSQL, ``width_bucket`` over the weeks' boundaries (the index of the week, 1 = the
+    first; a few comparisons per row instead of a time-zone conversion: 9 → 2.7 ms for the 12 weeks
+    at 100,000 applications); elsewhere ``TruncWeek`` in Japan time."""
+    if connection.vendor != "postgresql":
+        return TruncWeek("submitted_at", output_field=DateField(), tzinfo=JAPAN), lambda week: week
+    edges = [datetime.combine(monday, time(0), tzinfo=JAPAN) for monday in mondays]
+    edges.append(edges[-1] + timedelta(weeks=1))  # after this week: the future, left out
+    bucket = RawSQL("width_bucket(submitted_at, %s::timestamptz[])", (edges,), output_field=IntegerField())
+    return bucket, lambda index: mondays[index - 1] if 1 <= index <= len(mondays) else None
 
 
 @dataclass(frozen=True)
@@ -121,82 +141,79 @@ def percentile(values: Sequence[float], percent: float) -> float:
     return ordered[rank - 1]
 
 
-class EpochSeconds(Func):
-    """A datetime column as seconds since 1970-01-01 00:00 UTC (a float, NULL stays NULL): the lead
-    times read thousands of timestamps, and floats are several times cheaper to fetch than aware
-    ``datetime`` objects."""
+class _Percentile(Aggregate):
+    """PostgreSQL's ordered-set aggregates: ``percentile_cont(0.5)`` is the median as
+    ``statistics.median`` takes it (the mean of the two middle values of an even count);
+    ``percentile_disc(0.9)`` is the nearest-rank percentile of ``percentile``."""
 
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8")
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        # Django keeps datetimes as UTC text on SQLite; julianday() reads it (2440587.5 = 1970-01-01).
-        return self.as_sql(
-            compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+def _step_figures(
+    step_model: type[Model], keys: Sequence[str], since: datetime
+) -> dict[str, tuple[int, float | None, float | None]]:
+    """Step → (count, median, p90) in business microseconds, of the steps ended since ``since``.
+
+    One query, served by the step table's (step, ended_at, business_us) index: one range scan per
+    step. On PostgreSQL the database computes the percentiles; elsewhere the window's durations are
+    read (a bounded list of integers) and computed here the same way."""
+    window = step_model._default_manager.filter(step__in=keys, ended_at__gte=since).order_by()
+    if connection.vendor == "postgresql":
+        rows = window.values("step").annotate(
+            count=Count("*"),
+            median=_Percentile("business_us", function="percentile_cont", fraction="0.5"),
+            p90=_Percentile("business_us", function="percentile_disc", fraction="0.9"),
         )
+        return {row["step"]: (row["count"], row["median"], row["p90"]) for row in rows}
+    durations: dict[str, list[int]] = {}
+    for step, business_us in window.values_list("step", "business_us"):
+        durations.setdefault(step, []).append(business_us)
+    return {
+        step: (len(values), statistics.median(values), percentile(values, 90))
+        for step, values in durations.items()
+    }
 
 
 def _lead_times(
-    model: type[Model],
-    fields: Sequence[str],
+    step_model: type[Model],
     steps: Sequence[tuple[str, Promise, str, str]],
     *,
     now: datetime,
     days: int,
 ) -> list[LeadTime]:
-    """One query: the step timestamps of the rows with a step ended in the window, as Unix seconds;
-    each step's business hours from two readings of one ``BusinessClock``."""
-    since = now - timedelta(days=days)
-    rows = (
-        model._default_manager.filter(_ended_since(fields[1:], since))
-        .order_by()
-        .values_list(*(EpochSeconds(name) for name in fields))
-    )
-    columns = list(zip(*rows, strict=True)) or [() for _name in fields]
-    readings = [BusinessClock().at_timestamps(column) for column in columns]
-    since_seconds = since.timestamp()
-    position = {name: index for index, name in enumerate(fields)}
-    hours: dict[str, list[float]] = {}
-    for key, _label, start_field, end_field in steps:
-        start, end = position[start_field], position[end_field]
-        hours[key] = [
-            max(0, ended - started) / HOUR_MICROSECONDS
-            for started, ended, ended_at in zip(readings[start], readings[end], columns[end], strict=True)
-            if started is not None and ended is not None and ended_at >= since_seconds
-        ]
-    return [
-        LeadTime(
-            key=key,
-            label=label,
-            count=len(hours[key]),
-            median_hours=statistics.median(hours[key]) if hours[key] else None,
-            p90_hours=percentile(hours[key], 90) if hours[key] else None,
+    figures = _step_figures(step_model, [key for key, *_rest in steps], now - timedelta(days=days))
+    lead_times = []
+    for key, label, _start, _end in steps:
+        count, median, p90 = figures.get(key, (0, None, None))
+        lead_times.append(
+            LeadTime(
+                key=key,
+                label=label,
+                count=count,
+                median_hours=median / HOUR_MICROSECONDS if median is not None else None,
+                p90_hours=p90 / HOUR_MICROSECONDS if p90 is not None else None,
+            )
         )
-        for key, label, _start, _end in steps
-    ]
-
-
-def _ended_since(fields: Iterable[str], since: datetime) -> Q:
-    condition = Q()
-    for name in fields:
-        condition |= Q(**{f"{name}__gte": since})
-    return condition
+    return lead_times
 
 
 def application_lead_times(*, now: datetime, days: int = LEAD_TIME_DAYS) -> list[LeadTime]:
-    """Median and 90th percentile business hours of each step completed in the last ``days`` days
-    (a step counts when it ended in the window), then of the whole journey (one query)."""
-    fields = ("submitted_at", "confirmed_at", "registered_at", "in_service_at")
-    return _lead_times(Application, fields, (*APPLICATION_STEPS, APPLICATION_TOTAL), now=now, days=days)
+    """Median and 90th percentile business hours of each step ended in the last ``days`` days, then
+    of the whole journey (one query over ``ApplicationStepTime``).
+
+    A step's duration is the business time between its two timestamps as they stand: a returned
+    application is received again when the applicant sends the correction, so its first step is
+    counted from the corrected application's receipt (the time spent correcting is the
+    applicant's, not the desk's)."""
+    steps = (*APPLICATION_STEPS, APPLICATION_TOTAL)
+    return _lead_times(ApplicationStepTime, steps, now=now, days=days)
 
 
 def change_request_lead_times(*, now: datetime, days: int = LEAD_TIME_DAYS) -> list[LeadTime]:
-    """As ``application_lead_times``: received → verified → applied, and the whole (one query)."""
-    fields = ("submitted_at", "verified_at", "applied_at")
-    return _lead_times(ChangeRequest, fields, (*CHANGE_STEPS, CHANGE_TOTAL), now=now, days=days)
+    """As ``application_lead_times``: received → verified → applied, and the whole (one query over
+    ``ChangeRequestStepTime``)."""
+    return _lead_times(ChangeRequestStepTime, (*CHANGE_STEPS, CHANGE_TOTAL), now=now, days=days)
 
 
 @dataclass
