@@ -27,7 +27,7 @@ def step_times_fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0005_search_keys'),
+        ('applications', '0007_status_counts_and_queue_keys'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0006_step_times'),
+        ('applications', '0008_step_times'),
         ('directory', '0002_search_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
