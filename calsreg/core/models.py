@@ -30,6 +30,10 @@ class TimeStampedModel(models.Model):
                 continue
             if not isinstance(field, (models.CharField, models.TextField)):
                 continue
+            # A value the model derives from checked fields (a search text joins them with a
+            # separator that is a control character on purpose): not input, so not refused.
+            if getattr(field, "derived_from_checked_fields", False):
+                continue
             value = getattr(self, field.attname)
             multiline = isinstance(field, models.TextField)
             if not isinstance(value, str):
