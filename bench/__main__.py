@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ExitStack() as stack:
             database = stack.enter_context(bench_database(sqlite=args.sqlite))
-            if args.benchmark in ("registration", "billing", "sso", "load"):
+            if args.benchmark in ("targets", "registration", "billing", "sso", "load"):
                 stack.enter_context(_scratch_media())
             if args.benchmark == "sso":
                 _oidc_key_ensure()
@@ -282,7 +282,12 @@ def _parser() -> argparse.ArgumentParser:
         default=30,
         help="sso: people of the suspended project; load: users (default 50)",
     )
-    parser.add_argument("--seconds", type=float, default=120.0, help="load: duration of the timed part")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=120.0,
+        help="load: duration of the timed part; targets: the web row's (default 60)",
+    )
     parser.add_argument(
         "--applications", type=_positive, default=10_000, help="load: generated applications behind the pages"
     )
@@ -303,6 +308,10 @@ def _defaults(args: argparse.Namespace, argv: list[str]) -> argparse.Namespace:
         args.users = 50
     if args.benchmark == "targets" and not any(arg.startswith("--repeat") for arg in argv):
         args.repeat = 10
+    if args.benchmark == "targets" and not any(arg.startswith("--users") for arg in argv):
+        args.users = 50
+    if args.benchmark == "targets" and not any(arg.startswith("--seconds") for arg in argv):
+        args.seconds = 60.0  # the web row's timed total, over its rounds and both sides
     return args
 
 

@@ -2,8 +2,8 @@
 
 The bench writes applications with ``COPY``/``bulk_create``, not through the services, so anything
 the services keep beside the applications (a normalised search index, per-status counts, stored
-per-step durations) would be missing. If the applications app offers a function to rebuild such
-data, it is called here after every population; names that do not exist are skipped, so the bench
+per-step durations, the paid amount stored on each invoice) would be missing. If the owning app
+offers a function to rebuild such data, it is called here after every population; names that do not exist are skipped, so the bench
 works before and after those changes land.
 """
 
@@ -17,6 +17,7 @@ REFRESH_HOOKS: tuple[tuple[str, str], ...] = (
     ("calsreg.applications.services", "search_index_rebuild"),
     ("calsreg.applications.services", "status_counts_rebuild"),
     ("calsreg.applications.services", "lead_times_rebuild"),
+    ("calsreg.billing.services.payments", "invoice_paid_amounts_rebuild"),
 )
 
 

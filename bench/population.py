@@ -152,8 +152,8 @@ def populate(*, size: int, seed: int = 2026, now: datetime | None = None) -> Pop
             for i in range(start, min(start + BATCH_SIZE, size))
         ]
         with transaction.atomic():
-            _write(Application, batch)
-            _write(ApplicationUser, [user for application in batch for user in _users(rng, application)])
+            rows_write(Application, batch)
+            rows_write(ApplicationUser, [user for application in batch for user in _users(rng, application)])
             matched_ids.extend(_match_supervisors(rng, batch, supervisors))
         ids.extend(application.pk for application in batch)
     _flag_duplicates(rng, ids)
@@ -162,16 +162,17 @@ def populate(*, size: int, seed: int = 2026, now: datetime | None = None) -> Pop
     return Population(size=size, application_ids=ids, matched_ids=matched_ids)
 
 
-def _write(model: type, objects: list) -> None:
-    """COPY on PostgreSQL (keys reserved first, so children can point at them), else bulk_create."""
+def rows_write(model: type, objects: list) -> list:
+    """COPY on PostgreSQL (keys reserved first, so children can point at them), else bulk_create;
+    returns ``objects``, with their primary keys."""
     if not copy_supported():
-        model.objects.bulk_create(objects)
-        return
+        return list(model.objects.bulk_create(objects, batch_size=BATCH_SIZE))
     if objects and objects[0].pk is None and model is not Application.supervisors.through:
         first = ids_reserve(model, len(objects))
         for offset, obj in enumerate(objects):
             obj.pk = first + offset
     copy_rows(model, objects)
+    return objects
 
 
 def _companies(rng: random.Random) -> list[_Company]:
@@ -314,7 +315,7 @@ def _match_supervisors(
             matched.append(application.pk)
             for supervisor_id in rng.sample(candidates, k=min(len(candidates), rng.randint(1, 2))):
                 rows.append(through(application_id=application.pk, supervisor_id=supervisor_id))
-    _write(through, rows)
+    rows_write(through, rows)
     return matched
 
 

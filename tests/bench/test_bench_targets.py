@@ -8,9 +8,9 @@ import pytest
 
 from bench.cpu import Cost, process_cpu_ns, schedstat_ns
 from bench.hooks import REFRESH_HOOKS, refresh_hooks
-from bench.run_targets import chosen, datasets_needed
+from bench.run_targets import chosen, datasets_needed, work_chosen
 from bench.stats import Spread, interleaved, ratios
-from bench.targets import Goal, Side, Target, page_targets, pending_rows, run_page_targets, verdict_row
+from bench.targets import Goal, Side, Target, page_targets, run_page_targets, verdict_row
 
 
 def test_rounds_alternate_direction_so_both_sides_share_the_noise():
@@ -76,8 +76,15 @@ def test_only_selects_groups_or_keys_and_refuses_unknown_names():
 
     assert {t.group for t in chosen(targets, ["dashboard"])} == {"dashboard"}
     assert [t.key for t in chosen(targets, ["queue_last"])] == ["queue_last"]
-    assert datasets_needed(chosen(targets, ["million"])) == {"big": False, "huge": False}
-    assert [row.target for row in pending_rows(["web"])] == ["web"]
+    assert datasets_needed(chosen(targets, ["million"])) == {"big": "applications", "huge": "applications"}
+    assert datasets_needed(chosen(targets, ["dashboard", "queue_first"]))["big"] == "dashboard"
+    assert chosen(targets, ["web"]) == [] and work_chosen(["web", "queue"]) == ["web"]
+    assert datasets_needed([], ["zengin", "billing_run"]) == {
+        "open_1k": "open_invoices",
+        "open_10k": "open_invoices",
+        "open_100k": "open_invoices",
+        "drafts": "drafts",
+    }
     with pytest.raises(ValueError):
         chosen(targets, ["nonsense"])
 
@@ -87,6 +94,7 @@ def test_refresh_hooks_look_for_the_agreed_names():
         ("calsreg.applications.services", "search_index_rebuild"),
         ("calsreg.applications.services", "status_counts_rebuild"),
         ("calsreg.applications.services", "lead_times_rebuild"),
+        ("calsreg.billing.services.payments", "invoice_paid_amounts_rebuild"),
     )
     assert all(callable(function) for _, function in refresh_hooks())
 
@@ -109,8 +117,7 @@ def test_sides_are_measured_interleaved_per_round_with_one_warm_up_each():
 
 @pytest.mark.django_db
 def test_a_tiny_run_of_one_target_measures_real_pages_on_two_data_sets(settings):
-    from bench.run_targets import _client, dataset_populate
-    from bench.targets import page_url
+    from bench.run_targets import dataset_populate, page_requester
     from calsreg.applications.models import Application
 
     target = next(t for t in page_targets() if t.key == "queue_last")
@@ -119,14 +126,10 @@ def test_a_tiny_run_of_one_target_measures_real_pages_on_two_data_sets(settings)
 
     def use(dataset: str) -> None:  # one test database: repopulate instead of switching
         Application.objects.all().delete()
-        dataset_populate(size=sizes[dataset], full=False, seed=1, say=lambda message: None)
+        dataset_populate(size=sizes[dataset], kind="applications", seed=1, say=lambda message: None)
         counts[dataset] = Application.objects.count()
 
-    def request(side: Side) -> None:
-        response = _client(side.user).get(page_url(side.page, size=sizes[side.dataset]))
-        assert response.status_code == 200
-
-    rows = run_page_targets([target], rounds=1, repeat=1, use=use, request=request)
+    rows = run_page_targets([target], rounds=1, repeat=1, use=use, request=page_requester(sizes))
 
     assert counts == {"small": 20, "big": 60}
     assert rows[0].ratio is not None and rows[0].ratio.median > 0
