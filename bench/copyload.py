@@ -59,6 +59,36 @@ def copy_rows(model: type[models.Model], objects: Iterable[models.Model]) -> int
     return len(objects)
 
 
+def copy_update(model: type[models.Model], objects: Iterable[models.Model], field_names: list[str]) -> int:
+    """``bulk_update`` through a COPY into a scratch table and one ``UPDATE … FROM``: a CASE per
+    batch of 1,000 rows is what makes ``bulk_update`` slow at 100,000."""
+    objects = list(objects)
+    if not objects:
+        return 0
+    fields = [model._meta.pk, *(model._meta.get_field(name) for name in field_names)]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [quote(field.column) for field in fields]
+    converters = [_converter(field) for field in fields]
+    with connection.cursor() as cursor:
+        # The columns' types without their constraints (the other columns stay as they are).
+        cursor.execute(
+            f"CREATE TEMP TABLE bench_update AS SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
+        )
+        try:
+            with cursor.cursor.copy(f"COPY bench_update ({', '.join(columns)}) FROM STDIN") as copy:
+                for obj in objects:
+                    copy.write_row([convert(obj) for convert in converters])
+            assignments = ", ".join(f"{column} = bench_update.{column}" for column in columns[1:])
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM bench_update "
+                f"WHERE {table}.{columns[0]} = bench_update.{columns[0]}"
+            )
+        finally:
+            cursor.execute("DROP TABLE bench_update")
+    return len(objects)
+
+
 def _converter(field: models.Field) -> Any:
     attname = field.attname
     if isinstance(field, _PRE_SAVE) and (getattr(field, "auto_now", False) or field.auto_now_add):

@@ -26,9 +26,10 @@ from django.test import Client
 from django.urls import reverse
 
 from bench.billing import _plans, _projects_with_invoices
+from bench.copyload import copy_supported, copy_update
 from bench.hooks import refresh_derived
 from bench.measure import PageTiming, time_page
-from bench.population import directory_ensure, populate, population_reset
+from bench.population import directory_ensure, populate, population_reset, rows_write
 from bench.report import _line, _width
 from calsreg.accounts.models import Project, Role, User
 from calsreg.applications.models import Application
@@ -214,7 +215,10 @@ def _steps_and_operators(
                 elif rng.random() < ASSIGNED_SHARE:
                     application.assigned_to = rng.choice(colleagues)
             updates.append(application)
-        Application.objects.bulk_update(updates, [*_STEP_FIELDS, "assigned_to"], batch_size=1_000)
+        if copy_supported():
+            copy_update(Application, updates, [*_STEP_FIELDS, "assigned_to"])
+        else:
+            Application.objects.bulk_update(updates, [*_STEP_FIELDS, "assigned_to"], batch_size=1_000)
 
 
 def _change_requests(rng: random.Random, *, now: datetime, users: dict[str, User]) -> None:
@@ -268,7 +272,7 @@ def _change_requests(rng: random.Random, *, now: datetime, users: dict[str, User
             elif rng.random() < ASSIGNED_SHARE:
                 request.assigned_to = rng.choice(colleagues)
         requests.append(request)
-    ChangeRequest.objects.bulk_create(requests, batch_size=BATCH_SIZE)
+    rows_write(ChangeRequest, requests)
     for year, last in counters.items():
         ChangeCounter.objects.update_or_create(year=year, defaults={"last": last})
 
