@@ -33,9 +33,9 @@ WORK_SIZES = {
     "web": 10_000,
 }
 QUICK_WORK_SIZES = {
-    "open_1k": 100,
-    "open_10k": 400,
-    "open_100k": 1_000,
+    "open_1k": 400,  # ≥ 300 / 0.9: every transfer can pay an open invoice, as at full size
+    "open_10k": 1_000,
+    "open_100k": 2_000,
     "drafts": 20,
     "registration": 2,
     "web": 500,
@@ -310,8 +310,8 @@ def rows_table(rows: Sequence[Row], *, sizes: dict[str, int]) -> str:
             [
                 _sized(row.label, sizes),
                 _sized(row.baseline, sizes),
-                row.ratio.text(unit="×"),
-                f"{row.measured_ms.median:.1f} vs {row.against_ms.median:.1f}",
+                _ratio_text(row),
+                f"{_ms(row.measured_ms.median)} vs {_ms(row.against_ms.median)}",
                 row.goal,
                 _verdict(row.met) + (f" ({row.note})" if row.note and row.note != "reported" else ""),
             ]
@@ -319,6 +319,19 @@ def rows_table(rows: Sequence[Row], *, sizes: dict[str, int]) -> str:
     widths = [max(_width(r[i]) for r in [headers, *lines_rows]) for i in range(len(headers))]
     lines = [_line(headers, widths), _line(["-" * w for w in widths], widths)]
     return "\n".join(lines + [_line(r, widths) for r in lines_rows])
+
+
+def _ratio_text(row: Row) -> str:
+    """The ratio with enough digits to read a small one (0.004×); a share (``%`` rows) in percent."""
+    assert row.ratio is not None
+    if row.extra.get("share_percent") is not None:
+        low, high = row.ratio.low * 100, row.ratio.high * 100
+        return f"{row.ratio.median * 100:.0f} % ({low:.0f}–{high:.0f})"
+    return row.ratio.text(unit="×", digits=2 if row.ratio.median >= 0.1 else 4)
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value >= 1 else f"{value:.3f}"
 
 
 def _verdict(met: bool | None) -> str:

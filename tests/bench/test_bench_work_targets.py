@@ -108,3 +108,13 @@ def test_last_page_follows_rel_last_then_an_oldest_link_then_falls_back_to_a_pag
     assert last_page_url(oldest, first_url="/desk/", size=10) == "/desk/?oldest=1"
     assert oldest_link(data_nav) == "?c=z"
     assert last_page_url("<p>no links</p>", first_url="/desk/", size=101) == "/desk/?page=3"
+
+
+def test_small_ratios_keep_their_digits_and_shares_print_in_percent():
+    copy = billing_row(_costs(1000.0), _costs(4.0), invoices=1)
+    share = registration_row(_costs(100.0), [82.0], alone_ms=1.0, per=1)
+
+    table = rows_table([copy, share], sizes={})
+
+    assert "0.0040×" in table and "1000.0 vs 4.0" in table
+    assert "82 % (82–82)" in table
