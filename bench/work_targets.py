@@ -194,18 +194,15 @@ def zengin_rows(rounds: ZenginRounds, *, records: int = ZENGIN_TRANSFERS) -> lis
     for name in sets:
         mine = [cost.cpu_ms / records for cost in rounds.imported[name]]
         copy = [cost.cpu_ms / records for cost in rounds.copied[name]]
-        ratio = Spread.of(ratios(copy, mine))  # records/s of the import ÷ records/s of COPY
         rss = Spread.of(rounds.rss_mib[name])
         rows.append(
-            Row(
+            rate_row(
                 f"zengin_{name}",
                 f"Zengin import + match, {records} transfers, {rounds.open_invoices[name]:,} open invoices",
                 "COPY of the same rows",
-                ZENGIN_COPY_GOAL.text(),
-                ratio=ratio,
-                measured_ms=Spread.of(mine),
-                against_ms=Spread.of(copy),
-                met=ZENGIN_COPY_GOAL.met(ratio.median),
+                ZENGIN_COPY_GOAL,
+                mine,
+                copy,
                 note=_join(
                     f"peak RSS +{rss.high:.0f} MiB",
                     f"{rounds.matched.get(name, 0)} matched",
@@ -265,20 +262,45 @@ def run_zengin(
 # --- billing run ---------------------------------------------------------------------------------
 
 
+def rate_row(
+    key: str,
+    label: str,
+    baseline: str,
+    goal: Goal,
+    mine: Sequence[float],
+    theirs: Sequence[float],
+    *,
+    note: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Row:
+    """A row comparing rates: per round, the baseline's CPU per unit ÷ the measured side's (the
+    measured rate as a share of the baseline's)."""
+    ratio = Spread.of(ratios(theirs, mine))
+    return Row(
+        key,
+        label,
+        baseline,
+        goal.text(),
+        ratio=ratio,
+        measured_ms=Spread.of(mine),
+        against_ms=Spread.of(theirs),
+        met=goal.met(ratio.median),
+        note=note,
+        extra=extra or {},
+    )
+
+
 def billing_row(run: Sequence[Cost], bare: Sequence[Cost], *, invoices: int) -> Row:
     """The run's invoices/s with PDFs ÷ the bare page rate (both per CPU second), ≥ 0.8×."""
     mine = [cost.cpu_ms for cost in run]
     theirs = [cost.cpu_ms for cost in bare]
-    ratio = Spread.of(ratios(theirs, mine))  # rate ratio = cost of a bare page ÷ cost of an invoice
-    return Row(
+    return rate_row(
         "billing_run",
         f"billing run, {invoices:,} invoices with PDFs, CPU per invoice",
         "the same invoices' pages rendered alone",
-        BILLING_GOAL.text(),
-        ratio=ratio,
-        measured_ms=Spread.of(mine),
-        against_ms=Spread.of(theirs),
-        met=BILLING_GOAL.met(ratio.median),
+        BILLING_GOAL,
+        mine,
+        theirs,
         note=_backend_known([*run, *bare]),
         extra={
             "invoices_per_cpu_second": round(1000 / Spread.of(mine).median, 1),
