@@ -99,6 +99,7 @@ def test_refresh_hooks_look_for_the_agreed_names():
     assert all(callable(function) for _, function in refresh_hooks())
 
 
+@pytest.mark.django_db  # the backend's PID is asked for on PostgreSQL
 def test_sides_are_measured_interleaved_per_round_with_one_warm_up_each():
     target = Target(
         "t", "queue", "page", "same at small", Side("big", "p"), Side("small", "p"), Goal("<=", 1.3)
