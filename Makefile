@@ -21,7 +21,7 @@ help:
 	@echo "            and the demo information-sharing service on http://$(HOST):$(SERVICE_PORT)"
 	@echo "make test   run the test suite (SQLite, then PostgreSQL if DATABASE_URL_POSTGRES is set)"
 	@echo "make check  lint, format check, types, import contracts, Django checks, migrations, tests"
-	@echo "make bench  run the benchmarks (see bench/README.md)"
+	@echo "make bench  the performance targets table: ratios, goals, met (bench/README.md)"
 	@echo "make serve  run web (gunicorn) + task workers the production way (docs/deploy.md)"
 
 uv:

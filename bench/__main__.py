@@ -1,4 +1,5 @@
-"""``python -m bench [queue] [--sizes 1000,100000] [--repeat 20] [--sqlite]`` and
+"""``python -m bench [targets] [--only queue,dashboard] [--quick] [--rounds 3] [--repeat 10]`` (the targets
+table, the default) and ``python -m bench queue [--sizes 1000,100000] [--repeat 20] [--sqlite]`` and
 ``python -m bench registration [--count 50] [--sqlite]`` and ``python -m bench billing [--invoices 10000]
 [--zengin-records 100000] [--sweep-invoices 100000] [--sqlite]`` and ``python -m bench dashboard
 [--sizes 1000,100000] [--repeat 20] [--sqlite]`` and ``python -m bench sso [--repeat 20] [--users 30]
@@ -22,7 +23,7 @@ from datetime import datetime
 
 from bench.database import BenchDatabase, bench_database
 
-BENCHMARKS = ("queue", "registration", "billing", "dashboard", "sso", "search", "load")
+BENCHMARKS = ("targets", "queue", "registration", "billing", "dashboard", "sso", "search", "load")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,12 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ExitStack() as stack:
             database = stack.enter_context(bench_database(sqlite=args.sqlite))
-            if args.benchmark in ("registration", "billing", "sso", "load"):
+            if args.benchmark in ("targets", "registration", "billing", "sso", "load"):
                 stack.enter_context(_scratch_media())
             if args.benchmark == "sso":
                 _oidc_key_ensure()
             _say(f"database: {database.description}")
             _django_setup()
+            if args.benchmark == "targets":
+                from bench.run_targets import targets_main
+
+                if database.external:
+                    _say(
+                        "refused: the targets table creates databases beside the one in DATABASE_URL; unset it"
+                    )
+                    return 2
+                return targets_main(args, say=_say)
             if args.benchmark == "registration":
                 return _run_registration(args, database=database)
             if args.benchmark == "billing":
@@ -240,7 +250,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Time calsreg's pages on generated data; without DATABASE_URL on a throwaway "
         "PostgreSQL cluster. See bench/README.md.",
     )
-    parser.add_argument("benchmark", nargs="?", default="queue", choices=BENCHMARKS, help="default: queue")
+    parser.add_argument(
+        "benchmark", nargs="?", default="targets", choices=BENCHMARKS, help="default: targets"
+    )
+    parser.add_argument(
+        "--only", type=_names, default=None, help="targets: groups or target keys, e.g. queue,dashboard"
+    )
+    parser.add_argument("--quick", action="store_true", help="targets: small sizes, for a run in a minute")
     parser.add_argument(
         "--count",
         type=_positive,
@@ -266,7 +282,12 @@ def _parser() -> argparse.ArgumentParser:
         default=30,
         help="sso: people of the suspended project; load: users (default 50)",
     )
-    parser.add_argument("--seconds", type=float, default=120.0, help="load: duration of the timed part")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=120.0,
+        help="load: duration of the timed part; targets: the web row's (default 60)",
+    )
     parser.add_argument(
         "--applications", type=_positive, default=10_000, help="load: generated applications behind the pages"
     )
@@ -274,7 +295,7 @@ def _parser() -> argparse.ArgumentParser:
         "--parties", type=_positive, default=3, help="sso: relying parties they are signed in at"
     )
     parser.add_argument(
-        "--rounds", type=_positive, default=3, help="sso: suspensions timed (reinstated between)"
+        "--rounds", type=_positive, default=3, help="targets: interleaved rounds; sso: suspensions timed"
     )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the generated data")
     parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")
@@ -282,10 +303,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _defaults(args: argparse.Namespace, argv: list[str]) -> argparse.Namespace:
-    """Defaults that differ by benchmark: the load benchmark's users."""
+    """Defaults that differ by benchmark: the load benchmark's users, the targets' requests per side."""
     if args.benchmark == "load" and not any(arg.startswith("--users") for arg in argv):
         args.users = 50
+    if args.benchmark == "targets" and not any(arg.startswith("--repeat") for arg in argv):
+        args.repeat = 10
+    if args.benchmark == "targets" and not any(arg.startswith("--users") for arg in argv):
+        args.users = 50
+    if args.benchmark == "targets" and not any(arg.startswith("--seconds") for arg in argv):
+        args.seconds = 60.0  # the web row's timed total, over its rounds and both sides
     return args
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _sizes(text: str) -> list[int]:

@@ -34,7 +34,8 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone, translation
 
-from bench.population import directory_ensure, populate
+from bench.population import directory_ensure, populate, rows_write
+from bench.work_targets import _zengin_import
 from calsreg.accounts.models import Project, ProjectStatus
 from calsreg.applications.models import Application
 from calsreg.billing.demo import load_demo_billing
@@ -52,7 +53,6 @@ from calsreg.billing.models import (
 )
 from calsreg.billing.models.invoices import OPEN_STATUSES
 from calsreg.billing.numbering import customer_code_for
-from calsreg.billing.payments import payments_import_zengin
 from calsreg.billing.pdf.document import invoice_print_from
 from calsreg.billing.pdf.render import invoice_pdf_bytes
 from calsreg.billing.selectors import invoice_for_print
@@ -275,7 +275,7 @@ def _zengin(rng: random.Random, *, records: int, today: date, actor: Actor, say:
     parse_seconds = time.perf_counter() - started
     say("importing and matching …")
     started = time.perf_counter()
-    result = payments_import_zengin(content=content, filename="bench-zengin.txt", actor=actor)
+    result = _zengin_import()(content=content, filename="bench-zengin.txt", actor=actor)
     import_seconds = time.perf_counter() - started
     imported = result.payment_import
     return ZenginResult(
@@ -440,7 +440,8 @@ def _projects_with_invoices(
             run_months.append(run_month)
             # Started between the 1st and the cut-off (15th) of the month before the run month.
             started_days.append(month_start(run_month, months_ahead=-1) + timedelta(days=rng.randrange(15)))
-        projects = Project.objects.bulk_create(
+        projects = rows_write(
+            Project,
             [
                 Project(
                     application_id=row["pk"],
@@ -456,7 +457,7 @@ def _projects_with_invoices(
                     started_at=timezone.make_aware(datetime.combine(started_on, dtime(10, 0))),
                 )
                 for row, started_on in zip(rows, started_days, strict=True)
-            ]
+            ],
         )
         invoices: list[Invoice] = []
         lines: list[list[Any]] = []
@@ -513,22 +514,37 @@ def _projects_with_invoices(
                     for position, line in enumerate(fee, start=1)
                 ]
             )
-        Invoice.objects.bulk_create(invoices)
+        rows_write(Invoice, invoices)
         for invoice, invoice_lines in zip(invoices, lines, strict=True):
             for line in invoice_lines:
                 line.invoice = invoice
-        InvoiceLine.objects.bulk_create([line for group in lines for line in group], batch_size=BATCH_SIZE)
-        InvoiceDeferral.objects.bulk_create(
-            InvoiceDeferral(
-                invoice=invoice,
-                until=today + timedelta(days=14),
-                reason="分割払いの相談中",
-                granted_by_label=ACTOR_LABEL,
-            )
-            for invoice in deferred
+        rows_write(InvoiceLine, [line for group in lines for line in group])
+        rows_write(
+            InvoiceDeferral,
+            [
+                InvoiceDeferral(
+                    invoice=invoice,
+                    until=today + timedelta(days=14),
+                    reason="分割払いの相談中",
+                    granted_by_label=ACTOR_LABEL,
+                )
+                for invoice in deferred
+            ],
         )
     for series, last in counters.items():
         InvoiceCounter.objects.update_or_create(series=series, defaults={"last": last})
+
+
+def invoices_populate(application_ids: list[int], *, seed: int, drafts: bool) -> int:
+    """A started project and an invoice for each application: drafts due in this month's run, or
+    invoices issued and still open (posted, unpaid) for the Zengin import to match; returns how many."""
+    rng = random.Random(seed)
+    today = clock.today()
+    _projects_with_invoices(rng, application_ids, plans=_plans(), today=today, drafts=drafts)
+    if not drafts:
+        Invoice.objects.filter(kind=InvoiceKind.INVOICE).update(status=InvoiceStatus.POSTED)
+        InvoiceDeferral.objects.all().delete()
+    return len(application_ids)
 
 
 def _issued_state(

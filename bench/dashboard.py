@@ -26,8 +26,10 @@ from django.test import Client
 from django.urls import reverse
 
 from bench.billing import _plans, _projects_with_invoices
+from bench.copyload import copy_supported, copy_update
+from bench.hooks import refresh_derived
 from bench.measure import PageTiming, time_page
-from bench.population import directory_ensure, populate, population_reset
+from bench.population import directory_ensure, populate, population_reset, rows_write
 from bench.report import _line, _width
 from calsreg.accounts.models import Project, Role, User
 from calsreg.applications.models import Application
@@ -86,6 +88,25 @@ def dashboard_benchmark_size(
     say = say or (lambda message: None)
     started = time.perf_counter()
     dashboard_reset()
+    users = dashboard_populate(size=size, seed=seed, analyze=analyze, say=say)
+    result = SizeResult(size=size, populate_seconds=time.perf_counter() - started, counts=_counts())
+    say(f"  populated in {result.populate_seconds:.1f} s: {result.counts}; measuring …")
+    clients = {user.username: _client(user) for user in (users[ADMIN_USERNAME], users[DESK_USERNAME])}
+    for page in PAGES:
+        result.timings[page.key] = time_page(clients[page.user], [page_url(page.key)], repeat=repeat)
+    return result
+
+
+def page_url(key: str) -> str:
+    names = {"dashboard": "dashboard", "dashboard_desk": "dashboard", "work": "work"}
+    return reverse(f"desk:{names.get(key, key)}")
+
+
+def dashboard_populate(
+    *, size: int, seed: int = 2026, analyze: bool = False, say: Say | None = None
+) -> dict[str, User]:
+    """Add ``size`` applications and what hangs off them to empty tables; return the bench users."""
+    say = say or (lambda message: None)
     directory_ensure()
     rng = random.Random(seed)
     now = clock.now()
@@ -99,20 +120,10 @@ def dashboard_benchmark_size(
     say(f"  {len(in_service):,} projects with invoices …")
     _projects_with_invoices(rng, in_service, plans=_plans(), today=clock.today(), drafts=False)
     _change_requests(rng, now=now, users=users)
+    refresh_derived()  # the step timestamps above came after population's own refresh
     if analyze and connection.vendor == "postgresql" and not connection.in_atomic_block:
         _vacuum_analyze()
-    result = SizeResult(size=size, populate_seconds=time.perf_counter() - started, counts=_counts())
-    say(f"  populated in {result.populate_seconds:.1f} s: {result.counts}; measuring …")
-    clients = {user.username: _client(user) for user in (users[ADMIN_USERNAME], users[DESK_USERNAME])}
-    urls = {
-        "dashboard": reverse("desk:dashboard"),
-        "dashboard_desk": reverse("desk:dashboard"),
-        "work": reverse("desk:work"),
-        "work_unassigned": reverse("desk:work_unassigned"),
-    }
-    for page in PAGES:
-        result.timings[page.key] = time_page(clients[page.user], [urls[page.key]], repeat=repeat)
-    return result
+    return users
 
 
 def dashboard_reset() -> None:
@@ -204,7 +215,10 @@ def _steps_and_operators(
                 elif rng.random() < ASSIGNED_SHARE:
                     application.assigned_to = rng.choice(colleagues)
             updates.append(application)
-        Application.objects.bulk_update(updates, [*_STEP_FIELDS, "assigned_to"], batch_size=1_000)
+        if copy_supported():
+            copy_update(Application, updates, [*_STEP_FIELDS, "assigned_to"])
+        else:
+            Application.objects.bulk_update(updates, [*_STEP_FIELDS, "assigned_to"], batch_size=1_000)
 
 
 def _change_requests(rng: random.Random, *, now: datetime, users: dict[str, User]) -> None:
@@ -258,7 +272,7 @@ def _change_requests(rng: random.Random, *, now: datetime, users: dict[str, User
             elif rng.random() < ASSIGNED_SHARE:
                 request.assigned_to = rng.choice(colleagues)
         requests.append(request)
-    ChangeRequest.objects.bulk_create(requests, batch_size=BATCH_SIZE)
+    rows_write(ChangeRequest, requests)
     for year, last in counters.items():
         ChangeCounter.objects.update_or_create(year=year, defaults={"last": last})
 

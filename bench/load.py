@@ -303,9 +303,12 @@ def drive(
     seed: int,
     say: Say,
     on_start: Callable[[], None] = lambda: None,
+    mix: Sequence[tuple[str, int]] = MIX,
+    sessions: Sequence[_UserSessions] | None = None,
 ) -> Result:
-    say(f"signing in {users} users at the desk and at my page …")
-    sessions = [_UserSessions.sign_in(base, data) for _ in range(users)]
+    """``mix``: (action, weight) pairs; ``sessions``: users signed in before (else signed in here)."""
+    if sessions is None:
+        sessions = signed_in_users(base, data, users=users, say=say)
     recorder = Recorder()
     stop_at: list[float] = []
     start_event = threading.Event()
@@ -314,10 +317,10 @@ def drive(
         rng = random.Random(seed * 1000 + index)
         start_event.wait()
         # Every action once first, so even a short run hits every page; then the weighted mix.
-        for action, _weight in MIX:
+        for action, _weight in mix:
             sessions[index].act(action, rng=rng, data=data, recorder=recorder)
         while time.monotonic() < stop_at[0]:
-            action = rng.choices([name for name, _ in MIX], weights=[weight for _, weight in MIX])[0]
+            action = rng.choices([name for name, _ in mix], weights=[weight for _, weight in mix])[0]
             sessions[index].act(action, rng=rng, data=data, recorder=recorder)
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(users)]
@@ -333,6 +336,11 @@ def drive(
         thread.join()
     elapsed = time.monotonic() - started
     return Result(recorder=recorder, elapsed=elapsed, client_cpu=_own_cpu_seconds() - client_before)
+
+
+def signed_in_users(base: str, data: LoadData, *, users: int, say: Say) -> list[_UserSessions]:
+    say(f"signing in {users} users at the desk and at my page …")
+    return [_UserSessions.sign_in(base, data) for _ in range(users)]
 
 
 @dataclass

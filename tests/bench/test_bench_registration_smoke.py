@@ -49,4 +49,4 @@ def test_the_command_line_takes_the_registration_benchmark_and_its_count():
     args = _parser().parse_args(["registration", "--count", "7", "--sqlite"])
 
     assert (args.benchmark, args.count, args.sqlite) == ("registration", 7, True)
-    assert _parser().parse_args([]).benchmark == "queue"
+    assert _parser().parse_args([]).benchmark == "targets"
