@@ -32,10 +32,17 @@ from bench.measure import PageTiming, time_page
 from bench.population import directory_ensure, populate, population_reset, rows_write
 from bench.report import _line, _width
 from calsreg.accounts.models import Project, Role, User
-from calsreg.applications.models import Application
+from calsreg.applications.models import Application, ApplicationStepTime
 from calsreg.applications.states import Status
 from calsreg.billing.models import Invoice, InvoiceCounter, InvoiceDeferral, InvoiceLine
-from calsreg.changes.models import ChangeChannel, ChangeCounter, ChangeItem, ChangeRequest, ChangeStatus
+from calsreg.changes.models import (
+    ChangeChannel,
+    ChangeCounter,
+    ChangeItem,
+    ChangeRequest,
+    ChangeRequestStepTime,
+    ChangeStatus,
+)
 from calsreg.core import clock
 from calsreg.core.business_hours import JAPAN
 from calsreg.core.calendar import is_business_day
@@ -130,6 +137,7 @@ def dashboard_reset() -> None:
     """Empty what this benchmark writes: change requests, invoices, projects, then the applications."""
     tables = [
         ChangeItem._meta.db_table,
+        ChangeRequestStepTime._meta.db_table,
         ChangeRequest._meta.db_table,
         ChangeCounter._meta.db_table,
         InvoiceDeferral._meta.db_table,
@@ -298,7 +306,15 @@ def _counts() -> dict[str, int]:
 
 def _vacuum_analyze() -> None:
     with connection.cursor() as cursor:
-        for model in (Application, Project, Invoice, InvoiceLine, ChangeRequest):
+        for model in (
+            Application,
+            ApplicationStepTime,
+            Project,
+            Invoice,
+            InvoiceLine,
+            ChangeRequest,
+            ChangeRequestStepTime,
+        ):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 

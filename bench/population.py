@@ -22,7 +22,14 @@ from django.utils import timezone
 from bench import words
 from bench.copyload import copy_rows, copy_supported, ids_reserve
 from bench.hooks import refresh_derived
-from calsreg.applications.models import Application, ApplicationUser, Channel, ReceiptCounter, UserRole
+from calsreg.applications.models import (
+    Application,
+    ApplicationStepTime,
+    ApplicationUser,
+    Channel,
+    ReceiptCounter,
+    UserRole,
+)
 from calsreg.applications.numbering import PREFIX
 from calsreg.applications.schema import FORM_VERSION
 from calsreg.applications.states import Status
@@ -112,6 +119,7 @@ def directory_ensure() -> None:
 def population_reset() -> None:
     """Remove every application and its users, matches and receipt counters."""
     tables = [
+        ApplicationStepTime._meta.db_table,
         Application.supervisors.through._meta.db_table,
         ApplicationUser._meta.db_table,
         Application._meta.db_table,

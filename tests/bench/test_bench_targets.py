@@ -91,9 +91,9 @@ def test_only_selects_groups_or_keys_and_refuses_unknown_names():
 
 def test_refresh_hooks_look_for_the_agreed_names():
     assert REFRESH_HOOKS == (
-        ("calsreg.applications.services", "search_index_rebuild"),
-        ("calsreg.applications.services", "status_counts_rebuild"),
-        ("calsreg.applications.services", "lead_times_rebuild"),
+        ("calsreg.applications.services.search_index", "search_index_rebuild"),
+        ("calsreg.applications.services.status_counts", "status_counts_rebuild"),
+        ("calsreg.desk.dashboard.rebuild", "lead_times_rebuild"),
         ("calsreg.billing.services.payments", "invoice_paid_amounts_rebuild"),
     )
     assert all(callable(function) for _, function in refresh_hooks())
