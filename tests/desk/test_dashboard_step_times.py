@@ -29,7 +29,11 @@ from calsreg.applications.validation import validate_application
 from calsreg.changes.models import ChangeRequestStepTime
 from calsreg.core.business_hours import business_time_between
 from calsreg.desk.dashboard.rebuild import lead_times_rebuild
-from calsreg.desk.dashboard.selectors import application_lead_times, applications_per_week
+from calsreg.desk.dashboard.selectors import (
+    LEAD_TIME_CACHE_SECONDS,
+    application_lead_times,
+    applications_per_week,
+)
 from calsreg.records.services import Actor
 from tests.desk.work_helpers import application, change_request, invoice, jst, project
 from tests.factories import SupervisorFactory, UserFactory, valid_payload
@@ -252,3 +256,22 @@ def test_the_dashboard_costs_the_same_queries_for_3_or_30_applications_for_each_
         response = client.get(reverse("desk:dashboard"))
 
     assert response.status_code == 200
+
+
+def test_the_lead_times_are_kept_for_five_minutes_then_computed_afresh():
+    _scenario()
+    before = _figures()["received_confirmed"]
+    supervisor = SupervisorFactory()
+    raw = valid_payload(
+        office=supervisor.office, supervisors=[supervisor], project_number="R8-新潟-土木-0004"
+    )
+    _confirm(_submit(raw, at=jst("2026-11-20", 9)), at=jst("2026-11-20", 10))
+
+    # the same five minutes: the figures computed a moment ago, without the fourth step
+    assert _figures()["received_confirmed"] == before == (3, 5.0, 21.0)
+    # five minutes later the window moved on and the new step is counted
+    later = {
+        lead.key: lead.count
+        for lead in application_lead_times(now=NOW + dt.timedelta(seconds=LEAD_TIME_CACHE_SECONDS))
+    }
+    assert later["received_confirmed"] == 4
