@@ -10,9 +10,12 @@ import time_machine
 from django.db.models import Q
 from django.urls import reverse
 
+from calsreg.accounts.models import Project
+from calsreg.accounts.services.search_index import project_search_index_rebuild
 from calsreg.changes.models import ChangeRequest
 from calsreg.changes.selectors import change_requests_for_desk
 from calsreg.changes.services import change_request_assign
+from calsreg.changes.services.search_index import change_search_index_rebuild
 from calsreg.records.services import Actor
 from tests.accounts.helpers import started
 from tests.changes.callback_helpers import DURING_THE_WORKS, file_change
@@ -198,3 +201,27 @@ def test_text_filter_costs_one_query_whatever_the_rows(django_assert_num_queries
 
     with django_assert_num_queries(1):
         assert len(_found("田中")) == count
+
+
+def test_an_erased_requester_is_no_longer_found(three_requests):
+    # given the requester's name erased as the erasure service saves it (update_fields)
+    request = ChangeRequest.objects.get(requester_name="佐藤 花子")
+    request.requester_name = "（消去済み）"
+    request.save(update_fields=["requester_name"])
+
+    # then the search text no longer holds the name
+    assert _found("佐藤") == _found("花子") == []
+    assert "佐藤" not in ChangeRequest.objects.get(pk=request.pk).search_text
+
+
+def test_rebuild_brings_rows_written_without_save_up_to_date(three_requests):
+    # given rows changed by a raw update (as a COPY or a data load would)
+    ChangeRequest.objects.filter(requester_name="Smith").update(requester_name="高橋 三郎")
+    Project.objects.filter(name="護岸改修工事").update(name="河川整備工事")
+    assert _found("高橋") == _found("河川") == []
+
+    # when the search texts are rebuilt, then they are found, and a second rebuild changes nothing
+    assert (change_search_index_rebuild(), project_search_index_rebuild()) == (1, 1)
+    assert _found("高橋") == _icontains("高橋") != []
+    assert _found("河川") == _icontains("河川") != []
+    assert (change_search_index_rebuild(), project_search_index_rebuild()) == (0, 0)
