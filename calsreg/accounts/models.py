@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.models import TimeStampedModel
 from calsreg.core.search_keys import company_key_field, email_key_field, name_key_field, phone_key_field
+from calsreg.core.text_search import SearchTextField, SearchTextMixin
 from calsreg.core.transitions import ensure_transition
 
 
@@ -181,7 +182,7 @@ PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class Project(TimeStampedModel):
+class Project(SearchTextMixin, TimeStampedModel):
     """The service for one construction project (工事), created from one confirmed application."""
 
     application = models.OneToOneField(
@@ -230,6 +231,8 @@ class Project(TimeStampedModel):
     notice_language = models.CharField(_("お知らせの言語"), max_length=8, default="ja")
     # The desk's search key (core.search_keys): kept current by the database, indexed.
     contractor_key = company_key_field("contractor_name")
+    # What the desk's free-text filters find a part of (core.text_search; bigram-indexed on PostgreSQL).
+    search_text = SearchTextField(sources=("project_number", "name"))
 
     class Meta:
         verbose_name = _("工事（利用単位）")

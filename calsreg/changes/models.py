@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.models import TimeStampedModel
+from calsreg.core.text_search import SearchTextField, SearchTextMixin
 from calsreg.core.transitions import ensure_transition
 from calsreg.verification.models import CallOutcome
 
@@ -68,7 +69,7 @@ class ChangeCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class ChangeRequest(TimeStampedModel):
+class ChangeRequest(SearchTextMixin, TimeStampedModel):
     number = models.CharField(_("変更受付番号"), max_length=20, unique=True)
     project = models.ForeignKey(
         "accounts.Project", on_delete=models.PROTECT, related_name="change_requests", verbose_name=_("工事")
@@ -114,13 +115,19 @@ class ChangeRequest(TimeStampedModel):
     # A call-back denied by the person on file: somebody else filed it (e.g. an e-mail takeover).
     impersonation_suspected = models.BooleanField(_("なりすましの疑い"), default=False)
     personal_data_purged_at = models.DateTimeField(_("個人データ消去日時"), null=True, blank=True)
+    # What the desk's text filter finds a part of, with the project's own (core.text_search).
+    search_text = SearchTextField(sources=("number", "requester_name"))
 
     class Meta:
         verbose_name = _("変更申込")
         verbose_name_plural = _("変更申込")
         ordering = ["-submitted_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "submitted_at"]),
+            # Keyset pages of the desk's list (calsreg/desk/paging.py), newest or oldest first, with or
+            # without the state or "mine": the first and the last page cost the same at any size.
+            models.Index(fields=["submitted_at", "id"], name="change_received_key"),
+            models.Index(fields=["status", "submitted_at", "id"], name="change_status_received"),
+            models.Index(fields=["assigned_to", "submitted_at", "id"], name="change_assigned_received"),
             models.Index(fields=["assigned_to", "status"]),
         ]
 

@@ -156,3 +156,10 @@ def _field(model: type[Model], path: str) -> Any:
         model = model._meta.get_field(relation).related_model  # type: ignore[assignment]
     field: Any = model._meta.get_field(name)
     return field.target_field if field.is_relation else field
+
+
+def capped_count(queryset: QuerySet[Any], *, cap: int) -> tuple[int, bool]:
+    """How many rows ``queryset`` holds, counting at most ``cap`` + 1 of them, and whether there are
+    more than ``cap`` (the page then says "more than"): the cost never grows with the table."""
+    found = queryset.order_by()[: cap + 1].count()
+    return min(found, cap), found > cap

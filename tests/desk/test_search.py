@@ -195,3 +195,16 @@ def test_search_costs_the_same_queries_for_1_or_30_rows(desk_client, django_asse
 
     assert content.count("小林") >= n
     assert Supervisor.objects.count() == n and Project.objects.count() == 0
+
+
+def test_part_of_a_project_name_in_other_kana_and_width_finds_the_project(client):
+    # given a project renamed after its application (only the project holds the new name)
+    project, _ = _holder()
+    project.name = "ゴガン改修ＡＢ工区"
+    project.save(update_fields=["name"])
+    client.force_login(UserFactory(role=Role.BILLING_AGENT))  # who finds projects only
+
+    # then its name is found in any kana or width, and the old name no longer finds it
+    for typed in ("ごがん", "ｺﾞｶﾞﾝ", "ab工区"):
+        assert f'href="/desk/projects/{project.pk}/"' in _page(client, typed)
+    assert f'href="/desk/projects/{project.pk}/"' not in _page(client, "護岸")

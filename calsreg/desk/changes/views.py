@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -44,6 +44,7 @@ from calsreg.desk.changes.forms import AssignForm, CallBackForm, ChangeQueueFilt
 from calsreg.desk.dashboard.work import desk_operators
 from calsreg.desk.evidence import evidence_served
 from calsreg.desk.feedback import form_errors_as_messages, run_service
+from calsreg.desk.paging import capped_count, keyset_page
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.desk.previews import preview_then_act
 from calsreg.notifications.selectors import deliveries_for
@@ -52,6 +53,8 @@ from calsreg.records.services import Actor
 from calsreg.verification.models import CallOutcome
 
 CHANGE_PAGE_SIZE = 50
+# Above this many matches a filtered list says "more than" instead of counting them all.
+CHANGE_COUNT_CAP = 1000
 
 QUEUE_COLUMNS = [
     gettext_lazy("変更受付番号"),
@@ -96,7 +99,8 @@ def _run(
 @require_GET
 @desk_staff_required
 def change_queue(request: HttpRequest) -> HttpResponse:
-    """Newest first, 50 a page; its query count does not grow with the rows shown."""
+    """Newest first, 50 a page read by key (desk/paging.py); its query count and cost do not grow with
+    the rows shown or stored."""
     form = ChangeQueueFilterForm(request.GET)
     filters = form.filters()
     requests = change_requests_for_desk(
@@ -104,8 +108,15 @@ def change_queue(request: HttpRequest) -> HttpResponse:
         assigned_to=cast(User, request.user) if filters["mine"] else None,
         text=str(filters["q"]),
     )
-    page = Paginator(present.queue_rows(requests), CHANGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        present.queue_rows(requests),
+        order=("-submitted_at", "-id"),
+        params=request.GET,
+        size=CHANGE_PAGE_SIZE,
+        salt="changes:-received",
+    )
     counts = change_status_counts()
+    total, more = _total(requests, filters, counts)
     chips = [{"value": "", "label": _("すべて"), "count": sum(counts.values()), "css": ""}] + [
         {"value": value, "label": label, "count": counts.get(value, 0), "css": present.status_css(value)}
         for value, label in ChangeStatus.choices
@@ -121,11 +132,23 @@ def change_queue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "filters": filters,
             "page": page,
+            "total": total,
+            "total_is_lower_bound": more,
             "rows": rows,
             "chips": chips,
             "columns": QUEUE_COLUMNS,
         },
     )
+
+
+def _total(
+    requests: QuerySet[ChangeRequest], filters: dict[str, object], counts: dict[str, int]
+) -> tuple[int, bool]:
+    """The state chips' counts answer when only the state narrows the list; otherwise a capped count."""
+    if filters["mine"] or filters["q"]:
+        return capped_count(requests, cap=CHANGE_COUNT_CAP)
+    status = str(filters["status"])
+    return (counts.get(status, 0) if status else sum(counts.values())), False
 
 
 @require_GET

@@ -156,7 +156,7 @@ def _projects(keys: Keys) -> QuerySet[Project]:
 def _projects_by_name(keys: Keys) -> QuerySet[Project]:
     if len(keys.text) < MIN_CONTAINS_LENGTH or keys.email or keys.phone:
         return Project.objects.none()
-    return _project_rows(Project.objects.filter(name__contains=keys.text))
+    return _project_rows(text_search_filter(Project.objects.all(), keys.text))
 
 
 def _project_rows(queryset: QuerySet[Project]) -> QuerySet[Project]:
