@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0011_project_search_text"),
         ("applications", "0006_search_text"),
-        ("changes", "0002_item_decided_by_call"),
+        ("changes", "0003_step_times"),
         ("records", "0004_relying_party_subject_type"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
