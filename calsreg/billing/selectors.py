@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from django.db.models import Max, Min, Q
@@ -78,6 +79,16 @@ def invoice_for_print(*, invoice_id: int) -> Invoice:
         Invoice.objects.select_related("project__office", "credited_invoice", "adjusted_invoice")
         .prefetch_related("lines")
         .get(pk=invoice_id)
+    )
+
+
+def invoice_originals_of_run(*, run_id: int) -> Iterator[InvoiceDocument]:
+    """The original PDF of every invoice a billing run issued, in invoice-number order (the bundle's)."""
+    return (
+        InvoiceDocument.objects.filter(invoice__billing_run_id=run_id, kind="original")
+        .only("file")
+        .order_by("invoice__number")
+        .iterator(chunk_size=500)
     )
 
 

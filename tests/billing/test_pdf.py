@@ -202,3 +202,49 @@ def test_page_one_renders_to_png(tmp_path):
     [png] = list(tmp_path.glob("page*.png"))
     assert png.read_bytes().startswith(b"\x89PNG")
     assert png.stat().st_size > 20_000  # a page of text, not a blank
+
+
+@pytest.mark.django_db
+def test_the_print_bundle_has_exactly_the_invoices_pages_in_number_order_with_the_same_text():
+    configured()
+    for day in (10, 3, 7):
+        drafted(started_at=jst(2026, 11, day), project_name=f"信濃川護岸設置工事（{day}工区）")
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
+        run = billing_run(run_month=date(2026, 12, 1), actor=ACTOR)
+
+    with run.bundle_pdf.open("rb") as handle:
+        bundle = PdfReader(io.BytesIO(handle.read()))
+    invoices = list(Invoice.objects.filter(billing_run=run).order_by("number"))
+    originals = [PdfReader(io.BytesIO(_original_pdf(invoice))).pages[0] for invoice in invoices]
+    assert [invoice.number for invoice in invoices] == ["2026-000001", "2026-000002", "2026-000003"]
+    assert len(bundle.pages) == 3
+    assert [page.extract_text() for page in bundle.pages] == [page.extract_text() for page in originals]
+    for page, invoice in zip(bundle.pages, invoices, strict=True):
+        assert invoice.number in page.extract_text()
+        assert invoice.customer_code in page.extract_text()
+    # The bundle's pages are the originals' drawing, copied byte for byte.
+    assert [page.get_contents().get_data() for page in bundle.pages] == [
+        page.get_contents().get_data() for page in originals
+    ]
+    assert bundle.metadata.title == "請求書 2026年12月分 一括印刷"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+@pytest.mark.django_db
+def test_pdftotext_reads_every_page_of_the_print_bundle(tmp_path):
+    configured()
+    for day in (3, 7):
+        drafted(started_at=jst(2026, 11, day))
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
+        run = billing_run(run_month=date(2026, 12, 1), actor=ACTOR)
+    path = tmp_path / "bundle.pdf"
+    with run.bundle_pdf.open("rb") as handle:
+        path.write_bytes(handle.read())
+
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout.split("\f")
+
+    assert [page for page in pages if page.strip()] == pages[:2]
+    assert "2026-000001" in pages[0] and "2026-000002" in pages[1]
+    assert all("ご請求金額" in page for page in pages[:2])

@@ -2,7 +2,8 @@
 
 Each invoice is issued in a transaction of its own that locks the invoice row, takes the next
 number from the counter (row-locked until commit, numbering.py), records the issue, renders and
-keeps the PDF and writes the audit event. So:
+keeps the PDF and writes the audit event. The print bundle is made at the end from those kept PDFs,
+each page copied, not drawn again. So:
 
 * numbers are gap-free: a failure rolls the number back with everything else;
 * one run per month at a time, enforced by the database; and even a process that lost its lease
@@ -40,11 +41,11 @@ from calsreg.billing.models import (
 )
 from calsreg.billing.models.invoices import IN_PROGRESS_RUN_STATUSES, PAYABLE_KINDS
 from calsreg.billing.numbering import invoice_number_next
-from calsreg.billing.pdf.document import invoice_print_from
-from calsreg.billing.pdf.render import bundle_pdf_bytes
+from calsreg.billing.pdf.bundle import pdf_bundle
 from calsreg.billing.run_months import run_month_check
 from calsreg.billing.selectors import (
     invoice_for_print,
+    invoice_originals_of_run,
     invoices_due_for_run,
     issuer_active,
     runs_silent_since,
@@ -410,17 +411,13 @@ def _run_files_write(*, run: BillingRun) -> None:
     included). Files a killed attempt left at the same names are replaced; when one cannot be written
     (a full disk) the ones written are removed and the error is raised (the caller's transaction
     rolls back)."""
-    issued = list(
-        Invoice.objects.filter(billing_run=run)
-        .select_related("project__office", "credited_invoice", "adjusted_invoice")
-        .prefetch_related("lines")
-        .order_by("number")
-    )
+    issued = list(Invoice.objects.filter(billing_run=run).order_by("number"))
     if not issued:
         return
     stamp = f"{run.run_month:%Y-%m}-run{run.pk}"
-    bundle = bundle_pdf_bytes(
-        (invoice_print_from(invoice) for invoice in issued),
+    # The pages are the invoices' kept originals, copied, not drawn again (pdf/bundle.py).
+    bundle = pdf_bundle(
+        (_file_read(document.file) for document in invoice_originals_of_run(run_id=run.pk)),
         title=f"請求書 {run.run_month:%Y年%m月}分 一括印刷",
     )
     mailing = mailing_csv_bytes(issued)
@@ -436,6 +433,11 @@ def _run_files_write(*, run: BillingRun) -> None:
         for name in written:
             run.bundle_pdf.storage.delete(name)
         raise
+
+
+def _file_read(field_file: FieldFile) -> bytes:
+    with field_file.open("rb") as handle:
+        return handle.read()
 
 
 def _file_replace(field_file: FieldFile, *, name: str, content: bytes) -> None:
