@@ -3,7 +3,7 @@
 Invoice numbers are sequential per year without gaps (domain.md: "Invoice numbers are sequential
 without gaps"): 2026-000001, 2026-000002, … (additional invoices included) and credit notes — voids' and fee
 credits' — their own series CN2026-000001.
-The counter row is incremented with ``UPDATE … SET last = last + 1``, which takes the row lock and
+The counter row is incremented with ``UPDATE … SET last = last + 1 RETURNING last`` (core/counters.py), which takes the row lock and
 holds it until the surrounding transaction ends. The caller assigns the number in the same
 transaction that issues the invoice, so:
 
@@ -13,10 +13,10 @@ transaction that issues the invoice, so:
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 
 from calsreg.billing.models.invoices import CREDIT_KINDS, InvoiceCounter
+from calsreg.core.counters import counter_take
 
 CUSTOMER_CODE_PREFIX = "C"
 CUSTOMER_CODE_DIGITS = 8
@@ -43,16 +43,8 @@ def invoice_number_next(*, kind: str, year: int) -> str:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice numbers must be taken inside the issuing transaction")
     series = _series(kind=kind, year=year)
-    for _attempt in range(3):
-        if InvoiceCounter.objects.filter(series=series).update(last=F("last") + 1):
-            last = InvoiceCounter.objects.values_list("last", flat=True).get(series=series)
-            return f"{series}-{last:06d}"
-        try:
-            with transaction.atomic():  # savepoint: a concurrent first-of-year insert may win
-                InvoiceCounter.objects.create(series=series, last=0)
-        except IntegrityError:
-            pass
-    raise RuntimeError("could not allocate an invoice number")
+    last = counter_take(counter_model=InvoiceCounter, key_field="series", key=series)
+    return f"{series}-{last:06d}"
 
 
 def customer_code_for(*, project_id: int) -> str:

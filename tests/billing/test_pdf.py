@@ -10,6 +10,8 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from calsreg.billing.models import DocumentKind, FeePlanKind, Invoice
@@ -40,6 +42,11 @@ def _original_pdf(invoice: Invoice) -> bytes:
     with document.file.open("rb") as handle:
         return handle.read()
 
+
+# Per invoice: lock and load it, its lines, its number (one UPDATE … RETURNING), its update, its
+# PDF's row, its audit row, the run's progress and heartbeat, and the transaction's two savepoint
+# statements (SQLite; on PostgreSQL the same count).
+PER_INVOICE_STATEMENTS = 9
 
 QUALIFIED_ITEMS = [
     "請求書",
@@ -248,3 +255,25 @@ def test_pdftotext_reads_every_page_of_the_print_bundle(tmp_path):
     assert [page for page in pages if page.strip()] == pages[:2]
     assert "2026-000001" in pages[0] and "2026-000002" in pages[1]
     assert all("ご請求金額" in page for page in pages[:2])
+
+
+def _queries_of_a_run_over(drafts: int, *, first_day: int) -> int:
+    for day in range(first_day, first_day + drafts):
+        drafted(started_at=jst(2026, 11, day))
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False), CaptureQueriesContext(connection) as queries:
+        run = billing_run(run_month=date(2026, 12, 1), actor=ACTOR)
+    assert run.issued_count == drafts
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_billing_run_costs_the_same_statements_for_every_invoice():
+    configured()
+    _queries_of_a_run_over(1, first_day=1)  # the year's first number creates its counter row
+    two = _queries_of_a_run_over(2, first_day=2)
+
+    five = _queries_of_a_run_over(5, first_day=4)
+
+    # The run's fixed statements are the same both times: three more invoices, three times one's.
+    assert (five - two) % 3 == 0, (two, five)
+    assert (five - two) // 3 == PER_INVOICE_STATEMENTS, (two, five)

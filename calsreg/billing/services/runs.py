@@ -44,7 +44,7 @@ from calsreg.billing.numbering import invoice_number_next
 from calsreg.billing.pdf.bundle import pdf_bundle
 from calsreg.billing.run_months import run_month_check
 from calsreg.billing.selectors import (
-    invoice_for_print,
+    invoice_for_print_queryset,
     invoice_originals_of_run,
     invoices_due_for_run,
     issuer_active,
@@ -100,14 +100,16 @@ def _issue_one(*, invoice_id: int, run: BillingRun, issuer: Issuer, issue_date: 
     with transaction.atomic():
         # skip_locked: a draft another run is issuing right now is left to it (PostgreSQL; SQLite
         # serialises write transactions anyway).
-        locked = (
-            Invoice.objects.select_for_update(skip_locked=True)
+        # The lock and the load in one statement: "of self" locks the invoice row only (the joined
+        # credited / adjusted invoices may be absent, which PostgreSQL cannot lock).
+        invoice = (
+            invoice_for_print_queryset()
+            .select_for_update(skip_locked=True, of=("self",))
             .filter(pk=invoice_id, status=InvoiceStatus.DRAFT)
-            .values_list("pk", flat=True)
+            .first()
         )
-        if not list(locked):
+        if invoice is None:
             return False
-        invoice = invoice_for_print(invoice_id=invoice_id)
         invoice.billing_run = run
         invoice_issue_prepared(
             invoice=invoice, issuer=issuer, issue_date=issue_date, actor=actor, now=clock.now()
