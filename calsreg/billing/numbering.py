@@ -13,6 +13,9 @@ transaction that issues the invoice, so:
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 from django.db import transaction
 
 from calsreg.billing.models.invoices import CREDIT_KINDS, InvoiceCounter
@@ -40,11 +43,27 @@ def invoice_numbers_planned(*, kind: str, year: int, count: int) -> tuple[str, s
 
 def invoice_number_next(*, kind: str, year: int) -> str:
     """The next number of ``kind``'s series for ``year``; call inside the issuing transaction."""
+    return invoice_numbers_next(kinds=[kind], year=year)[0]
+
+
+def invoice_numbers_next(*, kinds: Sequence[str], year: int) -> list[str]:
+    """The next numbers for invoices of ``kinds`` issued together, in that order: one block per series,
+    taken in one statement each (series in a fixed order, so two callers lock counters alike)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice numbers must be taken inside the issuing transaction")
-    series = _series(kind=kind, year=year)
-    last = counter_take(counter_model=InvoiceCounter, key_field="series", key=series)
-    return f"{series}-{last:06d}"
+    series_of = [_series(kind=kind, year=year) for kind in kinds]
+    wanted = Counter(series_of)
+    next_of = {
+        series: counter_take(counter_model=InvoiceCounter, key_field="series", key=series, count=count)
+        - count
+        + 1
+        for series, count in sorted(wanted.items())
+    }
+    numbers = []
+    for series in series_of:
+        numbers.append(f"{series}-{next_of[series]:06d}")
+        next_of[series] += 1
+    return numbers
 
 
 def customer_code_for(*, project_id: int) -> str:

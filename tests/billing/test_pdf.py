@@ -6,7 +6,7 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -43,10 +43,11 @@ def _original_pdf(invoice: Invoice) -> bytes:
         return handle.read()
 
 
-# Per invoice: lock and load it, its lines, its number (one UPDATE … RETURNING), its update, its
-# PDF's row, its audit row, the run's progress and heartbeat, and the transaction's two savepoint
-# statements (SQLite; on PostgreSQL the same count).
-PER_INVOICE_STATEMENTS = 9
+# Per batch of invoices (1, 2, 4 … then 50, runs.ISSUE_BATCH_SIZES), whatever its size: lock and load
+# them, their lines, their block of numbers (one UPDATE … RETURNING), their updates, their PDFs' rows,
+# their audit rows, the run's progress and heartbeat, and the transaction's two savepoint statements
+# (SQLite; on PostgreSQL the same count).
+PER_BATCH_STATEMENTS = 9
 
 QUALIFIED_ITEMS = [
     "請求書",
@@ -258,8 +259,8 @@ def test_pdftotext_reads_every_page_of_the_print_bundle(tmp_path):
 
 
 def _queries_of_a_run_over(drafts: int, *, first_day: int) -> int:
-    for day in range(first_day, first_day + drafts):
-        drafted(started_at=jst(2026, 11, day))
+    for minute in range(drafts):
+        drafted(started_at=jst(2026, 11, first_day) + timedelta(minutes=minute))
     with time_machine.travel(jst(2026, 12, 1, 9), tick=False), CaptureQueriesContext(connection) as queries:
         run = billing_run(run_month=date(2026, 12, 1), actor=ACTOR)
     assert run.issued_count == drafts
@@ -267,13 +268,18 @@ def _queries_of_a_run_over(drafts: int, *, first_day: int) -> int:
 
 
 @pytest.mark.django_db
-def test_the_billing_run_costs_the_same_statements_for_every_invoice():
+def test_the_billing_run_costs_the_same_statements_for_every_batch_of_invoices():
     configured()
     _queries_of_a_run_over(1, first_day=1)  # the year's first number creates its counter row
-    two = _queries_of_a_run_over(2, first_day=2)
+    three = _queries_of_a_run_over(3, first_day=2)  # batches of 1 and 2
 
-    five = _queries_of_a_run_over(5, first_day=4)
+    seven = _queries_of_a_run_over(7, first_day=3)  # batches of 1, 2 and 4
+    fifteen = _queries_of_a_run_over(15, first_day=4)  # batches of 1, 2, 4 and 8
 
-    # The run's fixed statements are the same both times: three more invoices, three times one's.
-    assert (five - two) % 3 == 0, (two, five)
-    assert (five - two) // 3 == PER_INVOICE_STATEMENTS, (two, five)
+    # The run's fixed statements are the same each time: one more batch, one batch's statements,
+    # however many invoices it holds (4 or 8).
+    assert (seven - three, fifteen - seven) == (PER_BATCH_STATEMENTS, PER_BATCH_STATEMENTS), (
+        three,
+        seven,
+        fifteen,
+    )
