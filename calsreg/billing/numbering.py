@@ -3,7 +3,7 @@
 Invoice numbers are sequential per year without gaps (domain.md: "Invoice numbers are sequential
 without gaps"): 2026-000001, 2026-000002, … (additional invoices included) and credit notes — voids' and fee
 credits' — their own series CN2026-000001.
-The counter row is incremented with ``UPDATE … SET last = last + 1``, which takes the row lock and
+The counter row is incremented with ``UPDATE … SET last = last + 1 RETURNING last`` (core/counters.py), which takes the row lock and
 holds it until the surrounding transaction ends. The caller assigns the number in the same
 transaction that issues the invoice, so:
 
@@ -13,10 +13,13 @@ transaction that issues the invoice, so:
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from collections import Counter
+from collections.abc import Sequence
+
+from django.db import transaction
 
 from calsreg.billing.models.invoices import CREDIT_KINDS, InvoiceCounter
+from calsreg.core.counters import counter_take
 
 CUSTOMER_CODE_PREFIX = "C"
 CUSTOMER_CODE_DIGITS = 8
@@ -40,19 +43,27 @@ def invoice_numbers_planned(*, kind: str, year: int, count: int) -> tuple[str, s
 
 def invoice_number_next(*, kind: str, year: int) -> str:
     """The next number of ``kind``'s series for ``year``; call inside the issuing transaction."""
+    return invoice_numbers_next(kinds=[kind], year=year)[0]
+
+
+def invoice_numbers_next(*, kinds: Sequence[str], year: int) -> list[str]:
+    """The next numbers for invoices of ``kinds`` issued together, in that order: one block per series,
+    taken in one statement each (series in a fixed order, so two callers lock counters alike)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice numbers must be taken inside the issuing transaction")
-    series = _series(kind=kind, year=year)
-    for _attempt in range(3):
-        if InvoiceCounter.objects.filter(series=series).update(last=F("last") + 1):
-            last = InvoiceCounter.objects.values_list("last", flat=True).get(series=series)
-            return f"{series}-{last:06d}"
-        try:
-            with transaction.atomic():  # savepoint: a concurrent first-of-year insert may win
-                InvoiceCounter.objects.create(series=series, last=0)
-        except IntegrityError:
-            pass
-    raise RuntimeError("could not allocate an invoice number")
+    series_of = [_series(kind=kind, year=year) for kind in kinds]
+    wanted = Counter(series_of)
+    next_of = {
+        series: counter_take(counter_model=InvoiceCounter, key_field="series", key=series, count=count)
+        - count
+        + 1
+        for series, count in sorted(wanted.items())
+    }
+    numbers = []
+    for series in series_of:
+        numbers.append(f"{series}-{next_of[series]:06d}")
+        next_of[series] += 1
+    return numbers
 
 
 def customer_code_for(*, project_id: int) -> str:

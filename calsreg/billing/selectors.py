@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from django.db.models import Max, Min, Q
@@ -73,11 +74,24 @@ def invoices_due_for_run(*, run_month: date) -> InvoiceQuerySet:
     )
 
 
+def invoice_for_print_queryset() -> InvoiceQuerySet:
+    """Invoices with everything ``invoice_print_from`` reads, in one query plus one for the lines."""
+    return Invoice.objects.select_related(
+        "project__office", "credited_invoice", "adjusted_invoice"
+    ).prefetch_related("lines")
+
+
 def invoice_for_print(*, invoice_id: int) -> Invoice:
+    return invoice_for_print_queryset().get(pk=invoice_id)
+
+
+def invoice_originals_of_run(*, run_id: int) -> Iterator[InvoiceDocument]:
+    """The original PDF of every invoice a billing run issued, in invoice-number order (the bundle's)."""
     return (
-        Invoice.objects.select_related("project__office", "credited_invoice", "adjusted_invoice")
-        .prefetch_related("lines")
-        .get(pk=invoice_id)
+        InvoiceDocument.objects.filter(invoice__billing_run_id=run_id, kind="original")
+        .only("file")
+        .order_by("invoice__number")
+        .iterator(chunk_size=500)
     )
 
 

@@ -6,10 +6,12 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from calsreg.billing.models import DocumentKind, FeePlanKind, Invoice
@@ -40,6 +42,12 @@ def _original_pdf(invoice: Invoice) -> bytes:
     with document.file.open("rb") as handle:
         return handle.read()
 
+
+# Per batch of invoices (1, 2, 4 … then 50, runs.ISSUE_BATCH_SIZES), whatever its size: lock and load
+# them, their lines, their block of numbers (one UPDATE … RETURNING), their updates, their PDFs' rows,
+# their audit rows, the run's progress and heartbeat, and the transaction's two savepoint statements
+# (SQLite; on PostgreSQL the same count).
+PER_BATCH_STATEMENTS = 9
 
 QUALIFIED_ITEMS = [
     "請求書",
@@ -202,3 +210,76 @@ def test_page_one_renders_to_png(tmp_path):
     [png] = list(tmp_path.glob("page*.png"))
     assert png.read_bytes().startswith(b"\x89PNG")
     assert png.stat().st_size > 20_000  # a page of text, not a blank
+
+
+@pytest.mark.django_db
+def test_the_print_bundle_has_exactly_the_invoices_pages_in_number_order_with_the_same_text():
+    configured()
+    for day in (10, 3, 7):
+        drafted(started_at=jst(2026, 11, day), project_name=f"信濃川護岸設置工事（{day}工区）")
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
+        run = billing_run(run_month=date(2026, 12, 1), actor=ACTOR)
+
+    with run.bundle_pdf.open("rb") as handle:
+        bundle = PdfReader(io.BytesIO(handle.read()))
+    invoices = list(Invoice.objects.filter(billing_run=run).order_by("number"))
+    originals = [PdfReader(io.BytesIO(_original_pdf(invoice))).pages[0] for invoice in invoices]
+    assert [invoice.number for invoice in invoices] == ["2026-000001", "2026-000002", "2026-000003"]
+    assert len(bundle.pages) == 3
+    assert [page.extract_text() for page in bundle.pages] == [page.extract_text() for page in originals]
+    for page, invoice in zip(bundle.pages, invoices, strict=True):
+        assert invoice.number in page.extract_text()
+        assert invoice.customer_code in page.extract_text()
+    # The bundle's pages are the originals' drawing, copied byte for byte.
+    assert [page.get_contents().get_data() for page in bundle.pages] == [
+        page.get_contents().get_data() for page in originals
+    ]
+    assert bundle.metadata.title == "請求書 2026年12月分 一括印刷"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+@pytest.mark.django_db
+def test_pdftotext_reads_every_page_of_the_print_bundle(tmp_path):
+    configured()
+    for day in (3, 7):
+        drafted(started_at=jst(2026, 11, day))
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
+        run = billing_run(run_month=date(2026, 12, 1), actor=ACTOR)
+    path = tmp_path / "bundle.pdf"
+    with run.bundle_pdf.open("rb") as handle:
+        path.write_bytes(handle.read())
+
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout.split("\f")
+
+    assert [page for page in pages if page.strip()] == pages[:2]
+    assert "2026-000001" in pages[0] and "2026-000002" in pages[1]
+    assert all("ご請求金額" in page for page in pages[:2])
+
+
+def _queries_of_a_run_over(drafts: int, *, first_day: int) -> int:
+    for minute in range(drafts):
+        drafted(started_at=jst(2026, 11, first_day) + timedelta(minutes=minute))
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False), CaptureQueriesContext(connection) as queries:
+        run = billing_run(run_month=date(2026, 12, 1), actor=ACTOR)
+    assert run.issued_count == drafts
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_billing_run_costs_the_same_statements_for_every_batch_of_invoices():
+    configured()
+    _queries_of_a_run_over(1, first_day=1)  # the year's first number creates its counter row
+    three = _queries_of_a_run_over(3, first_day=2)  # batches of 1 and 2
+
+    seven = _queries_of_a_run_over(7, first_day=3)  # batches of 1, 2 and 4
+    fifteen = _queries_of_a_run_over(15, first_day=4)  # batches of 1, 2, 4 and 8
+
+    # The run's fixed statements are the same each time: one more batch, one batch's statements,
+    # however many invoices it holds (4 or 8).
+    assert (seven - three, fifteen - seven) == (PER_BATCH_STATEMENTS, PER_BATCH_STATEMENTS), (
+        three,
+        seven,
+        fifteen,
+    )

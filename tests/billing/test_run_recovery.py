@@ -285,7 +285,7 @@ def test_ctrl_c_in_the_command_ends_the_run_failed_as_interrupted(monkeypatch):
     def interrupted(**kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runs_module, "_issue_one", interrupted)
+    monkeypatch.setattr(runs_module, "_issue_batch", interrupted)
     # when
     with pytest.raises(CommandError) as stopped:
         call_command("billing_run", "--month", "2026-12")

@@ -1,13 +1,12 @@
-"""Invoice PDFs as bytes: one invoice, or the print bundle of a billing run (one canvas, one page each).
+"""An invoice PDF as bytes: one invoice on one page (the run's print bundle copies these, bundle.py).
 
-The IPAex font is registered once and embedded (subset) by reportlab, so the PDF prints the same on
-any machine (as the terms-of-use PDF does). The bundle is drawn on a single canvas rather than
-merged, so production needs nothing beyond reportlab.
+The IPAex font is registered once per process and embedded (subset) by reportlab, so the PDF prints
+the same on any machine (as the terms-of-use PDF does). reportlab uses its C accelerator (the
+``rl-accel`` package) for number formatting and stream encoding when it is installed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import lru_cache
 from io import BytesIO
 
@@ -47,18 +46,5 @@ def invoice_pdf_bytes(doc: InvoicePrint) -> bytes:
         canvas = _canvas(buffer, title=f"請求書 {doc.number}")
         draw_invoice(canvas, doc, font=font)
         canvas.showPage()
-        canvas.save()
-    return buffer.getvalue()
-
-
-def bundle_pdf_bytes(docs: Iterable[InvoicePrint], *, title: str) -> bytes:
-    """Every invoice of a run, in order, one page each: what the mail room prints."""
-    font = _register_font(settings.PDF_FONT_PATH)
-    buffer = BytesIO()
-    with translation.override("ja"):
-        canvas = _canvas(buffer, title=title)
-        for doc in docs:
-            draw_invoice(canvas, doc, font=font)
-            canvas.showPage()
         canvas.save()
     return buffer.getvalue()

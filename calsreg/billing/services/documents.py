@@ -17,9 +17,16 @@ def sha256_hex(content: bytes) -> str:
 
 
 def invoice_document_store(
-    *, invoice: Invoice, kind: str, actor: Actor, now: datetime, reissued_on: date | None = None
+    *,
+    invoice: Invoice,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    reissued_on: date | None = None,
+    save: bool = True,
 ) -> InvoiceDocument:
-    """Render ``invoice`` (a 「再発行」 copy when ``kind`` is reissue) and keep the PDF."""
+    """Render ``invoice`` (a 「再発行」 copy when ``kind`` is reissue) and keep the PDF; with ``save``
+    False the row is returned unsaved, for the caller to insert with others in the same transaction."""
     doc = invoice_print_from(invoice, reissue=kind == DocumentKind.REISSUE, reissued_on=reissued_on)
     content = invoice_pdf_bytes(doc)
     digest = sha256_hex(content)
@@ -34,5 +41,6 @@ def invoice_document_store(
     suffix = "" if kind == DocumentKind.ORIGINAL else f"-{kind}-{now:%Y%m%d%H%M%S}"
     # Never overwrites; exists only if the caller's transaction commits (calsreg.core.files).
     file_keep(document.file, f"{invoice.number}{suffix}.pdf", content)
-    document.save()
+    if save:
+        document.save()
     return document

@@ -1,13 +1,16 @@
 """The billing run (請求処理): issue every due draft, then the print bundle and the mailing list.
 
-Each invoice is issued in a transaction of its own that locks the invoice row, takes the next
-number from the counter (row-locked until commit, numbering.py), records the issue, renders and
-keeps the PDF and writes the audit event. So:
+The drafts are issued in batches (1, 2, 4 … then 50 a batch), each in a transaction that locks
+and loads its invoice rows in one statement, takes a block of numbers from the counter (row-locked
+until commit, numbering.py), renders and keeps each PDF, and writes the issues, the PDFs' rows and
+the audit events in one statement each. A batch that fails is issued again one invoice at a time, so
+a bad invoice fails alone. The print bundle is made at the end from those kept PDFs, each page
+copied, not drawn again. So:
 
-* numbers are gap-free: a failure rolls the number back with everything else;
+* numbers are gap-free: a failure rolls the numbers back with everything else (and the files);
 * one run per month at a time, enforced by the database; and even a process that lost its lease
   never issues a draft twice: it finds it locked or no longer a draft and counts it as skipped;
-* the desk's progress bar reads ``BillingRun.done`` / ``total``, committed after every invoice with
+* the desk's progress bar reads ``BillingRun.done`` / ``total``, committed after every batch with
   the run's heartbeat (its lease): a run whose process died is resumed by ``billing_runs_recover``.
 """
 
@@ -17,13 +20,15 @@ import errno
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, PositiveIntegerField, Q, When
+from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks_db import DatabaseBackend
@@ -35,16 +40,17 @@ from calsreg.billing.models import (
     BillingRunStatus,
     DocumentKind,
     Invoice,
+    InvoiceDocument,
     InvoiceStatus,
     Issuer,
 )
 from calsreg.billing.models.invoices import IN_PROGRESS_RUN_STATUSES, PAYABLE_KINDS
-from calsreg.billing.numbering import invoice_number_next
-from calsreg.billing.pdf.document import invoice_print_from
-from calsreg.billing.pdf.render import bundle_pdf_bytes
+from calsreg.billing.numbering import invoice_numbers_next
+from calsreg.billing.pdf.bundle import pdf_bundle
 from calsreg.billing.run_months import run_month_check
 from calsreg.billing.selectors import (
-    invoice_for_print,
+    invoice_for_print_queryset,
+    invoice_originals_of_run,
     invoices_due_for_run,
     issuer_active,
     runs_silent_since,
@@ -54,64 +60,140 @@ from calsreg.billing.services.drafts import invoice_drafts_create_missing
 from calsreg.billing.services.run_preview import billing_run_plan, run_busy_check
 from calsreg.core import clock
 from calsreg.core.errors import Conflict, DomainError
-from calsreg.core.files import StorageFull, file_keep
+from calsreg.core.files import StorageFull, file_keep, files_discarded_on_failure
 from calsreg.core.previews import fingerprint_check
 from calsreg.records.models import ActorType
-from calsreg.records.services import Actor, audit_record
+from calsreg.records.services import Actor, AuditEntry, audit_record, audit_record_many
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
 
+# Drafts issued per transaction: the first batches are small, so the first invoices (and a fault)
+# show at once on the desk's progress bar; then a batch's fixed statements are shared by 50 invoices.
+ISSUE_BATCH_SIZES = (1, 2, 4, 8, 16, 32)
+ISSUE_BATCH_SIZE = 50
+
+
 def invoice_issue_prepared(
     *, invoice: Invoice, issuer: Issuer, issue_date: date, actor: Actor, now: datetime
 ) -> None:
-    """Give a locked draft its number, issuer snapshot and printed due date; keep its PDF; audit.
+    """``invoices_issue_prepared`` for one invoice (credit notes, fee credits)."""
+    invoices_issue_prepared(
+        invoices=[invoice], issuer=issuer, issue_date=issue_date, actor=actor, now=now, billing_run=None
+    )
 
-    The caller holds the invoice's row lock inside the transaction (credit notes use it too).
+
+def invoices_issue_prepared(
+    *,
+    invoices: Sequence[Invoice],
+    issuer: Issuer,
+    issue_date: date,
+    actor: Actor,
+    now: datetime,
+    billing_run: BillingRun | None,
+) -> None:
+    """Give locked drafts, in order, their numbers, issuer snapshot and printed due date (and
+    ``billing_run``, when one issues them); keep their PDFs; audit. A fixed number of statements
+    however many invoices: what differs between them (the number) is one ``CASE`` in one UPDATE.
+
+    The caller holds the invoices' row locks inside the transaction (credit notes use it too).
     The printed due date assumes posting on the issue date; posting later can only move the real
     due date later (posting.py), never before what the contractor reads on the invoice.
     """
-    invoice.transition_to(InvoiceStatus.ISSUED)
-    invoice.number = invoice_number_next(kind=invoice.kind, year=issue_date.year)
-    invoice.issue_date = issue_date
-    invoice.issued_at = now
-    invoice.issuer = issuer
-    invoice.issuer_snapshot = issuer.snapshot()
-    if invoice.kind in PAYABLE_KINDS:
-        invoice.printed_due_on = due_date_for_arrival(arrival_on=arrival_for_posting(posted_on=issue_date))
-    invoice.save()
-    invoice_document_store(invoice=invoice, kind=DocumentKind.ORIGINAL, actor=actor, now=now)
-    audit_record(
+    numbers = invoice_numbers_next(kinds=[invoice.kind for invoice in invoices], year=issue_date.year)
+    snapshot = issuer.snapshot()
+    printed_due_on = due_date_for_arrival(arrival_on=arrival_for_posting(posted_on=issue_date))
+    same: dict[str, Any] = {
+        "status": InvoiceStatus.ISSUED,
+        "issue_date": issue_date,
+        "issued_at": now,
+        "issuer": issuer,
+        "issuer_snapshot": snapshot,
+        "updated_at": timezone.now(),  # what ``auto_now`` writes on save()
+    }
+    if billing_run is not None:
+        same["billing_run"] = billing_run
+    documents = []
+    for invoice, number in zip(invoices, numbers, strict=True):
+        invoice.transition_to(InvoiceStatus.ISSUED)
+        for name, value in same.items():
+            setattr(invoice, name, dict(value) if name == "issuer_snapshot" else value)
+        invoice.number = number
+        if invoice.kind in PAYABLE_KINDS:
+            invoice.printed_due_on = printed_due_on
+        documents.append(
+            invoice_document_store(
+                invoice=invoice, kind=DocumentKind.ORIGINAL, actor=actor, now=now, save=False
+            )
+        )
+    Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
+        **same,
+        number=Case(*(When(pk=invoice.pk, then=Value(invoice.number)) for invoice in invoices)),
+        printed_due_on=Case(
+            When(kind__in=PAYABLE_KINDS, then=Value(printed_due_on)), default=F("printed_due_on")
+        ),
+    )
+    InvoiceDocument.objects.bulk_create(documents)
+    audit_record_many(
         actor=actor,
-        action="invoice.issued",
-        subject=invoice,
-        summary=gettext_noop("請求書 %(number)s を発行しました（合計 %(total)s円）"),
-        summary_params={"number": invoice.number, "total": f"{invoice.total:,}"},
-        data={"number": invoice.number, "total": invoice.total, "billing_run_id": invoice.billing_run_id},
+        entries=[
+            AuditEntry(
+                action="invoice.issued",
+                subject=invoice,
+                summary=gettext_noop("請求書 %(number)s を発行しました（合計 %(total)s円）"),
+                summary_params={"number": invoice.number, "total": f"{invoice.total:,}"},
+                data={
+                    "number": invoice.number,
+                    "total": invoice.total,
+                    "billing_run_id": invoice.billing_run_id,
+                },
+            )
+            for invoice in invoices
+        ],
         at=now,
     )
 
 
-def _issue_one(*, invoice_id: int, run: BillingRun, issuer: Issuer, issue_date: date, actor: Actor) -> bool:
-    """Issue one draft in its own transaction; False when another run has it or already issued it."""
-    with transaction.atomic():
+def _issue_batch(
+    *, invoice_ids: Sequence[int], run: BillingRun, issuer: Issuer, issue_date: date, actor: Actor
+) -> int:
+    """Issue the drafts ``invoice_ids``, in that order, in one transaction; how many it issued (a
+    draft another run has or already issued is left out). Files written for a batch that fails are
+    removed with it (``files_discarded_on_failure``)."""
+    with files_discarded_on_failure(), transaction.atomic():
         # skip_locked: a draft another run is issuing right now is left to it (PostgreSQL; SQLite
         # serialises write transactions anyway).
-        locked = (
-            Invoice.objects.select_for_update(skip_locked=True)
-            .filter(pk=invoice_id, status=InvoiceStatus.DRAFT)
-            .values_list("pk", flat=True)
-        )
-        if not list(locked):
-            return False
-        invoice = invoice_for_print(invoice_id=invoice_id)
-        invoice.billing_run = run
-        invoice_issue_prepared(
-            invoice=invoice, issuer=issuer, issue_date=issue_date, actor=actor, now=clock.now()
-        )
-    return True
+        # The lock and the load in one statement: "of self" locks the invoice rows only (the joined
+        # credited / adjusted invoices may be absent, which PostgreSQL cannot lock).
+        locked = {
+            invoice.pk: invoice
+            for invoice in invoice_for_print_queryset()
+            .select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(invoice_ids), status=InvoiceStatus.DRAFT)
+        }
+        invoices = [locked[pk] for pk in invoice_ids if pk in locked]
+        if invoices:
+            invoices_issue_prepared(
+                invoices=invoices,
+                issuer=issuer,
+                issue_date=issue_date,
+                actor=actor,
+                now=clock.now(),
+                billing_run=run,
+            )
+    return len(invoices)
+
+
+def _batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """``ids`` in batches of ``ISSUE_BATCH_SIZES``, then of ``ISSUE_BATCH_SIZE``."""
+    start = 0
+    sizes = iter(ISSUE_BATCH_SIZES)
+    while start < len(ids):
+        size = next(sizes, ISSUE_BATCH_SIZE)
+        yield ids[start : start + size]
+        start += size
 
 
 def billing_run(*, run_month: date, actor: Actor, progress: Progress | None = None) -> BillingRun:
@@ -331,7 +413,7 @@ def _run_create(*, run_month: date, actor: Actor, status: str, total: int = 0) -
 
 
 def _run_issue(*, run: BillingRun, issuer: Issuer, actor: Actor, progress: Progress | None) -> BillingRun:
-    """Issue the drafts due for ``run`` (a committed, running row), one transaction each, then finish.
+    """Issue the drafts due for ``run`` (a committed, running row), a transaction a batch, then finish.
 
     A resumed run counts on from where it stopped: ``total`` is what it issued or skipped plus what
     is still due.
@@ -353,28 +435,63 @@ def _run_issue(*, run: BillingRun, issuer: Issuer, actor: Actor, progress: Progr
         heartbeat_at=clock.now(),
     )
     errors: list[str] = []
-    for done, invoice_id in enumerate(due_ids, start=1):
-        issued = failed = False
-        try:
-            issued = _issue_one(
-                invoice_id=invoice_id, run=run, issuer=issuer, issue_date=issue_date, actor=actor
-            )
-        except Exception as exc:  # one bad invoice must not stop the batch; it stays a draft
-            logger.exception("billing run %s: invoice %s failed", run.pk, invoice_id)
-            errors.append(f"invoice {invoice_id}: {failure_text(exc)}")
-            failed = True
+    done = 0
+    for batch in _batches(due_ids):
+        issued, failed = _batch_issue_or_one_by_one(
+            invoice_ids=batch, run=run, issuer=issuer, issue_date=issue_date, actor=actor, errors=errors
+        )
         still_mine = mine.update(
-            done=F("done") + 1,
-            issued_count=F("issued_count") + int(issued),
-            skipped_count=F("skipped_count") + int(not issued and not failed),
+            done=F("done") + len(batch),
+            issued_count=F("issued_count") + issued,
+            skipped_count=F("skipped_count") + len(batch) - issued - failed,
             heartbeat_at=clock.now(),
         )
         if not still_mine:
             logger.warning("billing run %s was taken over by another process: this one stops", run.pk)
             return BillingRun.objects.get(pk=run.pk)
-        if progress is not None:
-            progress(done, len(due_ids))
+        for _invoice in batch:
+            done += 1
+            if progress is not None:
+                progress(done, len(due_ids))
     return _run_finish(run_id=run.pk, actor=actor, errors=errors, worker=worker)
+
+
+def _batch_issue_or_one_by_one(
+    *,
+    invoice_ids: Sequence[int],
+    run: BillingRun,
+    issuer: Issuer,
+    issue_date: date,
+    actor: Actor,
+    errors: list[str],
+) -> tuple[int, int]:
+    """Issue a batch; if it fails, each of its drafts alone, so one bad invoice fails alone and stays a
+    draft (its number given back) while the others are issued. Returns (issued, failed)."""
+    try:
+        return (
+            _issue_batch(invoice_ids=invoice_ids, run=run, issuer=issuer, issue_date=issue_date, actor=actor),
+            0,
+        )
+    except Exception as exc:
+        if len(invoice_ids) > 1:
+            logger.warning("billing run %s: a batch failed (%s); issuing its drafts one by one", run.pk, exc)
+        else:
+            logger.exception("billing run %s: invoice %s failed", run.pk, invoice_ids[0])
+            errors.append(f"invoice {invoice_ids[0]}: {failure_text(exc)}")
+            return 0, 1
+    issued = failed = 0
+    for invoice_id in invoice_ids:
+        one_issued, one_failed = _batch_issue_or_one_by_one(
+            invoice_ids=[invoice_id],
+            run=run,
+            issuer=issuer,
+            issue_date=issue_date,
+            actor=actor,
+            errors=errors,
+        )
+        issued += one_issued
+        failed += one_failed
+    return issued, failed
 
 
 @transaction.atomic
@@ -410,17 +527,13 @@ def _run_files_write(*, run: BillingRun) -> None:
     included). Files a killed attempt left at the same names are replaced; when one cannot be written
     (a full disk) the ones written are removed and the error is raised (the caller's transaction
     rolls back)."""
-    issued = list(
-        Invoice.objects.filter(billing_run=run)
-        .select_related("project__office", "credited_invoice", "adjusted_invoice")
-        .prefetch_related("lines")
-        .order_by("number")
-    )
+    issued = list(Invoice.objects.filter(billing_run=run).order_by("number"))
     if not issued:
         return
     stamp = f"{run.run_month:%Y-%m}-run{run.pk}"
-    bundle = bundle_pdf_bytes(
-        (invoice_print_from(invoice) for invoice in issued),
+    # The pages are the invoices' kept originals, copied, not drawn again (pdf/bundle.py).
+    bundle = pdf_bundle(
+        (_file_read(document.file) for document in invoice_originals_of_run(run_id=run.pk)),
         title=f"請求書 {run.run_month:%Y年%m月}分 一括印刷",
     )
     mailing = mailing_csv_bytes(issued)
@@ -436,6 +549,11 @@ def _run_files_write(*, run: BillingRun) -> None:
         for name in written:
             run.bundle_pdf.storage.delete(name)
         raise
+
+
+def _file_read(field_file: FieldFile) -> bytes:
+    with field_file.open("rb") as handle:
+        return handle.read()
 
 
 def _file_replace(field_file: FieldFile, *, name: str, content: bytes) -> None:
