@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from calsreg.accounts.models import Project, Role
 from calsreg.billing.models import Invoice, InvoiceStatus
-from calsreg.billing.payments import payment_create_manual
 from calsreg.billing.services import billing_run, fee_change_settle
+from calsreg.billing.services.payments import payment_create_manual
 from calsreg.desk.billing.views.invoices import CSV_HEADER
 from tests.billing.invoice_helpers import ACTOR, configured, drafted, jst
 from tests.factories import UserFactory
