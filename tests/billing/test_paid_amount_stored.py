@@ -56,7 +56,9 @@ def test_the_stored_paid_amount_follows_every_allocation_and_removal(agent):
     assert Invoice.objects.get(pk=sato.pk).amount_paid == 10_000
 
     # When: the agent types a payment nobody matches and allocates it by hand to the second invoice.
-    manual = payment_create_manual(received_on=date(2026, 11, 30), amount=22_000, payer_name="ﾀﾞﾚｶ", actor=agent)
+    manual = payment_create_manual(
+        received_on=date(2026, 11, 30), amount=22_000, payer_name="ﾀﾞﾚｶ", actor=agent
+    )
     allocation = payment_allocate(payment=manual, invoice=second, amount=22_000, actor=agent)
     assert_stored_equals_allocations()
     assert Invoice.objects.get(pk=second.pk).status == InvoiceStatus.PAID
@@ -79,7 +81,11 @@ def test_the_stored_paid_amount_follows_every_allocation_and_removal(agent):
 def test_rebuild_repairs_a_wrong_stored_paid_amount(agent):
     invoice = make_invoice(total=44_000, company=ECHIGO)
     payment_create_manual(
-        received_on=date(2026, 11, 30), amount=44_000, payer_name="ｶ)ｴﾁｺﾞｹﾝｾﾂ", payer_code=invoice.number, actor=agent
+        received_on=date(2026, 11, 30),
+        amount=44_000,
+        payer_name="ｶ)ｴﾁｺﾞｹﾝｾﾂ",
+        payer_code=invoice.number,
+        actor=agent,
     )
     Invoice.objects.filter(pk=invoice.pk).update(amount_paid=1)
 

@@ -16,18 +16,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import (
-    Case,
-    CharField,
+    BigIntegerField,
     Count,
     DateField,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
     Model,
     Q,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import TruncWeek
 from django.utils.functional import Promise
@@ -235,37 +233,28 @@ def _bucket_condition(today: date, low: int | None, high: int | None) -> Q:
 
 
 def receivables(*, today: date) -> Receivables:
-    """What is still owed on issued and posted invoices (``with_amount_paid``: payments and fee
-    credits), by days past the due date in the billing agent's aging buckets
-    (``billing.agent_selectors.AGING_BUCKETS``): one query, ``GROUP BY`` bucket.
-
-    Grouping by a ``CASE`` of the buckets is about twice as fast as one row of conditional
-    aggregates (``SUM … FILTER``), which makes PostgreSQL evaluate the paid-amount subqueries again
-    for every reference to them (bench/README.md, dashboard)."""
-    bucket = Case(
-        *[
-            When(_bucket_condition(today, low, high), then=Value(key))
-            for key, _label, low, high in AGING_BUCKETS
-        ],
-        output_field=CharField(),
-    )
-    rows = (
+    """What is still owed on issued and posted invoices (total less the stored ``amount_paid``:
+    payments and fee credits), by days past the due date in the billing agent's aging buckets
+    (``billing.agent_selectors.AGING_BUCKETS``): one aggregate row (``COUNT``/``SUM … FILTER`` per
+    bucket) over the open invoices, with no subquery per invoice."""
+    unpaid = ExpressionWrapper(F("total") - F("amount_paid"), output_field=BigIntegerField())
+    aggregates: dict[str, Any] = {}
+    for key, _label, low, high in AGING_BUCKETS:
+        condition = _bucket_condition(today, low, high)
+        aggregates[f"{key}_count"] = Count("pk", filter=condition)
+        aggregates[f"{key}_amount"] = Sum(unpaid, filter=condition, default=0)
+    totals = (
         Invoice.objects.filter(kind__in=PAYABLE_KINDS, status__in=INVOICE_OPEN_STATUSES)
-        .with_amount_paid()
-        .annotate(unpaid=F("total") - F("paid_amount"))
-        .filter(unpaid__gt=0)  # type: ignore[misc]  # annotated just above
-        .values(bucket=bucket)
-        .annotate(count=Count("pk"), amount=Sum("unpaid"))
-        .order_by()
+        .filter(total__gt=F("amount_paid"))
+        .aggregate(**aggregates)
     )
-    totals = {row["bucket"]: row for row in rows}
     return Receivables(
         buckets=[
             ReceivableBucket(
                 key=key,
                 label=label,  # type: ignore[arg-type]  # lazy translations in the billing table
-                count=totals.get(key, {}).get("count", 0),
-                amount=totals.get(key, {}).get("amount", 0) or 0,
+                count=totals[f"{key}_count"],
+                amount=totals[f"{key}_amount"],
             )
             for key, label, _low, _high in AGING_BUCKETS
         ]
