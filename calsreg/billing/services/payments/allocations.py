@@ -229,14 +229,14 @@ def payment_allocation_remove(*, allocation: PaymentAllocation, reason: str, act
     # The global lock order: payment, then invoice (see matching.py).
     payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
     invoice = Invoice.objects.select_for_update().get(pk=allocation.invoice_id)
-    details = {
-        "amount": allocation.amount,
-        "fee_shortfall": allocation.fee_shortfall,
-        "rule": allocation.rule,
-    }
-    allocation.delete()
-    invoice_paid_amounts_add(deltas={invoice.pk: -details["amount"]})
-    invoice.amount_paid -= details["amount"]
+    amount = allocation.amount
+    details = {"amount": amount, "fee_shortfall": allocation.fee_shortfall, "rule": allocation.rule}
+    # Deleted under the locks: a second removal of the same allocation (a double click, two agents)
+    # finds nothing and changes nothing, so the stored paid amount is never taken down twice.
+    if not PaymentAllocation.objects.filter(pk=allocation.pk).delete()[0]:
+        raise Conflict(_("この充当はすでに解除されています。"))
+    invoice_paid_amounts_add(deltas={invoice.pk: -amount})
+    invoice.amount_paid -= amount
     if invoice.status == InvoiceStatus.PAID and invoice.amount_paid < invoice.total:
         invoice.transition_to(InvoiceStatus.POSTED if invoice.posted_on else InvoiceStatus.ISSUED)
         invoice.save(update_fields=["status", "updated_at"])
@@ -250,7 +250,7 @@ def payment_allocation_remove(*, allocation: PaymentAllocation, reason: str, act
         summary=gettext_noop(
             "請求書 %(number)s への入金 %(amount)s円の充当を解除しました（理由: %(reason)s）"
         ),
-        summary_params={"number": invoice.number, "amount": f"{details['amount']:,}", "reason": reason[:200]},
+        summary_params={"number": invoice.number, "amount": f"{amount:,}", "reason": reason[:200]},
         data={"payment_id": payment.pk, **details},
     )
     return payment
