@@ -16,16 +16,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import (
-    BigIntegerField,
     Count,
     DateField,
-    ExpressionWrapper,
-    F,
     FloatField,
     Func,
     Model,
     Q,
-    Sum,
 )
 from django.db.models.functions import TruncWeek
 from django.utils.functional import Promise
@@ -33,10 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.models import Application
 from calsreg.applications.selectors import queue_status_counts
-from calsreg.billing.agent_selectors import AGING_BUCKETS
-from calsreg.billing.models import OPEN_STATUSES as INVOICE_OPEN_STATUSES
-from calsreg.billing.models import Invoice
-from calsreg.billing.models.invoices import PAYABLE_KINDS
+from calsreg.billing.agent_selectors import receivables_aging
 from calsreg.changes.models import ChangeRequest, ChangeStatus
 from calsreg.core.business_hours import JAPAN, BusinessClock, format_business_hours
 from calsreg.desk.dashboard.timers import APPLICATION_STEPS, CHANGE_STEPS
@@ -222,40 +215,19 @@ class Receivables:
         return sum(bucket.amount for bucket in self.buckets if bucket.key != "not_due")
 
 
-def _bucket_condition(today: date, low: int | None, high: int | None) -> Q:
-    """Invoices ``low``..``high`` days past due (``low`` None: not yet due, no due date included)."""
-    if low is None:
-        return Q(due_on__isnull=True) | Q(due_on__gte=today - timedelta(days=high or 0))
-    condition = Q(due_on__lte=today - timedelta(days=low))
-    if high is not None:
-        condition &= Q(due_on__gte=today - timedelta(days=high))
-    return condition
-
-
 def receivables(*, today: date) -> Receivables:
-    """What is still owed on issued and posted invoices (total less the stored ``amount_paid``:
-    payments and fee credits), by days past the due date in the billing agent's aging buckets
-    (``billing.agent_selectors.AGING_BUCKETS``): one aggregate row (``COUNT``/``SUM … FILTER`` per
-    bucket) over the open invoices, with no subquery per invoice."""
-    unpaid = ExpressionWrapper(F("total") - F("amount_paid"), output_field=BigIntegerField())
-    aggregates: dict[str, Any] = {}
-    for key, _label, low, high in AGING_BUCKETS:
-        condition = _bucket_condition(today, low, high)
-        aggregates[f"{key}_count"] = Count("pk", filter=condition)
-        aggregates[f"{key}_amount"] = Sum(unpaid, filter=condition, default=0)
-    totals = (
-        Invoice.objects.filter(kind__in=PAYABLE_KINDS, status__in=INVOICE_OPEN_STATUSES)
-        .filter(total__gt=F("amount_paid"))
-        .aggregate(**aggregates)
-    )
+    """What is still owed on issued and posted invoices, by days past the due date in the billing
+    agent's aging buckets: the billing side's one aggregate over the stored paid amounts
+    (``billing.agent_selectors.receivables_aging``)."""
+    buckets, _total = receivables_aging(today=today)
     return Receivables(
         buckets=[
             ReceivableBucket(
-                key=key,
-                label=label,  # type: ignore[arg-type]  # lazy translations in the billing table
-                count=totals[f"{key}_count"],
-                amount=totals[f"{key}_amount"],
+                key=bucket.key,
+                label=bucket.label,  # type: ignore[arg-type]  # lazy translations in the billing table
+                count=bucket.count,
+                amount=bucket.amount,
             )
-            for key, label, _low, _high in AGING_BUCKETS
+            for bucket in buckets
         ]
     )

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from calsreg.billing.agent_selectors import (
-    invoice_allocations,
     invoice_for_agent,
     invoices_for_agent,
     receivables_aging,
@@ -26,6 +25,7 @@ from calsreg.billing.agent_selectors import (
 )
 from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies, invoice_actions_available
 from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument, PaymentAllocation
+from calsreg.billing.payments_selectors import allocations_of_invoice
 from calsreg.billing.services import (
     PostingResult,
     billing_run_enqueue,
@@ -252,7 +252,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "desk/billing/invoice.html",
         {
             "invoice": invoice,
-            "allocations": list(invoice_allocations(invoice=invoice)),
+            "allocations": list(allocations_of_invoice(invoice_id=invoice.pk)),
             "overdue": invoice.is_overdue(today=clock.today()),
             "lines": invoice_lines_shown(invoice),
             "actions": invoice_actions_available(invoice=invoice),
