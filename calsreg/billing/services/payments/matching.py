@@ -203,7 +203,8 @@ class _Names:
 
     numbers: set[str] = field(default_factory=set)
     customers: set[str] = field(default_factory=set)
-    payer_keys: set[str] = field(default_factory=set)
+    # (payer key, numbers, customer codes written) of each transfer: whether it may reach the name rule
+    written: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
 
     def add(self, payment: Payment) -> None:
         numbers, customers = _codes_in(payment)
@@ -213,7 +214,7 @@ class _Names:
         if from_payer_code:
             self.customers.add(from_payer_code)
         if payment.payer_kana:
-            self.payer_keys.add(payment.payer_kana)
+            self.written.append((payment.payer_kana, numbers, customers))
 
 
 class _Candidates:
@@ -235,7 +236,13 @@ class _Candidates:
             names.add(payment)
         self._names = names
         self._known: tuple[set[str], set[str]] | None = None
-        wanted = Q(payer_key__in=sorted(names.payer_keys)) if names.payer_keys else Q(pk__in=[])
+        # The name rule is reached only by a transfer that writes no code, or only codes we never
+        # issued (a known code that owes nothing stops at "code_not_open"): only those payers'
+        # invoices are read, not those of every payer in the batch (a big contractor owes thousands).
+        payer_keys = sorted(
+            {key for key, numbers, customers in names.written if not self._is_known(numbers, customers)}
+        )
+        wanted = Q(payer_key__in=payer_keys) if payer_keys else Q(pk__in=[])
         if names.numbers:
             wanted |= Q(number__in=sorted(_hyphenated(n) for n in names.numbers))
         if names.customers:
@@ -317,6 +324,8 @@ class _Candidates:
     def _is_known(self, numbers: list[str], customers: list[str]) -> bool:
         """Any invoice (open or not) has one of these numbers or codes: read once per batch, when a
         transfer first needs it."""
+        if not numbers and not customers:
+            return False
         if self._known is None:
             names = self._names
             rows = Invoice.objects.filter(
