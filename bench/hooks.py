@@ -18,6 +18,7 @@ REFRESH_HOOKS: tuple[tuple[str, str], ...] = (
     ("calsreg.applications.services.status_counts", "status_counts_rebuild"),
     ("calsreg.desk.dashboard.rebuild", "lead_times_rebuild"),
     ("calsreg.billing.services.payments", "invoice_paid_amounts_rebuild"),
+    ("calsreg.billing.services.payments", "invoice_payer_keys_rebuild"),
 )
 
 

@@ -1,20 +1,21 @@
 """Reads for the billing agent's screens and API: the filtered invoice list and receivables aging.
 
 Both read a bounded number of queries whatever the number of invoices (the list pages them; aging
-reads one row per owed invoice)."""
+is one aggregate row over the stored paid amounts). An invoice's allocations are the payments side's
+read (``payments_selectors.allocations_of_invoice``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Prefetch, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.accounts.models import Project, ProjectStatus
 from calsreg.billing.models import BillingRun, Invoice, InvoiceDeferral, InvoiceStatus
 from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS, InvoiceQuerySet
-from calsreg.billing.payments_selectors import allocations_of_invoice
 from calsreg.core.errors import NotFound
 
 
@@ -56,10 +57,6 @@ def invoice_for_agent(*, invoice_id: int) -> Invoice:
     )
 
 
-def invoice_allocations(*, invoice: Invoice):
-    return allocations_of_invoice(invoice_id=invoice.pk)
-
-
 # (key, label, lowest days overdue, highest days overdue or None)
 AGING_BUCKETS: tuple[tuple[str, object, int | None, int | None], ...] = (
     ("not_due", _("期限前"), None, 0),
@@ -78,28 +75,36 @@ class AgingBucket:
     amount: int = 0  # yen still owed (total minus allocations)
 
 
+def _aging_condition(today: date, low: int | None, high: int | None) -> Q:
+    """Invoices ``low``..``high`` days past due (``low`` None: not yet due, no due date included)."""
+    if low is None:
+        return Q(due_on__isnull=True) | Q(due_on__gte=today - timedelta(days=high or 0))
+    condition = Q(due_on__lte=today - timedelta(days=low))
+    if high is not None:
+        condition &= Q(due_on__gte=today - timedelta(days=high))
+    return condition
+
+
 def receivables_aging(*, today: date) -> tuple[list[AgingBucket], AgingBucket]:
     """Owed invoices by days past their due date; an invoice not yet posted (no due date) is not due.
 
-    Returns the buckets in order and their total."""
-    buckets = [AgingBucket(key=key, label=label) for key, label, _low, _high in AGING_BUCKETS]
-    rows = (
+    One aggregate row (``COUNT``/``SUM … FILTER`` per bucket) over the open invoices, reading the
+    stored ``amount_paid`` (no subquery per invoice). Returns the buckets in order and their total."""
+    unpaid = ExpressionWrapper(F("total") - F("amount_paid"), output_field=BigIntegerField())
+    aggregates: dict[str, Any] = {}
+    for key, _label, low, high in AGING_BUCKETS:
+        condition = _aging_condition(today, low, high)
+        aggregates[f"{key}_count"] = Count("pk", filter=condition)
+        aggregates[f"{key}_amount"] = Sum(unpaid, filter=condition, default=0)
+    row = (
         Invoice.objects.filter(kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES)
-        .with_amount_paid()
-        .values_list("due_on", "total", "paid_amount")  # type: ignore[misc]  # annotated by with_amount_paid()
+        .filter(total__gt=F("amount_paid"))
+        .aggregate(**aggregates)
     )
-    for due_on, total, paid in rows:
-        balance = total - (paid or 0)
-        if balance <= 0:
-            continue
-        days = (today - due_on).days if due_on else 0
-        bucket = next(
-            b
-            for b, (_k, _l, _low, high) in zip(buckets, AGING_BUCKETS, strict=True)
-            if high is None or days <= high
-        )
-        bucket.count += 1
-        bucket.amount += balance
+    buckets = [
+        AgingBucket(key=key, label=label, count=row[f"{key}_count"], amount=row[f"{key}_amount"])
+        for key, label, _low, _high in AGING_BUCKETS
+    ]
     total = AgingBucket(key="total", label=_("合計"))
     total.count = sum(b.count for b in buckets)
     total.amount = sum(b.amount for b in buckets)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from calsreg.billing.models import Invoice, Payment
 from calsreg.billing.models.invoices import OPEN_STATUSES, PAYABLE_KINDS
-from calsreg.billing.payments import payment_references
+from calsreg.billing.services.payments import payment_references
 from calsreg.billing.zengin import normalise_payer_name
 
 CANDIDATES_READ = 200  # read at most this many candidates (ordered oldest first) before ranking

@@ -95,6 +95,7 @@ def test_refresh_hooks_look_for_the_agreed_names():
         ("calsreg.applications.services.status_counts", "status_counts_rebuild"),
         ("calsreg.desk.dashboard.rebuild", "lead_times_rebuild"),
         ("calsreg.billing.services.payments", "invoice_paid_amounts_rebuild"),
+        ("calsreg.billing.services.payments", "invoice_payer_keys_rebuild"),
     )
     assert all(callable(function) for _, function in refresh_hooks())
 

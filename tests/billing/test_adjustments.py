@@ -23,7 +23,6 @@ from calsreg.billing.models import (
     InvoiceKind,
     InvoiceStatus,
 )
-from calsreg.billing.payments import payment_create_manual
 from calsreg.billing.selectors import invoices_with_amount_paid
 from calsreg.billing.services import (
     FeeImpact,
@@ -39,6 +38,7 @@ from calsreg.billing.services import (
     invoice_void,
     invoices_mark_posted,
 )
+from calsreg.billing.services.payments import payment_create_manual
 from calsreg.core.errors import ValidationFailed
 from calsreg.notifications.models import Delivery
 from calsreg.records.models import AuditEvent

@@ -12,12 +12,12 @@ from django.core.management import call_command
 from calsreg.accounts.access import account_login_refusal
 from calsreg.accounts.models import ProjectStatus, User
 from calsreg.billing.models import InvoiceDeferral, InvoiceStatus
-from calsreg.billing.payments import payment_allocate, payment_create_manual
 from calsreg.billing.services import (
     billing_suspension_sweep,
     invoice_deferral_grant,
     invoice_reminders_send,
 )
+from calsreg.billing.services.payments import payment_allocate, payment_create_manual
 from calsreg.core.errors import ValidationFailed
 from calsreg.jobs.registry import DAILY_JOBS
 from calsreg.notifications.models import Delivery

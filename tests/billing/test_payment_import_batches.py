@@ -17,7 +17,6 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from calsreg.accounts.models import Role
-from calsreg.billing import payments as payments_module
 from calsreg.billing.models import (
     Invoice,
     MatchRule,
@@ -27,8 +26,9 @@ from calsreg.billing.models import (
     PaymentImportStatus,
     PaymentStatus,
 )
-from calsreg.billing.payments import payments_import_csv
 from calsreg.billing.services.payment_imports import payment_import_queued_execute, payment_imports_recover
+from calsreg.billing.services.payments import imports as payments_module
+from calsreg.billing.services.payments import payments_import_csv
 from calsreg.billing.zengin import CsvFileRefused
 from calsreg.records.models import AuditEvent, Evidence
 from calsreg.records.services import Actor

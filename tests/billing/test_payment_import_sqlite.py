@@ -17,7 +17,7 @@ import time_machine
 from django.db import connection
 
 from calsreg.applications.models import ReceiptCounter
-from calsreg.billing.payments import payments_import_csv
+from calsreg.billing.services.payments import payments_import_csv
 from calsreg.records.services import Actor
 from tests.billing.test_payment_import_batches import statement
 from tests.billing.test_payments_import import ECHIGO, SATO, make_invoice

@@ -20,8 +20,8 @@ from calsreg.billing.models import (
     PaymentStatus,
 )
 from calsreg.billing.numbering import customer_code_for
-from calsreg.billing.payments import payments_import_csv, payments_import_zengin
 from calsreg.billing.payments_selectors import payments_unmatched
+from calsreg.billing.services.payments import payments_import_csv, payments_import_zengin
 from calsreg.billing.zengin import CsvFileRefused, ZenginFileRefused
 from calsreg.records.models import AuditEvent, Evidence
 from calsreg.records.services import Actor, sha256_of

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from calsreg.billing import services
 from calsreg.billing.models import (
     Invoice,
     InvoiceStatus,
@@ -15,13 +14,13 @@ from calsreg.billing.models import (
     PaymentAllocation,
     PaymentStatus,
 )
-from calsreg.billing.payments import (
+from calsreg.billing.payments_selectors import payments_unmatched
+from calsreg.billing.services.payments import (
     payment_allocate,
     payment_allocation_remove,
     payment_create_manual,
     payment_ignore,
 )
-from calsreg.billing.payments_selectors import payments_unmatched
 from calsreg.core.errors import Conflict, DomainError, ValidationFailed
 from calsreg.records.models import AuditEvent
 from tests.billing.test_payments_import import ECHIGO, SATO, _in_december_2026, agent, counts, make_invoice
@@ -170,15 +169,12 @@ def test_taking_an_allocation_back_reopens_the_invoice_and_requeues_the_payment(
 
 
 @pytest.mark.django_db
-def test_a_settled_invoice_goes_through_the_invoice_sides_hook_when_it_exists(agent, monkeypatch):
-    calls = []
-    monkeypatch.setattr(
-        services, "invoice_paid", lambda *, invoice, actor: calls.append(invoice.pk), raising=False
-    )
+def test_a_settled_invoice_is_marked_paid_and_audited_by_the_invoice_side(agent):
     invoice = make_invoice(total=44_000, company=ECHIGO)
     payment = unknown_payment(agent)
 
     payment_allocate(payment=payment, invoice=invoice, amount=44_000, actor=agent)
 
-    assert calls == [invoice.pk]
-    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.POSTED  # the hook decides
+    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAID
+    assert Invoice.objects.get(pk=invoice.pk).amount_paid == 44_000
+    assert AuditEvent.objects.filter(action="invoice.paid", subject_id=invoice.pk).count() == 1

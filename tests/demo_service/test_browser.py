@@ -12,8 +12,8 @@ import time_machine
 from playwright.sync_api import expect
 
 from calsreg.accounts.models import User
-from calsreg.billing.payments import payment_create_manual
 from calsreg.billing.services import billing_suspension_sweep
+from calsreg.billing.services.payments import payment_create_manual
 from calsreg.sso.models import LogoutDelivery, LogoutStatus
 from tests.accounts.helpers import PASSWORD, started
 from tests.billing.dunning_helpers import SITE_AGENT_EMAIL, posted_invoice

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from calsreg.accounts.models import Role
-from calsreg.billing.payments import payments_import_csv
+from calsreg.billing.services.payments import payments_import_csv
 from calsreg.notifications.models import Delivery, StaffInbox, StaffNotice
 from calsreg.notifications.services import deliveries_send_due
 from calsreg.notifications.staff_digest import staff_digests_send

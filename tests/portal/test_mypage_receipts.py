@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from calsreg.accounts.models import Role, User
 from calsreg.billing.models import InvoiceStatus
-from calsreg.billing.payments import payment_create_manual
+from calsreg.billing.services.payments import payment_create_manual
 from tests.billing.dunning_helpers import posted_invoice
 from tests.billing.invoice_helpers import ACTOR, jst
 from tests.verification.helpers import signed_in_as

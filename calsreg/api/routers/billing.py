@@ -28,15 +28,15 @@ from calsreg.api.schemas.billing import (
 from calsreg.api.schemas.errors import ErrorOut
 from calsreg.billing.agent_selectors import InvoiceFilters, invoice_by_number, invoices_for_agent
 from calsreg.billing.models import Payment, PaymentImportKind
-from calsreg.billing.payments import (
+from calsreg.billing.payments_selectors import payments_of_import, payments_unmatched, payments_with_allocated
+from calsreg.billing.services import invoices_mark_posted
+from calsreg.billing.services.payments import (
     payment_allocate,
     payment_create_manual,
     payment_ignore,
     payments_import_csv,
     payments_import_zengin,
 )
-from calsreg.billing.payments_selectors import payments_of_import, payments_unmatched, payments_with_allocated
-from calsreg.billing.services import invoices_mark_posted
 from calsreg.core import clock
 from calsreg.core.dates import month_parse
 from calsreg.core.errors import NotFound, UploadRefused

@@ -73,7 +73,10 @@ class InvoiceOut(Schema):
     tax: int = Field(description="消費税額（円）")
     total: int = Field(description="合計（税込・円）")
     amount_paid: int = Field(description="入金済み（円、振込手数料差引分を含む）")
-    balance: int = Field(description="残額（円）")
+    balance: int = Field(
+        validation_alias="amount_outstanding",
+        description="残額（円）。返還請求書は対象の請求書の残額から差し引き済みのため 0",
+    )
 
 
 class InvoicePageOut(PageOut):

@@ -17,10 +17,11 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.billing.zengin.names import normalise_payer_name
 from calsreg.core import clock
 from calsreg.core.models import TimeStampedModel
 from calsreg.core.transitions import ensure_transition
@@ -65,16 +66,6 @@ class Honorific(models.TextChoices):
     SAMA = "様", _("様（個人宛）")
 
 
-def _allocation_relation() -> tuple[type[models.Model], str] | None:
-    """The payments side's ``PaymentAllocation`` model and the name of its invoice field (None before
-    it exists). Found by the model's name so this module does not import the payments module."""
-    for relation in Invoice._meta.related_objects:
-        related = relation.related_model
-        if not isinstance(related, str) and related._meta.model_name == "paymentallocation":
-            return related, relation.field.name
-    return None
-
-
 def _sum_per_invoice(queryset: models.QuerySet[Any], *, link: str, column: str, negate: bool = False) -> Any:
     """``Σ column`` of ``queryset``'s rows whose ``link`` is the outer invoice, 0 when none (a subquery,
     so two sums never multiply each other's rows through a join)."""
@@ -90,12 +81,13 @@ def _sum_per_invoice(queryset: models.QuerySet[Any], *, link: str, column: str, 
 
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def with_amount_paid(self) -> InvoiceQuerySet:
-        """Annotate what has settled each invoice (yen), so it is never stored twice:
+        """Annotate what has settled each invoice (yen):
 
+        * ``paid_amount`` — the stored ``amount_paid`` (payment allocations plus fee credits, kept by
+          the payments and adjustment services in the transaction that changes them);
         * ``credited_amount`` — the fee credits (減額の返還請求書) issued against it: a shortened
-          construction period lowers what is owed on an invoice already issued;
-        * ``paid_amount`` — the payment allocations plus ``credited_amount``: the contractor who pays
-          the reduced amount has settled the invoice (the credit is offset, 相殺).
+          construction period lowers what is owed on an invoice already issued (part of the above:
+          the contractor who pays the reduced amount has settled the invoice, 相殺).
         """
         credited = _sum_per_invoice(
             Invoice.objects.filter(kind=InvoiceKind.FEE_CREDIT).exclude(status=InvoiceStatus.VOID),
@@ -103,12 +95,7 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
             column="total",
             negate=True,
         )
-        allocation = _allocation_relation()
-        if allocation is None:
-            return self.annotate(credited_amount=credited, paid_amount=credited)
-        model, link = allocation
-        allocated = _sum_per_invoice(model._default_manager.all(), link=link, column="amount")
-        return self.annotate(credited_amount=credited, paid_amount=allocated + credited)
+        return self.annotate(credited_amount=credited, paid_amount=F("amount_paid"))
 
     def overdue(self, *, today: date) -> InvoiceQuerySet:
         return self.filter(kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES, due_on__lt=today)
@@ -182,6 +169,9 @@ class Invoice(TimeStampedModel):
     honorific = models.CharField(_("敬称"), max_length=4, choices=Honorific.choices, default=Honorific.ONCHU)
     # The contractor's company name in kana (the application's), as a transfer's payer name reads.
     payer_kana = models.CharField(_("振込依頼人名（カナ）"), max_length=100, blank=True)
+    # payer_kana's matching key (zengin/names.py), set on save: transfers are matched by an indexed
+    # lookup of their payer's key, not by normalising every open invoice's name.
+    payer_key = models.CharField(_("振込依頼人名（照合用）"), max_length=100, blank=True, db_index=True)
     # Printed on the invoice and asked for in the transfer's EDI / payer-code field, for matching.
     customer_code = models.CharField(_("お客様番号"), max_length=12, db_index=True)
 
@@ -200,6 +190,10 @@ class Invoice(TimeStampedModel):
     subtotal = models.BigIntegerField(_("小計（税抜・円）"), default=0)
     tax = models.BigIntegerField(_("消費税額（円）"), default=0)
     total = models.BigIntegerField(_("合計（税込・円）"), default=0)
+    # Yen settled: Σ payment allocations plus the fee credits against it (negated). Kept by the
+    # services that allocate, remove allocations and issue fee credits, in their transaction;
+    # ``invoice_paid_amounts_rebuild`` recomputes it. Read by receivables and matching without sums.
+    amount_paid = models.BigIntegerField(_("入金済み（円）"), default=0)
     # Per tax rate: [{"rate": 10, "taxable": 60000, "tax": 6000}] — tax rounded once per rate.
     tax_breakdown = models.JSONField(_("税率ごとの内訳"), default=list, blank=True)
 
@@ -260,6 +254,13 @@ class Invoice(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.number or _('（下書き）')} {self.billing_addressee}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.payer_key = normalise_payer_name(self.payer_kana)[:100]
+        fields = kwargs.get("update_fields")
+        if fields is not None and "payer_kana" in fields:
+            kwargs["update_fields"] = {*fields, "payer_key"}
+        super().save(*args, **kwargs)
+
     def transition_to(self, target: str) -> None:
         ensure_transition(
             table=INVOICE_TRANSITIONS,
@@ -269,16 +270,6 @@ class Invoice(TimeStampedModel):
             message=_("「%(current)s」の請求書を「%(target)s」にすることはできません。"),
         )
         self.status = target
-
-    @property
-    def amount_paid(self) -> int:
-        """Yen settled — payment allocations plus fee credits against it (``with_amount_paid()``): the
-        annotation, else one query."""
-        annotated = getattr(self, "paid_amount", None)
-        if annotated is not None:
-            return int(annotated)
-        row = type(self).objects.filter(pk=self.pk).with_amount_paid().first()
-        return int(getattr(row, "paid_amount", 0) or 0)
 
     @property
     def balance(self) -> int:

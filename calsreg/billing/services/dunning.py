@@ -11,7 +11,8 @@ sweep and a payment arriving at the same moment cannot leave it half-changed.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +30,7 @@ from calsreg.core import clock
 from calsreg.core.errors import FieldError, ValidationFailed
 from calsreg.notifications.models import Delivery
 from calsreg.notifications.services import notification_enqueue
-from calsreg.records.services import Actor, audit_record
+from calsreg.records.services import Actor, AuditEntry, audit_record, audit_record_many
 
 REMINDER = "invoice_reminder"
 SUSPENDED = "project_suspended"
@@ -154,6 +155,40 @@ def invoice_paid(*, invoice: Invoice, actor: Actor) -> Invoice:
     )
     _reinstate_if_clear(project_id=invoice.project_id, invoice=invoice, actor=actor)
     return invoice
+
+
+def invoices_paid(*, invoice_ids: Collection[int], actor: Actor, now: datetime) -> int:
+    """``invoice_paid`` for a batch of open invoices the caller has locked (payment matching): one
+    UPDATE and one audit INSERT for them all; a project is reinstated only if it is suspended (rare,
+    one by one). Returns how many invoices became paid."""
+    invoices = list(
+        Invoice.objects.filter(pk__in=list(invoice_ids), status__in=OPEN_STATUSES)
+        .order_by("pk")
+        .select_related("project")
+        .only("pk", "number", "total", "status", "project_id", "project__status")
+    )
+    if not invoices:
+        return 0
+    Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
+        status=InvoiceStatus.PAID, updated_at=now
+    )
+    audit_record_many(
+        actor=actor,
+        at=now,
+        entries=[
+            AuditEntry(
+                action="invoice.paid",
+                subject=invoice,
+                summary=gettext_noop("請求書 %(number)s の入金が完了しました（%(total)s円）"),
+                summary_params={"number": invoice.number, "total": f"{invoice.total:,}"},
+            )
+            for invoice in invoices
+        ],
+    )
+    for invoice in invoices:
+        if invoice.project.status == ProjectStatus.SUSPENDED:
+            _reinstate_if_clear(project_id=invoice.project_id, invoice=invoice, actor=actor)
+    return len(invoices)
 
 
 def _reinstate_if_clear(*, project_id: int, invoice: Invoice, actor: Actor) -> None:

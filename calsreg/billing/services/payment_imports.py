@@ -1,6 +1,6 @@
 """The worker's side of a large payment import: run it in batches, and pick up one whose worker died.
 
-``payments_import_zengin``/``payments_import_csv`` (calsreg/billing/payments.py) validate the whole file
+``payments_import_zengin``/``payments_import_csv`` (calsreg/billing/services/payments/) validate the whole file
 and record the import ``queued`` with its evidence file; a file of more than
 ``settings.PAYMENT_IMPORT_INLINE_ROWS`` transfers is then carried on here by ``payment_import_task``:
 the file is read back from its evidence and ``payment_import_rows`` inserts and matches it in
@@ -19,7 +19,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django_tasks_db import DatabaseBackend
 
 from calsreg.billing.models import PaymentImport, PaymentImportStatus
-from calsreg.billing.payments import payment_import_finish, payment_import_rows, payments_file_parse
+from calsreg.billing.services.payments import payment_import_finish, payment_import_rows, payments_file_parse
 from calsreg.core import clock
 from calsreg.core.errors import DomainError
 from calsreg.records.selectors import evidence_read

@@ -116,6 +116,17 @@ class ReasonForm(TextCheckedForm, forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=200)
 
 
+class AllocationRemoveForm(TextCheckedForm, forms.Form):
+    """Taking back a payment's allocation (a wrong manual allocation, a bank cancellation): a reason
+    for the audit, and a box the agent ticks to confirm (no script: the page's CSP allows none)."""
+
+    reason = forms.CharField(label=_("解除の理由"), max_length=200)
+    confirmed = forms.BooleanField(
+        label=_("この充当を解除し、請求書の入金済み額から差し引くことを確認しました"),
+        error_messages={"required": _("解除する場合は確認の欄にチェックを入れてください。")},
+    )
+
+
 class DeferralForm(TextCheckedForm, forms.Form):
     until = forms.DateField(label=_("猶予期限"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("理由"), max_length=200)

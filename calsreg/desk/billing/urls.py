@@ -20,6 +20,11 @@ urlpatterns = [
     path("billing/invoices/<int:pk>/posted/", invoices.invoice_mark_posted, name="billing_invoice_posted"),
     path("billing/invoices/<int:pk>/arrival/", invoices.invoice_arrival, name="billing_invoice_arrival"),
     path("billing/invoices/<int:pk>/void/", invoices.invoice_void_view, name="billing_invoice_void"),
+    path(
+        "billing/invoices/<int:pk>/allocations/<int:allocation_pk>/remove/",
+        invoices.invoice_allocation_remove_view,
+        name="billing_invoice_allocation_remove",
+    ),
     path("billing/invoices/<int:pk>/reissue/", invoices.invoice_reissue_view, name="billing_invoice_reissue"),
     path("billing/invoices/<int:pk>/deferral/", invoices.invoice_deferral, name="billing_invoice_deferral"),
     path(

@@ -19,6 +19,7 @@ from calsreg.billing.selectors import invoice_for_print, issuer_active
 from calsreg.billing.services.adjustments.impact import Billed, Settlement, assess, billed_of
 from calsreg.billing.services.corrections import invoice_void
 from calsreg.billing.services.dunning import invoice_paid
+from calsreg.billing.services.payments.allocations import invoice_paid_amounts_add
 from calsreg.billing.services.runs import invoice_issue_prepared
 from calsreg.billing.tax import totals_for
 from calsreg.core import clock
@@ -248,6 +249,7 @@ def _fee_credit_issue(
         summary_params={"number": live.number, "credit": credit.number, "total": f"{credit.total:,}"},
         data={"fee_credit_id": credit.pk, "total": credit.total, **why},
     )
+    invoice_paid_amounts_add(deltas={live.pk: -credit.total})  # offset against the invoice (相殺)
     settled = Invoice.objects.with_amount_paid().get(pk=live.pk)
     if settled.status in OPEN_STATUSES and settled.amount_paid >= settled.total:
         invoice_paid(invoice=settled, actor=actor)

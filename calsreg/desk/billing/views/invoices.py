@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from calsreg.billing.agent_selectors import (
-    invoice_allocations,
     invoice_for_agent,
     invoices_for_agent,
     receivables_aging,
@@ -25,7 +24,8 @@ from calsreg.billing.agent_selectors import (
     suspended_projects_owing,
 )
 from calsreg.billing.invoice_actions import InvoiceAction, invoice_action_applies, invoice_actions_available
-from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument
+from calsreg.billing.models import BillingRun, Invoice, InvoiceDocument, PaymentAllocation
+from calsreg.billing.payments_selectors import allocations_of_invoice
 from calsreg.billing.services import (
     PostingResult,
     billing_run_enqueue,
@@ -38,6 +38,7 @@ from calsreg.billing.services import (
     invoices_mark_posted,
     invoices_mark_posted_selected,
 )
+from calsreg.billing.services.payments import payment_allocation_remove
 from calsreg.core import clock
 from calsreg.core.exports import csv_bytes
 from calsreg.desk.billing.exports import (
@@ -47,6 +48,7 @@ from calsreg.desk.billing.exports import (
     invoices_xlsx_response,
 )
 from calsreg.desk.billing.forms import (
+    AllocationRemoveForm,
     ArrivalForm,
     BillingRunForm,
     BulkPostedForm,
@@ -250,7 +252,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "desk/billing/invoice.html",
         {
             "invoice": invoice,
-            "allocations": list(invoice_allocations(invoice=invoice)),
+            "allocations": list(allocations_of_invoice(invoice_id=invoice.pk)),
             "overdue": invoice.is_overdue(today=clock.today()),
             "lines": invoice_lines_shown(invoice),
             "actions": invoice_actions_available(invoice=invoice),
@@ -258,6 +260,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "arrival_form": ArrivalForm(),
             "reason_form": ReasonForm(),
             "deferral_form": DeferralForm(),
+            "allocation_remove_form": AllocationRemoveForm(),
         },
     )
 
@@ -311,6 +314,20 @@ def invoice_void_view(request: HttpRequest, pk: int) -> HttpResponse:
         ReasonForm,
         lambda i, d, a: invoice_void(invoice=i, reason=d["reason"], actor=a),
         _("請求書を取り消しました。"),
+    )
+
+
+@require_POST
+@billing_agent_required
+def invoice_allocation_remove_view(request: HttpRequest, pk: int, allocation_pk: int) -> HttpResponse:
+    """Take back one of the invoice's payment allocations (the payment returns to the queue)."""
+    allocation = get_object_or_404(PaymentAllocation, pk=allocation_pk, invoice_id=pk)
+    return _invoice_action(
+        request,
+        pk,
+        AllocationRemoveForm,
+        lambda _i, d, a: payment_allocation_remove(allocation=allocation, reason=d["reason"], actor=a),
+        _("入金の充当を解除しました。入金は未消込の一覧に戻りました。"),
     )
 
 

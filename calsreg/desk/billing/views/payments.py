@@ -19,18 +19,18 @@ from calsreg.billing.agent_selectors import invoice_by_number
 from calsreg.billing.models import Payment, PaymentImport, PaymentImportKind
 from calsreg.billing.models.payments import QUEUE_STATUSES
 from calsreg.billing.payment_suggestions import invoice_suggestions
-from calsreg.billing.payments import (
-    payment_allocate,
-    payment_create_manual,
-    payment_ignore,
-    payments_import_csv,
-    payments_import_zengin,
-)
 from calsreg.billing.payments_selectors import (
     payment_imports_recent,
     payments_of_import,
     payments_unmatched,
     payments_with_allocated,
+)
+from calsreg.billing.services.payments import (
+    payment_allocate,
+    payment_create_manual,
+    payment_ignore,
+    payments_import_csv,
+    payments_import_zengin,
 )
 from calsreg.billing.zengin import PaymentFileRefused
 from calsreg.billing.zengin.csv_columns import ENCODING_NOTE, payments_csv_columns, payments_csv_sample_bytes
