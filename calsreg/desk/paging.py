@@ -72,7 +72,7 @@ def keyset_page(
     direction = AFTER if params.get(AFTER) else BEFORE if params.get(BEFORE) else ""
     if not direction:
         return _first(queryset, size=size, invalid=False, **page)
-    values = _decode(params[direction], queryset.model, order, salt)
+    values = _decode(params[direction], queryset, order, salt)
     if values is None:
         return _first(queryset, size=size, invalid=True, **page)
     if direction == AFTER:
@@ -129,8 +129,9 @@ def _cursor(row: Model, order: Sequence[str], salt: str) -> str:
     return signing.dumps(values, salt=salt, compress=True)
 
 
-def _decode(token: str, model: type[Model], order: Sequence[str], salt: str) -> list[Any] | None:
-    """The cursor's key values, each parsed by its field; None when it is not one of ours."""
+def _decode(token: str, queryset: QuerySet[Any], order: Sequence[str], salt: str) -> list[Any] | None:
+    """The cursor's key values, each parsed by its field (or its annotation's output field, for a key
+    made NOT NULL by a Coalesce); None when it is not one of ours."""
     try:
         raw = signing.loads(token, salt=salt)
     except signing.BadSignature:
@@ -139,7 +140,9 @@ def _decode(token: str, model: type[Model], order: Sequence[str], salt: str) -> 
         return None
     values = []
     for key, value in zip(order, raw, strict=True):
-        field = _field(model, key.lstrip("-"))
+        name = key.lstrip("-")
+        annotation = queryset.query.annotations.get(name)
+        field = annotation.output_field if annotation is not None else _field(queryset.model, name)
         try:
             parsed = field.to_python(value)
         except (ValidationError, TypeError, ValueError):

@@ -6,10 +6,11 @@ A delivery names what it is about the way ``calsreg.records`` does (``subject_ty
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.models import TimeStampedModel
@@ -45,6 +46,17 @@ def send_lease() -> timedelta:
 class MailLanguage(models.TextChoices):
     JA = "ja", _("日本語")
     EN = "en", _("英語")
+
+
+# A time before any attempt: a delivery never attempted sorts after every attempted one (newest first).
+NEVER_ATTEMPTED = datetime(1970, 1, 1, tzinfo=UTC)
+# The troubled list's order over ``attempted_key()`` annotated as "attempted"; the id breaks ties.
+TROUBLED_ORDER = ("-attempted", "-id")
+
+
+def attempted_key() -> Coalesce:
+    """The last attempt's time, never NULL, so a list can be read by key on it."""
+    return Coalesce("last_attempt_at", models.Value(NEVER_ATTEMPTED), output_field=models.DateTimeField())
 
 
 class Delivery(TimeStampedModel):
@@ -87,6 +99,13 @@ class Delivery(TimeStampedModel):
         indexes = [
             models.Index(fields=["subject_type", "subject_id"], name="delivery_subject_idx"),
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            # The desk's failed-and-stuck list, newest attempt first, read by key (TROUBLED_ORDER).
+            models.Index(
+                attempted_key().desc(),
+                models.F("id").desc(),
+                name="delivery_troubled_idx",
+                condition=models.Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.SENDING]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="delivery_idempotency_key_unique"),

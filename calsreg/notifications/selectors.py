@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from calsreg.core import clock
 from calsreg.core.errors import NotFound
 from calsreg.core.subjects import subject_type_of
-from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage, send_lease
+from calsreg.notifications.models import (
+    TROUBLED_ORDER,
+    Delivery,
+    DeliveryStatus,
+    OutboxMessage,
+    attempted_key,
+    send_lease,
+)
 
 OUTBOX_LIST_LIMIT = 200
 SEARCH_MAX_CHARS = 100
@@ -78,8 +85,10 @@ def deliveries_troubled(*, now: datetime | None = None) -> QuerySet[Delivery]:
     """Failed and stuck deliveries of any kind and recipient, newest attempt first: what the desk
     may send again (``deliveries_requeue``)."""
     now = now or clock.now()
-    return Delivery.objects.filter(_troubled(now)).order_by(
-        models.F("last_attempt_at").desc(nulls_last=True), "-id"
+    # The never-attempted rows (a stuck claim without a time) sort last, as NULLS LAST did; the key is
+    # NOT NULL so the desk can page by it, and the troubled-delivery index holds the same expression.
+    return (
+        Delivery.objects.filter(_troubled(now)).annotate(attempted=attempted_key()).order_by(*TROUBLED_ORDER)
     )
 
 

@@ -4,7 +4,6 @@ re-sending one or a selection after a confirmation. The demo outbox stays a sepa
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,23 +13,37 @@ from calsreg.core.errors import DomainError
 from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages
 from calsreg.desk.mail.forms import ResendForm
 from calsreg.desk.mail.presenters import mail_error_explained
+from calsreg.desk.paging import capped_count, keyset_page
 from calsreg.desk.permissions import desk_staff_required
-from calsreg.notifications.models import send_lease
+from calsreg.notifications.models import TROUBLED_ORDER, send_lease
 from calsreg.notifications.selectors import deliveries_troubled
 from calsreg.notifications.services import RequeueOutcome, deliveries_requeue
 from calsreg.records.services import Actor
 
 PAGE_SIZE = 25
+# Above this many the list says "more than" instead of counting them all.
+TROUBLE_COUNT_CAP = 1000
 
 
 @desk_staff_required
 def trouble_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(deliveries_troubled(), PAGE_SIZE).get_page(request.GET.get("page"))
+    """Newest attempt first, read by key (desk/paging.py) on the troubled-delivery index."""
+    troubled = deliveries_troubled()
+    page = keyset_page(
+        troubled, order=TROUBLED_ORDER, params=request.GET, size=PAGE_SIZE, salt="mail:-attempted"
+    )
+    total, more = capped_count(troubled, cap=TROUBLE_COUNT_CAP)
     rows = [(delivery, mail_error_explained(delivery.last_error)) for delivery in page.object_list]
     return render(
         request,
         "desk/mail/troubles.html",
-        {"page": page, "rows": rows, "stuck_minutes": _minutes(send_lease().total_seconds())},
+        {
+            "page": page,
+            "rows": rows,
+            "total": total,
+            "total_is_lower_bound": more,
+            "stuck_minutes": _minutes(send_lease().total_seconds()),
+        },
     )
 
 

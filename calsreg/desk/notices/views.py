@@ -4,7 +4,6 @@ audience's): the list, the unread count the navigation polls, marking read, the 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -13,26 +12,36 @@ from django.views.decorators.http import require_GET, require_POST
 
 from calsreg.desk.notices.forms import DigestForm, MarkReadForm
 from calsreg.desk.notices.presenters import notice_rows
+from calsreg.desk.paging import capped_count, keyset_page
 from calsreg.desk.permissions import staff_member_required
 from calsreg.notifications.staff_selectors import staff_inbox, staff_notices, staff_unread_count
 from calsreg.notifications.staff_services import staff_digest_choose, staff_notices_mark_read
 from calsreg.records.services import Actor
 
 PAGE_SIZE = 30
+# Above this many notices the list says "more than" instead of counting them all.
+NOTICE_COUNT_CAP = 1000
 
 
 @staff_member_required
 @require_GET
 def notice_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(staff_notices(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    """Newest first, read by key on (audience, id) (desk/paging.py): the oldest page costs what the
+    newest does, and the total is counted up to a cap."""
+    notices = staff_notices(user=request.user)
+    page = keyset_page(notices, order=("-id",), params=request.GET, size=PAGE_SIZE, salt="notices:-id")
+    total, more = capped_count(notices, cap=NOTICE_COUNT_CAP)
     inbox = staff_inbox(user=request.user)
     rows = notice_rows(list(page.object_list), read_up_to=inbox.read_up_to)
-    newest = rows[0].pk if rows and page.number == 1 else 0
+    # "Mark all read" marks up to the newest notice, so it is offered from the newest page only.
+    newest = rows[0].pk if rows and not page.has_newer else 0
     return render(
         request,
         "desk/notices/list.html",
         {
             "page": page,
+            "total": total,
+            "total_is_lower_bound": more,
             "rows": rows,
             "newest": newest,
             "any_unread": any(row.unread for row in rows),
