@@ -126,8 +126,8 @@ def test_opening_the_detail_records_one_view_by_the_token_user(client, applicati
 def test_the_detail_costs_a_fixed_number_of_queries(client, application, django_assert_num_queries):
     _user, secret = staff_token()
 
-    # token, last-use stamp, receipt lookup, application, users, supervisors (+ their offices), audit row
-    with django_assert_num_queries(8):
+    # token, last-use stamp, receipt lookup, application, users, supervisors with their offices, audit row
+    with django_assert_num_queries(7):
         response = client.get(_url(application.receipt_number), **bearer(secret))
 
     assert response.status_code == 200
