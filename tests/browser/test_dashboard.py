@@ -16,6 +16,7 @@ from calsreg.applications.states import Status
 from calsreg.core import clock
 from calsreg.core.business_hours import JAPAN
 from calsreg.core.calendar import is_business_day
+from calsreg.desk.dashboard.rebuild import lead_times_rebuild
 from calsreg.desk.dashboard.selectors import week_start
 from calsreg.directory.demo import load_demo_directory
 from calsreg.directory.models import OrdererOffice
@@ -85,6 +86,7 @@ def _twelve_weeks_of_work(now: datetime) -> None:
             status=status,
             **stamps,
         )
+    lead_times_rebuild()  # the rows above were written around the services, as a bulk load is
 
 
 def _sign_in(page: Page, base: str, *, username: str, next_path: str) -> None:
