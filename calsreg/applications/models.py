@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.applications.states import OPEN_STATUSES, Status, ensure_transition
@@ -28,9 +27,9 @@ class UserRole(models.TextChoices):
 
 
 class ApplicationStatusCount(models.Model):
-    """How many applications are in one state, kept by ``Application.save``/``delete`` in the same
-    transaction as the change (``applications.status_counts``): the desk reads these rows instead of
-    counting the whole table."""
+    """How many applications are in one state, as of the last fold of ``ApplicationStatusChange``
+    (``applications.services.status_counts``): the desk reads these rows plus the changes not yet
+    folded instead of counting the whole table."""
 
     status = models.CharField(_("状態"), max_length=32, choices=Status.choices, primary_key=True)
     count = models.BigIntegerField(_("件数"), default=0)
@@ -43,27 +42,33 @@ class ApplicationStatusCount(models.Model):
         return f"{self.status}: {self.count}"
 
 
-def _status_count_add(status: str, delta: int) -> None:
-    if ApplicationStatusCount.objects.filter(status=status).update(count=F("count") + delta):
-        return
-    try:
-        with transaction.atomic():  # savepoint: a concurrent first insert of this state may win
-            ApplicationStatusCount.objects.create(status=status, count=delta)
-    except IntegrityError:
-        ApplicationStatusCount.objects.filter(status=status).update(count=F("count") + delta)
+class ApplicationStatusChange(models.Model):
+    """One application entering (+1) or leaving (−1) a state, appended by ``Application.save``/``delete``
+    in the same transaction as the change.
+
+    Appending a row never waits for another transaction. Updating the counter rows in place did: the
+    transaction of a registration held the 「登録済み」 counter row until it committed, so every other
+    registration of the whole system waited for it. The workers' maintenance folds these rows into
+    ``ApplicationStatusCount`` (``status_counts_fold``); readers add the few not yet folded.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    status = models.CharField(max_length=32)
+    delta = models.SmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.delta:+d}"
 
 
 def _status_counts_move(*, before: str | None, after: str | None) -> None:
-    """One application left ``before`` and entered ``after`` (None: created / deleted).
-
-    Each counter row stays locked until the caller's transaction ends; they are always taken in the
-    order of the states' values, so two transactions moving between the same states cannot deadlock.
-    """
+    """One application left ``before`` and entered ``after`` (None: created / deleted)."""
     if before == after:
         return
-    deltas = {status: delta for status, delta in ((before, -1), (after, 1)) if status is not None}
-    for status in sorted(deltas):
-        _status_count_add(status, deltas[status])
+    ApplicationStatusChange.objects.bulk_create(
+        ApplicationStatusChange(status=status, delta=delta)
+        for status, delta in ((before, -1), (after, 1))
+        if status is not None
+    )
 
 
 class ReceiptCounter(models.Model):

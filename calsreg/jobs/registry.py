@@ -51,6 +51,8 @@ def daily_job_label(name: str) -> str:
 # on its own: a callable without arguments that returns how many things it handled, idempotent and
 # safe when several workers run it at the same time (conditional UPDATEs or skip-locked row locks).
 WORKER_MAINTENANCE: tuple[tuple[str, str], ...] = (
+    # The desk's per-state application counters: appended changes folded in (applications.status_counts).
+    ("status_counts_fold", "calsreg.applications.services.status_counts.status_counts_fold"),
     # Tasks left RUNNING by a worker that died: back to READY after the lease.
     ("requeue_orphaned_tasks", "calsreg.jobs.services.tasks_orphaned_requeue"),
     # Exactly one daily run waiting in the queue, even if its row was lost or failed.

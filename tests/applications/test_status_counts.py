@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from calsreg.applications.models import Application, ApplicationStatusCount, Channel
+from calsreg.applications.models import Application, ApplicationStatusChange, ApplicationStatusCount, Channel
 from calsreg.applications.selectors import queue_status_counts
 from calsreg.applications.services import (
     application_reject,
@@ -19,7 +19,11 @@ from calsreg.applications.services import (
     submission_as_evidence,
 )
 from calsreg.applications.services.progress import application_confirm, application_confirmation_started
-from calsreg.applications.services.status_counts import status_counts_actual, status_counts_rebuild
+from calsreg.applications.services.status_counts import (
+    status_counts_actual,
+    status_counts_fold,
+    status_counts_rebuild,
+)
 from calsreg.applications.validation import validate_application
 from calsreg.records.services import Actor
 from tests.factories import SupervisorFactory, UserFactory, valid_payload
@@ -105,6 +109,7 @@ def test_rebuild_recomputes_counters_after_rows_were_loaded_around_the_models():
     supervisor = SupervisorFactory()
     _submit(supervisor, 1)
     _submit(supervisor, 2)
+    status_counts_fold()
     ApplicationStatusCount.objects.filter(status="submitted").update(count=7)
     with pytest.raises(CommandError):
         call_command("status_counts_rebuild", "--check", stdout=StringIO())
@@ -122,3 +127,35 @@ def test_rebuild_recomputes_counters_after_rows_were_loaded_around_the_models():
 def test_the_counters_are_read_in_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         queue_status_counts()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_change_appends_without_touching_the_counters_and_the_fold_adds_it_once():
+    # given three submissions and a rejection through the services: five changes appended
+    supervisor = SupervisorFactory()
+    first, _second, _third = (_submit(supervisor, n) for n in range(1, 4))
+    application_reject(application=first, reason="監督員が否認", actor=Actor.staff(UserFactory()))
+    assert ApplicationStatusChange.objects.count() == 5
+    assert not ApplicationStatusCount.objects.exists()  # nobody waited on a counter row
+    before = queue_status_counts()
+
+    # when the workers' maintenance folds them (twice, as two workers would)
+    folded = status_counts_fold(), status_counts_fold()
+
+    # then each change was added once, the changes are gone and the counts read the same
+    assert folded == (5, 0)
+    assert not ApplicationStatusChange.objects.exists()
+    assert dict(ApplicationStatusCount.objects.values_list("status", "count")) == {
+        "submitted": 2,
+        "rejected": 1,
+    }
+    assert queue_status_counts() == before == status_counts_actual()
+
+
+def test_the_fold_runs_in_every_workers_maintenance():
+    from calsreg.jobs.registry import WORKER_MAINTENANCE
+
+    assert (
+        "status_counts_fold",
+        "calsreg.applications.services.status_counts.status_counts_fold",
+    ) in WORKER_MAINTENANCE
