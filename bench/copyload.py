@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from calsreg.core.text_search import SearchTextField
+
 _PRE_SAVE = (models.DateTimeField, models.DateField)
 
 
@@ -91,6 +93,8 @@ def copy_update(model: type[models.Model], objects: Iterable[models.Model], fiel
 
 def _converter(field: models.Field) -> Any:
     attname = field.attname
+    if isinstance(field, SearchTextField):  # derived from its sources, as save() would
+        return lambda obj: field.pre_save(obj, True)
     if isinstance(field, _PRE_SAVE) and (getattr(field, "auto_now", False) or field.auto_now_add):
         return lambda obj: field.pre_save(obj, True)
     if isinstance(field, models.JSONField):
