@@ -307,3 +307,16 @@ def test_a_later_page_costs_the_same_queries_as_the_first(desk_client, niigata, 
         with django_assert_num_queries(7):
             response = desk_client.get(reverse("desk:queue") + link)
         assert len(_receipts(response)) == 50
+
+
+def test_the_bench_finds_the_oldest_page_by_its_rel_last_link(desk_client, niigata):
+    from bench.targets import last_page_url
+
+    for number in range(1, 121):
+        make_application(office=niigata, number=number, submitted_at=at("2026-11-02"))
+    first = desk_client.get(reverse("desk:queue"))
+
+    url = last_page_url(first.content.decode(), first_url=reverse("desk:queue"), size=120)
+
+    assert 'rel="last"' in first.content.decode()
+    assert _receipts(desk_client.get(url)) == [f"R2026-{n:06d}" for n in range(50, 0, -1)]
