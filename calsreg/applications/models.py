@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from calsreg.applications.states import OPEN_STATUSES, Status, ensure_transition
 from calsreg.core.models import TimeStampedModel
 from calsreg.core.search_keys import company_key_field, email_key_field, name_key_field, phone_key_field
+from calsreg.core.step_times import StepTime
 from calsreg.core.text_search import SearchTextField, SearchTextMixin
 from calsreg.directory.models import OrdererOffice, Supervisor
 
@@ -272,15 +273,12 @@ APPLICATION_STEP_SPANS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class ApplicationStepTime(models.Model):
+class ApplicationStepTime(StepTime):
     """One finished step of an application and its business time, kept by the services that stamp
     the step's timestamps (``services.step_times``): the dashboard reads the steps ended in its
     window through the (step, ended_at) index instead of scanning the applications."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="step_times")
-    step = models.CharField(max_length=32)
-    ended_at = models.DateTimeField()
-    business_us = models.BigIntegerField()  # business microseconds (core.business_hours)
 
     class Meta:
         constraints = [

@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from calsreg.core.models import TimeStampedModel
+from calsreg.core.step_times import StepTime
 from calsreg.core.text_search import SearchTextField, SearchTextMixin
 from calsreg.core.transitions import ensure_transition
 from calsreg.verification.models import CallOutcome
@@ -157,14 +158,11 @@ CHANGE_REQUEST_STEP_SPANS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class ChangeRequestStepTime(models.Model):
+class ChangeRequestStepTime(StepTime):
     """One finished step of a change request and its business time, kept by the services that stamp
     the step's timestamps (``services.step_times``), read by the dashboard through the index."""
 
     change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="step_times")
-    step = models.CharField(max_length=32)
-    ended_at = models.DateTimeField()
-    business_us = models.BigIntegerField()  # business microseconds (core.business_hours)
 
     class Meta:
         constraints = [

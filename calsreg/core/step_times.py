@@ -20,9 +20,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import models
 from django.db.models import Model, Q
 
 from calsreg.core.business_hours import BusinessClock
+
+
+class StepTime(models.Model):
+    """The fields every step table shares: which step, when it ended, its business time. The concrete
+    table adds the case it belongs to, one-per-(case, step) and the (step, ended_at, business_us) index."""
+
+    step = models.CharField(max_length=32)
+    ended_at = models.DateTimeField()
+    business_us = models.BigIntegerField()  # business microseconds (core.business_hours)
+
+    class Meta:
+        abstract = True
+
 
 Span = tuple[str, str, str]  # (step key, start field, end field)
 REBUILD_BATCH = 5_000
