@@ -15,6 +15,7 @@ from tests.billing.dunning_helpers import posted_invoice
 from tests.billing.invoice_helpers import jst
 from tests.desk.sso_helpers import party, sign_in
 from tests.factories import UserFactory
+from tests.plugins.browser import follow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +62,7 @@ def test_operator_finds_why_a_project_is_suspended_and_who_is_locked_out(page: P
         assert _page_width(page) <= 390
         screenshot(page, "desk-project-390")
 
-        page.get_by_role("link", name=agent.username).first.click()
+        follow(page.get_by_role("link", name=agent.username).first)
         assert "ログイン停止中（2027年2月3日(水) 09:25まで）" in page.content()
         assert "パスワード通知メール" in page.content()
         assert _page_width(page) <= 390

@@ -14,6 +14,7 @@ from calsreg.accounts.models import Role
 from tests.accounts.helpers import A_DAY_OF_THE_PERIOD, started
 from tests.desk.sso_helpers import logout, sign_in
 from tests.factories import UserFactory
+from tests.plugins.browser import follow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,22 +51,22 @@ def test_administrator_registers_a_party_and_follows_its_deliveries_at_phone_wid
     assert len(secret) > 20
     _snap(page, "registered")
 
-    page.get_by_role("link", name="控えたので連携先の画面へ").click()
+    follow(page.get_by_role("link", name="控えたので連携先の画面へ"))
     assert secret not in page.content()
     application = Application.objects.get(name="電子納品システム")
     logout(application, holder)
     sign_in(application, holder)
     page.reload()
-    page.get_by_role("button", name="選んだ送信失敗を再送する…").click()
+    follow(page.get_by_role("button", name="選んだ送信失敗を再送する…"))
     assert "再送する送信を1件以上選んでください。" in page.content()
     page.locator('input[name="deliveries"]').first.check()
     page.get_by_role("button", name="選んだ送信失敗を再送する…").click()
     _snap(page, "resend-confirm")
-    page.get_by_role("button", name="再送する").click()
+    follow(page.get_by_role("button", name="再送する"))
     assert "1件を送信待ちに戻しました" in page.content()
     _snap(page, "party")
 
-    page.get_by_role("link", name=holder.username).first.click()
+    follow(page.get_by_role("link", name=holder.username).first)
     assert "電子納品システム にサインイン" in page.content()
     _snap(page, "account")
     page.goto(f"{live_server.url}/desk/sso/")

@@ -24,6 +24,7 @@ from tests.billing.dunning_helpers import posted_invoice
 from tests.billing.invoice_helpers import configured, drafted, jst
 from tests.factories import UserFactory
 from tests.notifications.helpers import tables_containing
+from tests.plugins.browser import follow
 from tests.portal.test_mypage import ACCOUNT_ID, PASSWORD, make_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -125,7 +126,7 @@ def test_a_caller_locked_out_is_found_by_a_phone_number_without_hyphens_and_the_
         assert "ログイン停止中（2026年12月10日(木) 10:" in page.locator("#lock-state").inner_text()
 
         # and lifts the lock behind the confirmation that says what will happen
-        page.locator("#actions").get_by_role("link", name="ログイン停止を解除する").click()
+        follow(page.locator("#actions").get_by_role("link", name="ログイン停止を解除する"))
         assert "このIDのログイン停止（接続元ごと・ID全体）をすべて解除します。" in page.content()
         page.get_by_role("button", name="解除する").click()
         page.wait_for_url(re.compile(rf"/desk/accounts/{holder.pk}/$"))
@@ -161,7 +162,7 @@ def test_the_desk_reissues_an_initial_password_that_arrives_at_the_address_on_fi
         page.locator("#search-accounts + ul").get_by_role("link", name=ACCOUNT_ID).click()
         page.wait_for_url(re.compile(rf"/desk/accounts/{holder.pk}/$"))
         seen.append(page.content())
-        page.locator("#actions").get_by_role("link", name="初期パスワードを再発行する").click()
+        follow(page.locator("#actions").get_by_role("link", name="初期パスワードを再発行する"))
         seen.append(page.content())
         assert ON_FILE in page.locator("section[aria-labelledby=section-whom]").inner_text()
         page.get_by_label("理由（必須）").fill("初期パスワードのメールを削除してしまった")
@@ -238,7 +239,7 @@ def test_registration_previewed_its_refused_mails_resent_from_the_troubles_list_
         screenshot(page, "desk-mail-troubles")
         for box in page.locator("input[name=deliveries]").all():
             box.check()
-        page.get_by_role("button", name="選んだメールを再送する…").click()
+        follow(page.get_by_role("button", name="選んだメールを再送する…"))
         assert "次の2件を、最初の試行から送り直します。" in page.content()
         page.get_by_role("button", name="再送する").click()
         page.wait_for_url(re.compile(r"/desk/mail/troubles/$"))
@@ -345,7 +346,7 @@ def test_the_desk_suspends_a_project_by_hand_and_reinstates_it_with_a_reason_sho
         assert "監督員からの指示（12月7日 電話）" in page.locator("#suspension").inner_text()
 
         # when: it reinstates it, giving the reason, behind the confirmation
-        page.locator("#actions").get_by_role("link", name="手動の利用停止を解除する").click()
+        follow(page.locator("#actions").get_by_role("link", name="手動の利用停止を解除する"))
         assert "再びログインできるようになります。" in page.content()
         page.get_by_label("理由（必須）").fill("監督員から再開の指示")
         page.get_by_role("button", name="解除する").click()

@@ -34,6 +34,17 @@ document.addEventListener("securitypolicyviolation", (event) => window.__cspViol
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
+def follow(locator) -> None:
+    """Click a link or a form's button and wait for the page it leads to.
+
+    ``click()`` returns once the click is dispatched; reading ``page.content()`` straight after it can
+    catch the old page or the blank moment in between (seen on a loaded machine), so every click that
+    navigates and is read back goes through here.
+    """
+    with locator.page.expect_navigation():
+        locator.click()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--screenshots", action="store_true", help="write docs/screenshots/*.png")
 
