@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "calsreg.sso",
     "calsreg.changes",
     "calsreg.lifecycle",
+    "calsreg.mailbox",
     "calsreg.portal",
     "calsreg.desk",
     "calsreg.api",

@@ -1,0 +1,104 @@
+"""One received message of a help-desk mailbox, kept unaltered, and what was done with it.
+
+A message is recorded in two steps, each its own transaction: first kept (``RECEIVED``: the raw bytes
+as evidence with their SHA-256, keyed by mailbox + UIDVALIDITY + UID and by Message-ID), then
+processed (one domain call, or the triage list). It is moved to the server's "processed" folder only
+after the processing committed (``moved_at``); a crash between any two steps is repaired by the next
+pass, which finds the row and carries on from its state — never a second application or reply.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from calsreg.core.models import TimeStampedModel
+
+
+class MessageState(models.TextChoices):
+    RECEIVED = "received", _("受信済み（未処理）")
+    PROCESSED = "processed", _("処理済み")
+    TRIAGE = "triage", _("要確認")
+    HANDLED = "handled", _("対応済み")
+    DUPLICATE = "duplicate", _("受信済みの重複")
+
+
+class MessageKind(models.TextChoices):
+    """What the message was recognised as (``UNKNOWN`` until processed)."""
+
+    UNKNOWN = "unknown", _("未分類")
+    APPLICATION = "application", _("利用申込書")
+    CHANGE_FORM = "change_form", _("変更申込書")
+    SUPERVISOR_REPLY = "supervisor_reply", _("監督員の返信")
+    BOUNCE = "bounce", _("配信不能の通知")
+    AUTO_REPLY = "auto_reply", _("自動応答")
+    OTHER = "other", _("その他のメール")
+
+
+class MailboxMessage(TimeStampedModel):
+    """One message as fetched from one mailbox (``MAILBOXES`` names them)."""
+
+    mailbox = models.CharField(_("受信箱"), max_length=64)
+    uidvalidity = models.BigIntegerField(_("UIDVALIDITY"))
+    uid = models.BigIntegerField(_("UID"))
+    # Without angle brackets' surroundings trimmed: exactly as written, for matching a second copy.
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True, db_index=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    # The raw message as received (records.Evidence, kind RECEIVED_MAIL, subject = this row).
+    evidence = models.ForeignKey("records.Evidence", on_delete=models.PROTECT, related_name="+")
+    size_bytes = models.PositiveBigIntegerField(_("サイズ（バイト）"))
+    # The server's INTERNALDATE (when the mailbox got it); the Date header can be anything.
+    arrived_at = models.DateTimeField(_("受信日時"))
+    from_address = models.CharField(_("差出人"), max_length=300, blank=True)
+    subject_line = models.CharField(_("件名"), max_length=300, blank=True)
+
+    state = models.CharField(
+        _("状態"), max_length=16, choices=MessageState.choices, default=MessageState.RECEIVED
+    )
+    kind = models.CharField(
+        _("種類"), max_length=20, choices=MessageKind.choices, default=MessageKind.UNKNOWN
+    )
+    # Why it is on the triage list (or what was done), for people: shown at the desk as written.
+    reason = models.TextField(_("理由"), blank=True)
+    # What was recognised, for the desk: e.g. {"receipt_number": …, "answer": …, "attachments": […]}.
+    recognised = models.JSONField(_("読み取った内容"), default=dict, blank=True)
+    # What the processing produced, when it produced something (a generic pair like Delivery's).
+    result_type = models.CharField(_("結果の種類"), max_length=40, blank=True)
+    result_id = models.BigIntegerField(_("結果のID"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("処理日時"), null=True, blank=True)
+    # Processing that failed for a reason that may pass (database down…): tried again by the next pass.
+    attempts = models.PositiveSmallIntegerField(_("処理の試行回数"), default=0)
+    last_error = models.TextField(_("最後のエラー"), blank=True)
+    # Moved to the processed folder on the server (after the processing committed).
+    moved_at = models.DateTimeField(_("処理済みフォルダへの移動日時"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("対応日時"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("受信メール")
+        verbose_name_plural = _("受信メール")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailbox", "uidvalidity", "uid"], name="mailbox_message_server_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=MessageState.values), name="mailbox_message_state_valid"
+            ),
+        ]
+        indexes = [
+            # The desk's triage list, newest first, read by key.
+            models.Index(
+                models.F("arrived_at").desc(),
+                models.F("id").desc(),
+                name="mailbox_triage_idx",
+                condition=models.Q(state="triage"),
+            ),
+            # What the next pass must finish: processing not done, or not yet moved.
+            models.Index(fields=["mailbox", "state", "moved_at"], name="mailbox_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox}#{self.uidvalidity}/{self.uid} {self.subject_line}"
