@@ -36,6 +36,21 @@ class MessageKind(models.TextChoices):
     OTHER = "other", _("その他のメール")
 
 
+class TriageReason(models.TextChoices):
+    """Why a message waits on the desk's triage list (state ``TRIAGE``); ``reason`` says it in words."""
+
+    QUESTION = "question", _("申込書・変更申込書の添付がないメール")
+    AUTO_REPLY = "auto_reply", _("自動応答（不在通知など）")
+    BOUNCE_UNMATCHED = "bounce_unmatched", _("送信元の分からない配信不能の通知")
+    SEVERAL_WORKBOOKS = "several_workbooks", _("Excelファイルが複数添付されている")
+    UNREADABLE = "unreadable", _("読み取れない添付ファイル・メール")
+    WORKBOOK_REFUSED = "workbook_refused", _("不備のある申込書・変更申込書")
+    REPLY_UNCLEAR = "reply_unclear", _("回答の読み取れない監督員の返信")
+    REPLY_NOT_OPEN = "reply_not_open", _("回答済み・無効の確認依頼への返信")
+    TOO_LARGE = "too_large", _("大きすぎるメール")
+    PROCESSING_FAILED = "processing_failed", _("処理中のエラー")
+
+
 class MailboxMessage(TimeStampedModel):
     """One message as fetched from one mailbox (``MAILBOXES`` names them)."""
 
@@ -58,6 +73,9 @@ class MailboxMessage(TimeStampedModel):
     )
     kind = models.CharField(
         _("種類"), max_length=20, choices=MessageKind.choices, default=MessageKind.UNKNOWN
+    )
+    triage_reason = models.CharField(
+        _("要確認の理由"), max_length=24, choices=TriageReason.choices, blank=True
     )
     # Why it is on the triage list (or what was done), for people: shown at the desk as written.
     reason = models.TextField(_("理由"), blank=True)
