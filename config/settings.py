@@ -270,6 +270,8 @@ EMAIL_TIMEOUT = env_int("CALSREG_EMAIL_TIMEOUT_SECONDS", 10)
 DEFAULT_FROM_EMAIL = env("CALSREG_FROM_EMAIL", "新潟県CALSヘルプデスク <helpdesk@calsreg.example.jp>")
 # Where operator copies and desk-facing notices go.
 HELP_DESK_EMAIL = env("CALSREG_HELP_DESK_EMAIL", "helpdesk@calsreg.example.jp")
+# Automatic replies to a sender whose mailed workbook was refused, at most this many a day.
+MAILBOX_REPLIES_PER_SENDER_PER_DAY = env_int("CALSREG_MAILBOX_REPLIES_PER_SENDER_PER_DAY", 3)
 
 # Background work: django-tasks with its database backend (enqueue = INSERT in the same transaction).
 # Three queues so that no kind of work waits behind another (docs/ops/workers.md): "mail"

@@ -17,6 +17,7 @@ class Channel(models.TextChoices):
     WORKBOOK = "workbook", _("Excel申込書（ポータル）")
     DESK_WORKBOOK = "desk_workbook", _("Excel申込書（窓口登録）")
     DESK_MAIL = "desk_mail", _("受信メール（窓口登録）")
+    MAILBOX = "mailbox", _("メール（自動受信）")
     API = "api", _("API")
 
 

@@ -57,6 +57,7 @@ class ChangeChannel(models.TextChoices):
     MY_PAGE = "my_page", _("マイページ")
     PORTAL = "portal", _("ポータル（受付番号・工事番号）")
     WORKBOOK = "workbook", _("Excel変更申込書")
+    MAIL = "mail", _("Excel変更申込書（メール）")
     API = "api", _("API")
 
 

@@ -32,7 +32,12 @@ KIND_LABELS = {
     "change_email_changed": _("登録メールアドレス変更のお知らせ"),
     "staff_digest": _("お知らせのまとめメール（職員あて）"),
     "admin_alert": _("システムの異常のお知らせ（管理者あて）"),
+    "mailbox_workbook_refused": _("受信した申込書の不備のお知らせ（差出人あて）"),
 }
+
+# Kinds sent in answer to a received mail: marked ``Auto-Submitted: auto-replied`` (RFC 3834), the
+# others ``auto-generated``; either way no auto-responder should answer them.
+AUTO_REPLIED_KINDS = frozenset({"mailbox_workbook_refused"})
 
 
 def kind_label(kind: str) -> str:

@@ -28,10 +28,11 @@ class DeliveryStatus(models.TextChoices):
 # The one table of allowed moves. sending → pending is both the automatic retry and the desk's
 # explicit re-send of a row stuck in ``sending``; failed → pending is the desk's re-send.
 # pending → sent: an attempt whose lease ran out reports its 250 before the row is claimed again.
+# sent → failed: the recipient's server accepted the mail and then returned it (a bounce, DSN).
 TRANSITIONS: dict[str, frozenset[str]] = {
     DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENDING, DeliveryStatus.SENT}),
     DeliveryStatus.SENDING: frozenset({DeliveryStatus.SENT, DeliveryStatus.PENDING, DeliveryStatus.FAILED}),
-    DeliveryStatus.SENT: frozenset(),
+    DeliveryStatus.SENT: frozenset({DeliveryStatus.FAILED}),
     DeliveryStatus.FAILED: frozenset({DeliveryStatus.PENDING}),
 }
 
@@ -92,6 +93,9 @@ class Delivery(TimeStampedModel):
     first_attempt_at = models.DateTimeField(_("初回試行日時"), null=True, blank=True)
     # The last failure could pass (server down, timeout, 4xx): sent again once the server answers.
     failure_transient = models.BooleanField(_("一時的な失敗"), default=False)
+    # When a bounce (a delivery status notification) for this mail was read from the help desk's
+    # mailbox. Kept after a re-send: the address bounced once, so no automatic reply goes to it.
+    bounced_at = models.DateTimeField(_("配信不能の通知の受信日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("メール送信")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import models
@@ -57,6 +58,36 @@ def deliveries_for(*, subject: models.Model) -> QuerySet[Delivery]:
 def deliveries_to(*, address: str) -> QuerySet[Delivery]:
     """The notices sent (or to be sent) to one address, oldest first."""
     return Delivery.objects.filter(to_address=address).order_by("created_at", "pk")
+
+
+def deliveries_by_message_ids(
+    *, message_ids: Iterable[str], kinds: Iterable[str] | None = None
+) -> dict[str, Delivery]:
+    """The deliveries that left with one of ``message_ids`` (as written, angle brackets included),
+    keyed by Message-ID; only of ``kinds`` when given. One query; unknown ids are simply absent."""
+    wanted = {message_id for message_id in message_ids if message_id}
+    if not wanted:
+        return {}
+    found = Delivery.objects.filter(message_id__in=wanted)
+    if kinds is not None:
+        found = found.filter(kind__in=list(kinds))
+    return {delivery.message_id: delivery for delivery in found.order_by("id")}
+
+
+def address_bounced(*, address: str) -> bool:
+    """Whether mail to ``address`` came back (a bounce was recorded) or failed for good."""
+    return (
+        Delivery.objects.filter(to_address__iexact=address.strip())
+        .filter(Q(bounced_at__isnull=False) | Q(status=DeliveryStatus.FAILED))
+        .exists()
+    )
+
+
+def deliveries_to_count(*, kind: str, address: str, since: datetime) -> int:
+    """How many notices of ``kind`` were queued for ``address`` since ``since`` (a rate limit's count)."""
+    return Delivery.objects.filter(
+        kind=kind, to_address__iexact=address.strip(), created_at__gte=since
+    ).count()
 
 
 def deliveries_stuck(*, now: datetime | None = None) -> QuerySet[Delivery]:

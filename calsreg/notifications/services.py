@@ -1,4 +1,5 @@
-"""Writes of the notifications app: enqueue a notice, send what is due, re-send what got stuck."""
+"""Writes of the notifications app: enqueue a notice, send what is due, re-send what got stuck,
+record a bounce."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django_tasks_db import DatabaseBackend
 
 from calsreg.core import clock
 from calsreg.core.errors import DomainError, InvalidTransition
 from calsreg.core.redaction import ERASED, Scrubber
 from calsreg.core.subjects import subject_type_of
-from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage, send_lease
+from calsreg.notifications.kinds import kind_label
+from calsreg.notifications.models import Delivery, DeliveryStatus, OutboxMessage, StaffNoticeKind, send_lease
 from calsreg.notifications.rendering import ensure_template, requeue_check
+from calsreg.notifications.staff_services import staff_notice_post
 from calsreg.notifications.tasks import SendOutcome, delivery_send, send_delivery
 from calsreg.records.services import Actor, audit_record
 
@@ -148,6 +152,53 @@ def deliveries_requeue(
         _requeue(delivery=delivery, actor=actor, now=now)
         outcome.requeued.append(delivery)
     return outcome
+
+
+@transaction.atomic
+def delivery_bounce_record(*, delivery: Delivery, reason: str, at: datetime) -> Delivery:
+    """A bounce of ``delivery`` was received: the mail is failed for good, with the bounce's status
+    and diagnostic as ``last_error``, so the desk's failed-mail list shows it and it can be re-sent.
+
+    Idempotent: a second bounce of the same mail changes nothing more. A delivery not yet sent (a
+    bounce of an earlier attempt while a retry waits) keeps its status and only records the bounce.
+    """
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.bounced_at is not None:
+        return delivery
+    previous = {"status": delivery.status, "last_error": delivery.last_error}
+    delivery.bounced_at = at
+    delivery.last_error = reason.strip()[:2000] or "bounced"
+    if delivery.status in {DeliveryStatus.SENT, DeliveryStatus.SENDING}:
+        delivery.transition_to(DeliveryStatus.FAILED)
+        delivery.next_attempt_at = None
+        delivery.failure_transient = False
+    delivery.save(
+        update_fields=[
+            "status",
+            "bounced_at",
+            "last_error",
+            "next_attempt_at",
+            "failure_transient",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=Actor.system("mailbox"),
+        action="notification.bounced",
+        subject=delivery,
+        at=at,
+        summary=f"{delivery.kind} → {delivery.to_address}",
+        data={**previous, "reason": delivery.last_error, "message_id": delivery.message_id},
+    )
+    staff_notice_post(
+        kind=StaffNoticeKind.MAIL_FAILED,
+        subject=delivery,
+        at=at,
+        # No address here: a notice outlives the retention purge of the people it would name.
+        summary=gettext_noop("%(kind)s（送信番号 %(number)s）が配信できずに戻ってきました。"),
+        summary_params={"kind": str(kind_label(delivery.kind)), "number": delivery.pk},
+    )
+    return delivery
 
 
 def _is_troubled(*, delivery: Delivery, now: datetime) -> bool:

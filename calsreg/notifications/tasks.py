@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from calsreg.core import clock
-from calsreg.notifications.kinds import kind_label
+from calsreg.notifications.kinds import AUTO_REPLIED_KINDS, kind_label
 from calsreg.notifications.message import NoticeMessage
 from calsreg.notifications.models import Delivery, DeliveryStatus, StaffNoticeKind
 from calsreg.notifications.rendering import render_delivery
@@ -131,7 +131,7 @@ def _send(*, delivery: Delivery) -> None:
             "Message-ID": delivery.message_id,
             DELIVERY_HEADER: str(delivery.pk),
             # RFC 3834: tells auto-responders (out-of-office) not to answer.
-            "Auto-Submitted": "auto-generated",
+            "Auto-Submitted": "auto-replied" if delivery.kind in AUTO_REPLIED_KINDS else "auto-generated",
         },
     )
     message.encoding = "utf-8"

@@ -62,7 +62,7 @@ def reply_mail_read(*, content: bytes) -> ReplyMail:
         )
     message = BytesParser(policy=policy.default).parsebytes(content) if content else None
     headers = _from_headers(message) if isinstance(message, EmailMessage) else []
-    addresses = tuple(address for header in headers for address in _addresses(header))
+    addresses = sender_addresses(headers)
     if not isinstance(message, EmailMessage) or not any("@" in address for address in addresses):
         raise UploadRefused(
             _(
@@ -77,6 +77,16 @@ def reply_mail_read(*, content: bytes) -> ReplyMail:
         date=getattr(message.get("date"), "datetime", None),
         message_id=_header_text(message, "message-id"),
     )
+
+
+def sender_addresses(from_headers: list[str]) -> tuple[str, ...]:
+    """Every mailbox of the given From headers' texts, in order (``""`` for a header naming none)."""
+    return tuple(address for header in from_headers for address in _addresses(header))
+
+
+def from_headers(message: EmailMessage) -> list[str]:
+    """Each From header's text as written (display names included), safe to store and show."""
+    return _from_headers(message)
 
 
 def _from_headers(message: EmailMessage) -> list[str]:

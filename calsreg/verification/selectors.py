@@ -268,3 +268,20 @@ def _request_row(request: ConfirmationRequest) -> AttentionRow:
     at = request.answered_at or request.created_at
     sender = request.reply_from if request.sender_mismatch else ""
     return AttentionRow(application=request.application, reason=reason, at=at, request=request, sender=sender)
+
+
+def confirmation_request_for_reply(*, request_id: int) -> ConfirmationRequest | None:
+    """A request (with its application and supervisor) that a received reply names, or None."""
+    return (
+        ConfirmationRequest.objects.select_related("application", "supervisor").filter(pk=request_id).first()
+    )
+
+
+def confirmation_requests_of_receipt(*, receipt_number: str) -> list[ConfirmationRequest]:
+    """Every request of the application with ``receipt_number``, oldest first, with its application
+    and supervisor: what a reply naming the receipt number in its subject may answer."""
+    return list(
+        ConfirmationRequest.objects.select_related("application", "supervisor")
+        .filter(application__receipt_number=receipt_number)
+        .order_by("id")
+    )

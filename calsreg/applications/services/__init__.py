@@ -15,6 +15,7 @@ from calsreg.applications.services.channels import (
     application_resubmit_payload,
     application_submit_at_desk,
     application_submit_mail,
+    application_submit_mailbox,
     application_submit_payload,
     application_submit_workbook,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "application_submit",
     "application_submit_at_desk",
     "application_submit_mail",
+    "application_submit_mailbox",
     "application_submit_payload",
     "application_submit_workbook",
     "application_viewed",

@@ -1,5 +1,5 @@
 """Intake, one service per way an application arrives: a payload (the web form, the API's JSON), a
-workbook (portal, API, desk), a received mail (desk). Each reads and validates everything first,
+workbook (portal, API, desk), a received mail (desk, or read from the help desk's mailbox). Each reads and validates everything first,
 then records the application with its originals as evidence and its audit row
 (``application_submit``); the portal, the desk and the API each make one call here.
 
@@ -102,6 +102,27 @@ def application_submit_mail(
 ) -> Application:
     """Record the workbook attached to a mail (.eml) the desk received; the whole mail is kept too,
     beside the workbook (it shows who sent it and when)."""
+    return _mail_submit(
+        content=content, filename=filename, channel=Channel.DESK_MAIL, actor=actor, language=language
+    )
+
+
+def application_submit_mailbox(*, content: bytes, filename: str, language: str = "ja") -> Application:
+    """Record the workbook attached to a mail the system read from the help desk's mailbox.
+
+    The same path as a mail the desk uploads (``application_submit_mail``), on its own channel, with
+    the applicant on the form as the actor: nobody at the desk handled it. The acknowledgment goes to
+    the applicant's address on the form, as on the web form — never to the mail's sender as such.
+    Raises UploadRefused / ValidationFailed like the other channels; nothing is stored then.
+    """
+    return _mail_submit(
+        content=content, filename=filename, channel=Channel.MAILBOX, actor=None, language=language
+    )
+
+
+def _mail_submit(
+    *, content: bytes, filename: str, channel: Channel, actor: Actor | None, language: str
+) -> Application:
     mail = workbook_from_eml(content=content)
     data = _workbook_validated(content=mail.workbook_bytes, filename=mail.workbook_filename)
     originals = [
@@ -110,7 +131,9 @@ def application_submit_mail(
             content=content, filename=filename, content_type=EML_CONTENT_TYPE, kind=EvidenceKind.RECEIVED_MAIL
         ),
     ]
-    return _submit(data=data, channel=Channel.DESK_MAIL, actor=actor, originals=originals, language=language)
+    return _submit(
+        data=data, channel=channel, actor=actor or _applicant(data), originals=originals, language=language
+    )
 
 
 def application_submit_at_desk(*, content: bytes, filename: str, actor: Actor) -> Application:

@@ -1,6 +1,7 @@
 """Writes of the changes app (seed steps 7–9). Every change: one atomic function, audit and notices inside.
 
 - ``intake``: file a change request (any channel) and assign it to an operator.
+- ``mail``: a change workbook attached to a mail read from the help desk's mailbox.
 - ``callbacks``: the call-back to a number on file and the per-item confirmation (identity verification).
 - ``apply``: apply the confirmed items of a verified request; reject a request.
 - ``disclosure``: personal-data disclosure (deletion is applied through ``accounts``).
@@ -22,6 +23,7 @@ from calsreg.changes.services.intake import (
     change_request_submit,
     change_request_viewed,
 )
+from calsreg.changes.services.mail import change_request_submit_mail
 
 __all__ = [
     "ChangeApplyPlan",
@@ -32,6 +34,7 @@ __all__ = [
     "change_request_assign",
     "change_request_reject",
     "change_request_submit",
+    "change_request_submit_mail",
     "change_request_viewed",
     "change_requests_personal_data_erase",
     "personal_data_disclose",
