@@ -30,7 +30,9 @@ RECEIPT_NUMBER_RE = re.compile(rf"{RECEIPT_PREFIX}\d{{4}}-\d{{5}}")
 # Where a mail program starts quoting the mail answered: everything from that line down is quoted.
 QUOTE_HEADER_RE = re.compile(
     r"(wrote:|writes:|のメッセージ:|書きました:|-{3,}\s*original message\s*-{3,}|-{3,}\s*元のメッセージ\s*-{3,}"
-    r"|^_{10,}$|^-{5,}\s*forwarded message\s*-{5,})",
+    r"|^_{10,}$|^-{5,}\s*forwarded message\s*-{5,}"
+    # Gmail and others in Japanese: 「2026年11月24日(火) 10:00 名前 <address>:」
+    r"|<[^<>\s]+@[^<>\s]+>\s*:$)",
     re.IGNORECASE,
 )
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xltm")
