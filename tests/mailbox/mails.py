@@ -138,7 +138,9 @@ def out_of_office_mail(*, in_reply_to: str = "") -> bytes:
     )
 
 
-def kept(raw: bytes, *, mailbox: str = "reception", from_address: str = "", subject_line: str = "") -> MailboxMessage:
+def kept(
+    raw: bytes, *, mailbox: str = "reception", from_address: str = "", subject_line: str = ""
+) -> MailboxMessage:
     """The row the reader keeps before processing: the raw bytes as RECEIVED_MAIL evidence whose
     subject is the row, keyed by UIDVALIDITY/UID."""
     with transaction.atomic():

@@ -18,7 +18,6 @@ from calsreg.accounts.models import Role
 from calsreg.applications.excel import workbook_build
 from calsreg.applications.models import Application
 from calsreg.applications.states import Status
-from calsreg.core.uploads import XLSX_CONTENT_TYPE
 from calsreg.mailbox.models import MailboxMessage, MessageState, TriageReason
 from calsreg.mailbox.processing import message_process
 from calsreg.notifications.models import Delivery
@@ -124,7 +123,9 @@ def test_a_reply_with_both_lines_kept_is_left_for_the_desk(desk, supervisor):
     _application, delivery = confirmation_sent(desk, supervisor)
 
     message, before = process(
-        mails.reply_mail(sender=DIRECTORY, body="確認しました\n心当たりがありません", in_reply_to=delivery.message_id)
+        mails.reply_mail(
+            sender=DIRECTORY, body="確認しました\n心当たりがありません", in_reply_to=delivery.message_id
+        )
     )
 
     assert (message.triage_reason, message.recognised["answer"]) == (TriageReason.REPLY_UNCLEAR, "both")
@@ -157,7 +158,9 @@ def test_a_forged_reply_to_the_reminder_of_a_closed_request_is_left_for_the_desk
         assert confirmations_overdue_sweep() == 1
         deliver()
         reminder = Delivery.objects.get(kind="confirmation_reminder")
-        mails.processed(mails.reply_mail(sender=DIRECTORY, body="確認しました", in_reply_to=delivery.message_id))
+        mails.processed(
+            mails.reply_mail(sender=DIRECTORY, body="確認しました", in_reply_to=delivery.message_id)
+        )
         assert not ConfirmationRequest.objects.get().is_open
 
         message, before = process(
@@ -172,12 +175,18 @@ def test_a_forged_reply_to_the_reminder_of_a_closed_request_is_left_for_the_desk
     ("workbook", "refusal"),
     [
         (
-            rezipped(workbook_build(office_names=["新潟地域振興局 地域整備部"]), extra={"xl/vbaProject.bin": b"\0" * 64}),
+            rezipped(
+                workbook_build(office_names=["新潟地域振興局 地域整備部"]),
+                extra={"xl/vbaProject.bin": b"\0" * 64},
+            ),
             "マクロを含むブック",
         ),
         (OLE_MAGIC + "EncryptedPackage".encode("utf-16-le"), "パスワードが設定されている"),
         (
-            rezipped(workbook_build(office_names=["新潟地域振興局 地域整備部"]), extra={"xl/media/x.bin": b"\0" * (3 << 20)}),
+            rezipped(
+                workbook_build(office_names=["新潟地域振興局 地域整備部"]),
+                extra={"xl/media/x.bin": b"\0" * (3 << 20)},
+            ),
             "異常に大きく",
         ),
     ],

@@ -83,7 +83,9 @@ def test_a_change_form_for_a_closed_project_is_refused_and_nothing_is_filed():
 
 def test_a_change_form_naming_an_unknown_project_is_refused_and_the_replies_are_rate_limited():
     _project, content = change_workbook()
-    forged = edited(content, lambda workbook: setattr(cell_by_name(workbook, "CHANGE_PROJECT_ID"), "value", 99999))
+    forged = edited(
+        content, lambda workbook: setattr(cell_by_name(workbook, "CHANGE_PROJECT_ID"), "value", 99999)
+    )
     before = _unchanged()
 
     replies = [

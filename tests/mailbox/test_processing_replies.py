@@ -39,7 +39,10 @@ def test_the_reply_names_each_problem_and_leaves_as_an_automatic_reply(smtp_serv
     problems = message.recognised["problems"]
     assert problems == [
         {"label": "電話番号", "message": "「電話番号」を入力してください。"},
-        {"label": "メールアドレス", "message": "「メールアドレス」の形式が正しくありません（例: taro@example.co.jp）。"},
+        {
+            "label": "メールアドレス",
+            "message": "「メールアドレス」の形式が正しくありません（例: taro@example.co.jp）。",
+        },
     ]
     assert Application.objects.count() == 0
     assert deliveries_send_due() == 1
@@ -76,7 +79,9 @@ def test_no_reply_to_an_address_that_bounced():
     Delivery.objects.filter(pk=reply.pk).update(
         status=DeliveryStatus.SENT, message_id="<reply-1@calsreg.example.jp>", sent_at=dt.datetime.now(dt.UTC)
     )
-    mails.processed(mails.dsn_mail(returned_message_id="<reply-1@calsreg.example.jp>", recipient=mails.APPLICANT))
+    mails.processed(
+        mails.dsn_mail(returned_message_id="<reply-1@calsreg.example.jp>", recipient=mails.APPLICANT)
+    )
 
     second = mails.processed(mails.application_mail(workbook, message_id="<again@x.example>"))
 
