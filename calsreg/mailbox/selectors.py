@@ -94,7 +94,7 @@ def reply_candidates(*, receipt_number: str) -> list[ConfirmationRequest]:
 
 # What a message's result (``result_type``, named like every subject: ``subject_type_of``) belongs to
 # when it is not an application itself: the application it is about, read by one query per type.
-_RESULT_APPLICATION = {
+_RESULT_APPLICATION: dict[str, tuple[type[ConfirmationRequest] | type[UnlistedSenderReply], str]] = {
     "confirmationrequest": (ConfirmationRequest, "application_id"),
     "unlistedsenderreply": (UnlistedSenderReply, "request__application_id"),
 }
@@ -114,7 +114,7 @@ def result_applications(*, messages: list[MailboxMessage]) -> dict[int, int]:
             wanted.setdefault(message.result_type, {}).setdefault(message.result_id, []).append(message.pk)
     for result_type, by_id in wanted.items():
         model, path = _RESULT_APPLICATION[result_type]
-        for pk, application_id in model.objects.filter(pk__in=by_id).values_list("pk", path):
+        for pk, application_id in model._default_manager.filter(pk__in=by_id).values_list("pk", path):
             for message_pk in by_id[pk]:
                 found[message_pk] = application_id
     return found

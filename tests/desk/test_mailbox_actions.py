@@ -74,9 +74,13 @@ def test_attaching_keeps_the_mail_on_the_application_and_takes_it_off_the_list(d
     assert message.handled_by == desk_user
     assert message.handled_at == NOW
     assert list(
-        AuditEvent.objects.filter(subject_type="mailboxmessage", subject_id=message.pk).values_list("action", flat=True)
+        AuditEvent.objects.filter(subject_type="mailboxmessage", subject_id=message.pk).values_list(
+            "action", flat=True
+        )
     ) == ["mailbox_message.attached"]
-    assert AuditEvent.objects.filter(action="application.mail_attached", subject_id=application.pk).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="application.mail_attached", subject_id=application.pk).count() == 1
+    )
     # and the application's page lists it
     page = desk_client.get(f"/desk/applications/{application.pk}/").content.decode()
     assert kept.original_name in page
@@ -121,7 +125,9 @@ def test_attaching_twice_attaches_once(desk_client):
     again = desk_client.post(url("attach", message), data)
 
     # then it is refused and nothing more is kept
-    assert messages_of(again)[-1] == "このメールは要確認ではありません（対応済み）。ページを開き直してください。"
+    assert (
+        messages_of(again)[-1] == "このメールは要確認ではありません（対応済み）。ページを開き直してください。"
+    )
     assert state() == before
 
 
@@ -150,7 +156,9 @@ def test_filing_the_workbook_records_a_new_application_from_the_kept_mail(desk_c
         "application",
         application.pk,
     )
-    assert AuditEvent.objects.filter(subject_type="mailboxmessage", action="mailbox_message.filed").count() == 1
+    assert (
+        AuditEvent.objects.filter(subject_type="mailboxmessage", action="mailbox_message.filed").count() == 1
+    )
 
 
 def test_a_workbook_with_errors_shows_every_problem_and_records_nothing(desk_client):
@@ -226,7 +234,9 @@ def test_an_unclear_reply_recorded_as_confirmed_answers_the_request(desk_client,
 
 def test_a_reply_from_another_sender_is_kept_but_confirms_nothing(desk_client, desk):
     application, request = _awaiting(desk)
-    message = kept_message(reply_eml(sender="someone@elsewhere.example.com"), triage_reason=TriageReason.REPLY_UNCLEAR)
+    message = kept_message(
+        reply_eml(sender="someone@elsewhere.example.com"), triage_reason=TriageReason.REPLY_UNCLEAR
+    )
     data = {"request": request.pk, "answer": Answer.CONFIRMED, "reason": ""}
 
     preview = desk_client.post(url("reply", message), data)
@@ -251,7 +261,9 @@ def test_a_reply_from_another_sender_is_kept_but_confirms_nothing(desk_client, d
 def test_a_reply_to_a_request_no_longer_open_changes_nothing(desk_client, desk):
     _application, request = _awaiting(desk)
     ConfirmationRequest.objects.filter(pk=request.pk).update(superseded_at=NOW)
-    message = kept_message(reply_eml(sender="yamada@pref.niigata.example.jp"), triage_reason=TriageReason.REPLY_NOT_OPEN)
+    message = kept_message(
+        reply_eml(sender="yamada@pref.niigata.example.jp"), triage_reason=TriageReason.REPLY_NOT_OPEN
+    )
     before = state()
 
     response = desk_client.post(
@@ -269,7 +281,9 @@ def test_a_reply_naming_a_request_that_does_not_exist_changes_nothing(desk_clien
     message = kept_message(reply_eml(sender="yamada@pref.niigata.example.jp"))
     before = state()
 
-    response = desk_client.post(url("reply", message), {"request": 999999, "answer": Answer.DENIED, "reason": "x", "confirmed": "on"})
+    response = desk_client.post(
+        url("reply", message), {"request": 999999, "answer": Answer.DENIED, "reason": "x", "confirmed": "on"}
+    )
 
     assert messages_of(response) == ["確認依頼が見つかりません。候補を選び直してください。"]
     assert state() == before
@@ -281,7 +295,8 @@ def test_a_denial_without_a_reason_is_refused_and_changes_nothing(desk_client, d
     before = state()
 
     response = desk_client.post(
-        url("reply", message), {"request": request.pk, "answer": Answer.DENIED, "reason": "", "confirmed": "on"}
+        url("reply", message),
+        {"request": request.pk, "answer": Answer.DENIED, "reason": "", "confirmed": "on"},
     )
 
     assert len(messages_of(response)) == 1
@@ -349,11 +364,15 @@ def test_an_action_on_a_message_already_handled_changes_nothing(desk_client, des
     response = desk_client.post(url(name, message), {**data, "confirmed": "on"})
 
     assert response.status_code == 302
-    assert messages_of(response) == ["このメールは要確認ではありません（対応済み）。ページを開き直してください。"]
+    assert messages_of(response) == [
+        "このメールは要確認ではありません（対応済み）。ページを開き直してください。"
+    ]
     assert state() == before
 
 
-@pytest.mark.parametrize("state_name", [MessageState.PROCESSED, MessageState.RECEIVED, MessageState.DUPLICATE])
+@pytest.mark.parametrize(
+    "state_name", [MessageState.PROCESSED, MessageState.RECEIVED, MessageState.DUPLICATE]
+)
 def test_a_message_the_system_processed_cannot_be_handled_again(desk_client, state_name):
     message = kept_message(plain_mail(), state=state_name)
     before = state()

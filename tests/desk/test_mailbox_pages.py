@@ -53,7 +53,10 @@ def test_the_triage_list_shows_each_mail_in_one_row_newest_first(desk_client):
         plain_mail(subject="件名002"),
         arrived_at=ARRIVED + dt.timedelta(hours=1),
         triage_reason=TriageReason.SEVERAL_WORKBOOKS,
-        recognised={"receipt_number": application.receipt_number, "attachments": ["a.xlsx", {"name": "b.xlsx"}]},
+        recognised={
+            "receipt_number": application.receipt_number,
+            "attachments": ["a.xlsx", {"name": "b.xlsx"}],
+        },
     )
     kept_message(plain_mail(subject="件名003"), state=MessageState.PROCESSED, kind=MessageKind.APPLICATION)
 
@@ -72,7 +75,9 @@ def test_the_triage_list_filters_by_reason_mailbox_and_text(desk_client, setting
     settings.MAILBOXES = ["reception", "replies"]
     kept_message(plain_mail(subject="件名001", sender="a@one.example.jp"), mailbox="reception")
     kept_message(plain_mail(subject="件名002"), mailbox="replies", triage_reason=TriageReason.REPLY_UNCLEAR)
-    kept_message(plain_mail(subject="件名003", sender="b@two.example.jp"), triage_reason=TriageReason.AUTO_REPLY)
+    kept_message(
+        plain_mail(subject="件名003", sender="b@two.example.jp"), triage_reason=TriageReason.AUTO_REPLY
+    )
 
     assert _subjects(desk_client.get("/desk/mailbox/?reason=reply_unclear")) == ["件名002"]
     assert _subjects(desk_client.get("/desk/mailbox/?mailbox=replies")) == ["件名002"]
@@ -104,9 +109,15 @@ def test_the_lists_cost_the_same_queries_for_3_or_30_mails(
 ):
     application = submit_application()
     for i in range(count):
-        message = kept_message(plain_mail(subject=f"件名{i:03d}"), arrived_at=ARRIVED + dt.timedelta(minutes=i))
+        message = kept_message(
+            plain_mail(subject=f"件名{i:03d}"), arrived_at=ARRIVED + dt.timedelta(minutes=i)
+        )
         if i % 3 == 0:
-            message.state, message.result_type, message.result_id = MessageState.HANDLED, "application", application.pk
+            message.state, message.result_type, message.result_id = (
+                MessageState.HANDLED,
+                "application",
+                application.pk,
+            )
             message.save()
 
     # session, user, the page, its count, the menu's counts (one query for both badges), staff notices;
@@ -156,7 +167,7 @@ def test_one_message_shows_headers_reason_body_attachments_and_history(desk_clie
     assert "&lt;question-1@echigo-kensetsu.example.jp&gt;" in page
     assert "申込書・変更申込書が添付されていないため、自動では処理しませんでした。" in page
     assert "受付番号 A2026-00007" in page
-    assert '<pre class="mail-body" id="mail-body">申込の状況を教えてください。\n越後建設 信濃' in page
+    assert '<pre class="mail mail-body" id="mail-body">申込の状況を教えてください。\n越後建設 信濃' in page
     assert f'href="/desk/mailbox/{message.pk}/eml/"' in page
     viewed = AuditEvent.objects.get(action="mailbox_message.viewed")
     assert (viewed.subject_type, viewed.subject_id, viewed.actor) == ("mailboxmessage", message.pk, desk_user)
@@ -166,7 +177,12 @@ def test_one_message_shows_headers_reason_body_attachments_and_history(desk_clie
 def test_attachments_are_listed_and_never_opened(desk_client):
     from tests.desk.helpers import mail_with
 
-    raw = mail_with([("申込書.xlsx", b"PK\x03\x04 not really", "application/octet-stream"), ("写真.png", b"\x89PNG", "image/png")])
+    raw = mail_with(
+        [
+            ("申込書.xlsx", b"PK\x03\x04 not really", "application/octet-stream"),
+            ("写真.png", b"\x89PNG", "image/png"),
+        ]
+    )
     message = kept_message(raw)
 
     page = desk_client.get(url("message", message)).content.decode()
@@ -183,8 +199,23 @@ def test_a_hostile_html_mail_renders_none_of_its_active_content(desk_client):
     body = page.split('id="mail-body">')[1].split("</div>")[0]
 
     assert "ご確認ください" in body and "案内ページ" in body and "固定" in body
-    for forbidden in ("<script", "alert(", "<style", "display:none", "onerror", "onclick", "<img", "tracker.example.com",
-                      "javascript:", "data:text", "<iframe", "evil.example.com", "<form", "<input", "style="):
+    for forbidden in (
+        "<script",
+        "alert(",
+        "<style",
+        "display:none",
+        "onerror",
+        "onclick",
+        "<img",
+        "tracker.example.com",
+        "javascript:",
+        "data:text",
+        "<iframe",
+        "evil.example.com",
+        "<form",
+        "<input",
+        "style=",
+    ):
         assert forbidden not in body, forbidden
     assert '<a href="https://example.com/info" rel="noopener noreferrer nofollow">案内ページ</a>' in body
     # nothing of it anywhere else on the page either
@@ -217,7 +248,9 @@ def test_only_the_help_desk_sees_received_mail(client, role, status, name):
 
     assert response.status_code == status
     assert "hanako@echigo-kensetsu.example.jp" not in response.content.decode()
-    assert not AuditEvent.objects.filter(action__in=["mailbox_message.viewed", "evidence.downloaded"]).exists()
+    assert not AuditEvent.objects.filter(
+        action__in=["mailbox_message.viewed", "evidence.downloaded"]
+    ).exists()
 
 
 def test_the_pages_speak_english(desk_client):

@@ -50,7 +50,7 @@ class ReceiptNumberField(forms.CharField):
     """A receipt number as typed: full-width letters and digits accepted (NFKC), upper-cased."""
 
     def to_python(self, value):  # type: ignore[no-untyped-def]
-        return unicodedata.normalize("NFKC", super().to_python(value)).strip().upper()
+        return unicodedata.normalize("NFKC", super().to_python(value) or "").strip().upper()
 
 
 class AttachForm(TextCheckedForm, forms.Form):
