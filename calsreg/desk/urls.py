@@ -10,6 +10,7 @@ from calsreg.desk.directory import urls as urls_directory
 from calsreg.desk.jobs import urls as urls_jobs
 from calsreg.desk.login_locks import urls as urls_login_locks
 from calsreg.desk.mail import urls as urls_mail
+from calsreg.desk.mailbox import urls as urls_mailbox
 from calsreg.desk.notices import urls as urls_notices
 from calsreg.desk.outbox import urls as urls_outbox
 from calsreg.desk.project_actions import urls as urls_project_actions
@@ -50,5 +51,7 @@ urlpatterns += urls_project_actions.urlpatterns
 urlpatterns += urls_projects.urlpatterns
 # Failed and stuck mail, re-sent.
 urlpatterns += urls_mail.urlpatterns
+# Received mail: the triage list, every message, one message and its actions.
+urlpatterns += urls_mailbox.urlpatterns
 # Staff notices: the list, the polled unread count, the digest choice.
 urlpatterns += urls_notices.urlpatterns

@@ -114,6 +114,8 @@ class MailboxMessage(TimeStampedModel):
                 name="mailbox_triage_idx",
                 condition=models.Q(state="triage"),
             ),
+            # The desk's log of every received message, newest first, read by key.
+            models.Index(models.F("arrived_at").desc(), models.F("id").desc(), name="mailbox_arrived_idx"),
             # What the next pass must finish: processing not done, or not yet moved.
             models.Index(fields=["mailbox", "state", "moved_at"], name="mailbox_pending_idx"),
         ]

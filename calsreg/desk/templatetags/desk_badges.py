@@ -1,26 +1,71 @@
-"""Counts shown as badges in the desk's navigation: one query each per page, cached on the request."""
+"""Counts shown as badges in the desk's navigation, computed once per request.
+
+The help desk's two counts — failed or stuck mail, received mail waiting on the triage list — are
+read together in one query (a UNION ALL of two indexed counts), so every desk page costs one query
+for its menu however many badges it shows.
+"""
 
 from __future__ import annotations
 
-from django import template
+from dataclasses import dataclass
 
-from calsreg.notifications.selectors import deliveries_troubled_count
+from django import template
+from django.db.models import Count, QuerySet, Value
+
+from calsreg.mailbox.selectors import triage_count_query
+from calsreg.notifications.selectors import deliveries_troubled
 from calsreg.notifications.staff_selectors import staff_unread_count
 
 register = template.Library()
+
+_TROUBLED, _TRIAGE = 1, 2
+
+
+@dataclass(frozen=True)
+class MenuCounts:
+    mail_troubles: int
+    mailbox_triage: int
+
+
+def menu_counts() -> MenuCounts:
+    """How many deliveries are failed or stuck, and how many received mails wait for the desk."""
+    found = dict(
+        _counted(deliveries_troubled(), _TROUBLED).union(_counted(triage_count_query(), _TRIAGE), all=True)
+    )
+    return MenuCounts(mail_troubles=found.get(_TROUBLED, 0), mailbox_triage=found.get(_TRIAGE, 0))
+
+
+def _counted(rows: QuerySet, which: int) -> QuerySet:  # type: ignore[type-arg]
+    return (
+        rows.order_by()
+        .annotate(which=Value(which))
+        .values("which")
+        .annotate(n=Count("pk"))
+        .values_list("which", "n")
+    )
+
+
+def _request_counts(context: template.Context) -> MenuCounts:
+    request = context.get("request")
+    if request is None:
+        return menu_counts()
+    cached: MenuCounts | None = getattr(request, "_desk_menu_counts", None)
+    if cached is None:
+        cached = menu_counts()
+        request._desk_menu_counts = cached  # type: ignore[attr-defined]
+    return cached
 
 
 @register.simple_tag(takes_context=True)
 def mail_trouble_count(context: template.Context) -> int:
     """How many deliveries are failed or stuck; computed once per request however often it's shown."""
-    request = context.get("request")
-    if request is None:
-        return deliveries_troubled_count()
-    cached: int | None = getattr(request, "_desk_mail_trouble_count", None)
-    if cached is None:
-        cached = deliveries_troubled_count()
-        request._desk_mail_trouble_count = cached  # type: ignore[attr-defined]
-    return cached
+    return _request_counts(context).mail_troubles
+
+
+@register.simple_tag(takes_context=True)
+def mailbox_triage_count(context: template.Context) -> int:
+    """How many received mails wait on the triage list (read with ``mail_trouble_count``)."""
+    return _request_counts(context).mailbox_triage
 
 
 @register.simple_tag(takes_context=True)

@@ -1,0 +1,1 @@
+"""Received mail at the desk: the triage list, the log of every message, one message and its actions."""
