@@ -7,6 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from calsreg.mailbox.models import MailboxMessage
 from calsreg.verification.models import Answer
@@ -18,14 +19,41 @@ class ResultLink:
     label: str
 
 
+def recognised_flat(recognised: Any) -> dict[str, Any]:
+    """``recognised`` with the matched confirmation request's receipt number and id at the top.
+
+    The classifier keeps the request it matched as ``request`` (a dict) and the requests it could not
+    choose between as ``candidates``; the desk reads ``receipt_number`` and ``request_id`` first.
+    """
+    if not isinstance(recognised, dict):
+        return {}
+    flat = dict(recognised)
+    request = recognised.get("request")
+    if isinstance(request, dict):
+        flat.setdefault("request_id", request.get("request_id"))
+        flat.setdefault("receipt_number", request.get("receipt_number"))
+    return flat
+
+
+# The classifier's words for a reply whose answer it could not read (``mailbox.classify.Answer``).
+UNREAD_ANSWERS = {
+    "none": gettext_lazy(
+        "回答: 読み取れません（「確認しました」「心当たりがありません」のどちらもありません）"
+    ),
+    "both": gettext_lazy(
+        "回答: 読み取れません（「確認しました」「心当たりがありません」の両方が残っています）"
+    ),
+}
+
+
 def recognised_parts(recognised: Any) -> list[str]:
     """What the classifier recognised (``recognised``), one short phrase each, in a fixed order.
 
-    Known keys: ``receipt_number``, ``request_id`` (a confirmation request), ``answer``,
-    ``attachments`` (names, or objects with a ``name``); anything else is not shown here.
+    Known keys: ``receipt_number``, ``request_id`` (a confirmation request; or ``request``, a dict
+    holding both), ``answer``, ``attachments`` (names, or objects with a ``name``); anything else is
+    not shown here.
     """
-    if not isinstance(recognised, dict):
-        return []
+    recognised = recognised_flat(recognised)
     parts = []
     if recognised.get("receipt_number"):
         parts.append(_("受付番号 %(number)s") % {"number": recognised["receipt_number"]})
@@ -34,6 +62,8 @@ def recognised_parts(recognised: Any) -> list[str]:
     answer = recognised.get("answer")
     if answer in Answer.values:
         parts.append(_("回答: %(answer)s") % {"answer": Answer(answer).label})
+    elif answer in UNREAD_ANSWERS:
+        parts.append(str(UNREAD_ANSWERS[answer]))
     names = [_attachment_name(item) for item in recognised.get("attachments") or [] if _attachment_name(item)]
     if names:
         parts.append(_("添付: %(names)s") % {"names": "、".join(names)})

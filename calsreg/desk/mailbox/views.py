@@ -19,7 +19,7 @@ from calsreg.core.errors import NotFound
 from calsreg.desk.evidence import evidence_served
 from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, run_service
 from calsreg.desk.mailbox.forms import AttachForm, ConfirmedForm, MessageFilterForm, NoteForm, ReplyForm
-from calsreg.desk.mailbox.presenters import recognised_parts, result_link
+from calsreg.desk.mailbox.presenters import recognised_flat, recognised_parts, result_link
 from calsreg.desk.paging import capped_count, keyset_page
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.mailbox import triage
@@ -101,7 +101,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     triage.message_viewed(message=message, actor=Actor.staff(request.user))
     copy = evidence_read(evidence=message.evidence)
     applications = result_applications(messages=[message])
-    recognised = message.recognised if isinstance(message.recognised, dict) else {}
+    recognised = recognised_flat(message.recognised)
     receipt = str(request.GET.get("receipt") or recognised.get("receipt_number") or "")[:20]
     context = {
         "message": message,
