@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from importlib import import_module
 from io import BytesIO
@@ -83,6 +84,11 @@ def _mail(*, sender: str, mailbox: str, subject: str, body: str, key: str, **hea
         mail[name.replace("_", "-")] = value
     mail.set_content(body)
     return mail
+
+
+def _wire(mail: EmailMessage) -> bytes:
+    """The mail as it travels (RFC 5322: CRLF line ends), byte for byte what a server stores."""
+    return mail.as_bytes(policy=SMTP)
 
 
 def application_workbook(*, payload: Mapping[str, Any], office: OrdererOffice) -> bytes:
@@ -141,7 +147,7 @@ def application_mail(*, office: OrdererOffice) -> DemoMail:
         subtype=WORKBOOK_TYPE.split("/", 1)[1],
         filename="利用申込書.xlsx",
     )
-    return DemoMail(RECEPTION, "application with its workbook", bytes(mail))
+    return DemoMail(RECEPTION, "application with its workbook", _wire(mail))
 
 
 def confirmation_message_id(request: ConfirmationRequest) -> str:
@@ -175,7 +181,7 @@ def supervisor_reply_mail(*, request: ConfirmationRequest) -> DemoMail:
         key="supervisor-reply",
         **headers,
     )
-    return DemoMail(REPLIES, f"supervisor's reply to {receipt}", bytes(mail))
+    return DemoMail(REPLIES, f"supervisor's reply to {receipt}", _wire(mail))
 
 
 def change_form_mail(*, project: Project) -> DemoMail:
@@ -201,7 +207,7 @@ def change_form_mail(*, project: Project) -> DemoMail:
     mail.add_attachment(
         content, maintype="application", subtype=WORKBOOK_TYPE.split("/", 1)[1], filename="変更申込書.xlsx"
     )
-    return DemoMail(RECEPTION, f"change form for {project.project_number}", bytes(mail))
+    return DemoMail(RECEPTION, f"change form for {project.project_number}", _wire(mail))
 
 
 def question_mail() -> DemoMail:
@@ -215,7 +221,7 @@ def question_mail() -> DemoMail:
         ),
         key="question",
     )
-    return DemoMail(RECEPTION, "question without attachment", bytes(mail))
+    return DemoMail(RECEPTION, "question without attachment", _wire(mail))
 
 
 def out_of_office_mail(*, request: ConfirmationRequest) -> DemoMail:
@@ -230,7 +236,7 @@ def out_of_office_mail(*, request: ConfirmationRequest) -> DemoMail:
         Auto_Submitted="auto-replied",
         X_Autoreply="yes",
     )
-    return DemoMail(REPLIES, "out-of-office reply", bytes(mail))
+    return DemoMail(REPLIES, "out-of-office reply", _wire(mail))
 
 
 # --- what the demo sends and receives ------------------------------------------------------------------
