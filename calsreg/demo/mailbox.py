@@ -96,17 +96,17 @@ def application_workbook(*, payload: Mapping[str, Any], office: OrdererOffice) -
     applicant fills it in Excel: every field, the user rows, the supervisors by name and title."""
     values: dict[str, Any] = {"F_office": office.name, "F_terms_accepted": "同意する"}
     for key, value in payload.items():
-        if isinstance(value, str | int) and key not in ("office", "terms_accepted"):
-            values[f"F_{key}"] = (
-                date.fromisoformat(value) if key.startswith(("period_", "contract_date")) else value
-            )
+        if isinstance(value, str) and key != "office":
+            values[f"F_{key}"] = value
+    for key in ("period_start", "period_end", "contract_date"):  # typed as dates in Excel
+        values[f"F_{key}"] = date.fromisoformat(payload[key])
     values["F_contract_amount"] = int(payload["contract_amount"])
     with translation.override("ja"):
         for user in payload["users"]:
-            slot = f"U{user['position']:02d}"
-            values[f"{slot}_role"] = str(UserRole(user["role"]).label)
+            row = "U{:02d}".format(user["position"])
+            values[f"{row}_role"] = str(UserRole(user["role"]).label)
             for key in ("name", "kana", "email", "phone", "requested_id"):
-                values[f"{slot}_{key}"] = user[key]
+                values[f"{row}_{key}"] = user[key]
         supervisors = Supervisor.objects.filter(pk__in=payload["supervisor_ids"]).order_by("code")
         for slot, supervisor in enumerate(supervisors, start=1):
             values[f"S{slot:02d}_name"] = supervisor.name
