@@ -43,7 +43,12 @@ demo: install
 	@mkdir -p var
 	@test -s var/oidc-demo-key.pem || $(PY) -c "from pathlib import Path; from calsreg.sso.keys import development_key; development_key(Path('var/oidc-demo-key.pem'))"
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo_data --service-url http://$(HOST):$(SERVICE_PORT)
+	@# The help desk's mailboxes (Dovecot in var/demo-imap, or Maildirs): settings in var/demo-mailbox.env,
+	@# read by the demo data (which puts mail there) and by the worker; the server stops with the demo.
+	@bash scripts/demo-mailbox.sh start var/demo-mailbox.env
+	@set -a && . var/demo-mailbox.env && set +a && \
+	  $(PY) manage.py load_demo_data --service-url http://$(HOST):$(SERVICE_PORT) || \
+	  { bash scripts/demo-mailbox.sh stop; exit 1; }
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) -m demo_service migrate --noinput --verbosity 0
 	@bash scripts/demo-serve.sh "$(UV)" "$(HOST)" "$(PORT)" "$(SERVICE_PORT)"

@@ -40,6 +40,7 @@ WORK_TARGETS = {
     "zengin": ("open_1k", "open_10k", "open_100k"),
     "billing_run": ("drafts",),
     "registration": ("registration",),
+    "mailbox": ("mailbox",),
     "web": ("web",),
 }
 LOGIN_BACKEND = "calsreg.accounts.backends.AccountBackend"
@@ -60,7 +61,7 @@ def work_chosen(only: Sequence[str] | None) -> list[str]:
 
 def datasets_needed(targets: Sequence[Target], work: Sequence[str] = ()) -> dict[str, str]:
     """Data set → how to fill it: ``applications``, ``dashboard`` (with projects, invoices, change
-    requests), ``open_invoices``, ``drafts``, ``registration`` or ``web``."""
+    requests), ``open_invoices``, ``drafts``, ``registration``, ``mailbox`` or ``web``."""
     needed: dict[str, str] = {}
     for target in targets:
         for side in (target.measured, target.against):
@@ -157,6 +158,11 @@ def work_rows(
     if "registration" in work:
         side_by_side.use("registration")
         rows.append(work_targets.run_registration(rounds=args.rounds, count=sizes["registration"], say=say))
+    if "mailbox" in work:
+        from bench import mailbox_target
+
+        side_by_side.use("mailbox")
+        rows.append(mailbox_target.run_mailbox(rounds=args.rounds, count=sizes["mailbox"], say=say))
     if "web" in work:
         side_by_side.use("web")
         rows.append(
@@ -210,6 +216,11 @@ def dataset_populate(*, size: int, kind: str, seed: int, say: Say) -> Any:
         return load.load_data(applications=size, seed=seed)
     if kind == "registration":
         return None  # setting_prepare() makes what it needs
+    if kind == "mailbox":
+        from bench.mailbox_target import mailbox_populate
+
+        mailbox_populate()
+        return None
     if kind == "dashboard":
         dashboard.dashboard_populate(size=size, seed=seed, analyze=True, say=say)
     else:

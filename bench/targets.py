@@ -30,6 +30,7 @@ WORK_SIZES = {
     "open_100k": 100_000,
     "drafts": 1_000,
     "registration": 20,
+    "mailbox": 1_000,  # messages per round (bench/mailbox_target.py)
     "web": 10_000,
 }
 QUICK_WORK_SIZES = {
@@ -38,6 +39,7 @@ QUICK_WORK_SIZES = {
     "open_100k": 2_000,
     "drafts": 20,
     "registration": 2,
+    "mailbox": 100,
     "web": 500,
 }
 QUEUE_PAGE_SIZE = 50

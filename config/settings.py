@@ -379,6 +379,10 @@ INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
 # Finished background-task rows (their arguments hold e.g. a reset request's ID and e-mail) are
 # deleted this many days after they finished (daily job prune_task_results).
 TASK_RESULT_RETENTION_DAYS = env_int("CALSREG_TASK_RESULT_RETENTION_DAYS", 7)
+# Received mail that became nothing kept (triage, handled, duplicates, bounces, auto-replies): erased
+# this many days after its last handling (docs/retention.md); mail that became an application, a
+# change request or a reply follows what it became.
+MAILBOX_RETENTION_DAYS = env_int("CALSREG_MAILBOX_RETENTION_DAYS", 90)
 # POSTs one client address may make per hour to each anonymous action (status lookup and withdrawal,
 # application, correction, change request, "forgot password", the supervisor's answer) by page or API;
 # past it 429 (core/ratelimit.py).

@@ -26,6 +26,8 @@ from calsreg.applications.states import Status
 from calsreg.billing.models import Invoice, InvoiceStatus
 from calsreg.changes.models import CallBack, ChangeItem, ChangeRequest
 from calsreg.directory.models import Supervisor
+from calsreg.mailbox.models import MailboxMessage
+from calsreg.mailbox.retention import messages_resulting_in
 from calsreg.notifications.models import Delivery, OutboxMessage
 from calsreg.records.models import AuditEvent, Evidence
 from calsreg.verification.models import ConfirmationRequest, PhoneCall, UnlistedSenderReply
@@ -119,6 +121,8 @@ class PurgeScope:
     phone_calls: list[PhoneCall]
     supervisors: list[Supervisor]  # the directory people the application involved: never erased
     evidence: list[Evidence]
+    # Received mail that became the application, a change request or a reply: erased with them.
+    mailbox_messages: list[MailboxMessage] = field(default_factory=list)
     subjects: dict[str, set[int]] = field(default_factory=dict)
 
     def _subject_q(self, names: Iterable[str], *, extra: dict[str, set[int]] | None = None) -> Q:
@@ -134,7 +138,16 @@ class PurgeScope:
     def deliveries(self) -> QuerySet[Delivery]:
         names = [
             _label(m)
-            for m in (Application, Project, User, Invoice, ChangeRequest, ConfirmationRequest, CallBack)
+            for m in (
+                Application,
+                Project,
+                User,
+                Invoice,
+                ChangeRequest,
+                ConfirmationRequest,
+                CallBack,
+                MailboxMessage,
+            )
         ]
         return Delivery.objects.filter(self._subject_q(names)).order_by("pk")
 
@@ -170,6 +183,7 @@ class PurgeScope:
             "call_backs": len(self.call_backs),
             "confirmations": len(self.confirmations),
             "evidence_files": sum(1 for e in self.evidence if e.purged_at is None),
+            "mailbox_messages": len(self.mailbox_messages),
             "deliveries": self.deliveries().count(),
             "audit_events": self.audit_events().count(),
         }
@@ -202,11 +216,14 @@ def purge_scope(*, application: Application) -> PurgeScope:
         subjects[_label(Project)] = {project.pk}
         subjects[_label(Membership)] = set(project.memberships.values_list("pk", flat=True))
         subjects[_label(Invoice)] = set(Invoice.objects.filter(project=project).values_list("pk", flat=True))
+    mailbox_messages = list(messages_resulting_in(subjects=subjects))
+    subjects[_label(MailboxMessage)] = {m.pk for m in mailbox_messages}
     evidence_ids = {
         *(r.form_evidence_id for r in change_requests),
         *(c.evidence_id for c in call_backs),
         *(c.reply_evidence_id for c in confirmations),
         *(r.evidence_id for r in unlisted_replies),
+        *(m.evidence_id for m in mailbox_messages),
     } - {None}
     evidence_subjects = [
         _label(m) for m in (Application, ChangeRequest, ChangeItem, CallBack, ConfirmationRequest, PhoneCall)
@@ -226,6 +243,7 @@ def purge_scope(*, application: Application) -> PurgeScope:
         supervisors=_supervisors(application=application, project=project),
         evidence=[],
         subjects=subjects,
+        mailbox_messages=mailbox_messages,
     )
     scope.evidence = list(
         Evidence.objects.filter(scope._subject_q(evidence_subjects) | Q(pk__in=evidence_ids)).order_by("pk")

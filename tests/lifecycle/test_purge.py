@@ -235,6 +235,7 @@ def test_audit_log_keeps_action_time_and_actor_and_records_the_purge_with_counts
         "call_backs": 1,
         "confirmations": 1,
         "evidence_files": 5,
+        "mailbox_messages": 0,
         "deliveries": event.data["deliveries"],
         "audit_events": event.data["audit_events"],
         "retention_days": 365,

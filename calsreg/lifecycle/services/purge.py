@@ -43,6 +43,8 @@ from calsreg.lifecycle.selectors import (
     projects_due_for_purge,
     purge_scope,
 )
+from calsreg.lifecycle.services.mailbox import mailbox_messages_purge_due
+from calsreg.mailbox.services import mailbox_messages_personal_data_erase
 from calsreg.notifications.services import deliveries_personal_data_erase
 from calsreg.records.backup.lock import file_deletion_lock
 from calsreg.records.services import (
@@ -64,11 +66,13 @@ class PurgeIncomplete(RuntimeError):
 
 
 def personal_data_purge_due(*, today: date | None = None, actor: Actor | None = None) -> int:
-    """Purge every closed project and ended application past retention on ``today`` (Japan).
+    """Purge every closed project and ended application past retention on ``today`` (Japan), then
+    the received mail past its own retention (``mailbox.mailbox_messages_purge_due``).
 
-    Returns how many were purged (projects and applications together). Each in its own
-    transaction; one that fails is logged and the others go on, then ``PurgeIncomplete`` is raised
-    so the daily run reports it. Running again purges nothing twice.
+    Returns how many were purged (projects, applications and received messages together). Each
+    application in its own transaction, the mail in batches; one that fails is logged and the others
+    go on, then ``PurgeIncomplete`` is raised so the daily run reports it. Running again purges
+    nothing twice.
     """
     today = today or clock.today()
     actor = actor or Actor.system(PURGE_JOB_ACTOR)
@@ -86,8 +90,17 @@ def personal_data_purge_due(*, today: date | None = None, actor: Actor | None = 
         except Exception:  # logged and reported at the end: the others must still be purged
             logger.exception("purging the personal data of application %s failed", application_id)
             failed.append(application_id)
-    if failed:
-        raise PurgeIncomplete(f"{purged} purged; failed for applications {failed}")
+    mail_failed = False
+    try:
+        purged += mailbox_messages_purge_due(today=today, actor=actor)
+    except Exception:  # logged and reported at the end, like an application's
+        logger.exception("purging received mail past its retention failed")
+        mail_failed = True
+    if failed or mail_failed:
+        raise PurgeIncomplete(
+            f"{purged} purged; failed for applications {failed}"
+            + ("; received mail failed" if mail_failed else "")
+        )
     return purged
 
 
@@ -144,6 +157,7 @@ def _purge(*, application: Application, actor: Actor, now: datetime) -> None:
         project_personal_data_erase(project=scope.project, scrub=redactor)
         change_requests_personal_data_erase(project=scope.project, scrub=redactor, now=now)
     confirmations_personal_data_erase(application=application, scrub=redactor)
+    mailbox_messages_personal_data_erase(message_ids=[m.pk for m in scope.mailbox_messages], scrub=redactor)
     counts["evidence_files"] = evidence_personal_data_erase(
         evidence_ids=[evidence.pk for evidence in scope.evidence], scrub=redactor, now=now
     )
@@ -193,6 +207,7 @@ def _people_values(scope: PurgeScope) -> tuple[set[str], set[str]]:
         values |= {call.contact_name, call.phone_number}
     values |= {request.reply_from for request in scope.confirmations}
     values |= {reply.sender for reply in scope.unlisted_replies}
+    values |= {message.from_address for message in scope.mailbox_messages}
     for event in scope.audit_events():
         values |= personal_values_in(event.data) | personal_values_in(event.summary_params)
     for delivery in scope.deliveries():

@@ -9,6 +9,7 @@ from calsreg.billing.demo import load_demo_billing
 from calsreg.demo.applications import load_demo_applications
 from calsreg.demo.changes import load_demo_changes
 from calsreg.demo.flow import DEMO_ACCOUNT_PASSWORD, load_demo_flow
+from calsreg.demo.mailbox import demo_mails_deliver, demo_mails_prepare
 from calsreg.demo.service import CONFIG_PATH, load_demo_service
 from calsreg.demo.staff import DEMO_STAFF, load_demo_staff
 from calsreg.directory.demo import load_demo_directory
@@ -40,9 +41,16 @@ class Command(BaseCommand):
             helpdesk = User.objects.get(username=DEMO_STAFF[0][0])
             account_id = load_demo_flow(desk=Actor.staff(helpdesk))
             load_demo_changes(desk=Actor.staff(helpdesk))
+            mails = demo_mails_prepare(desk=Actor.staff(helpdesk))
             if options["service_url"]:
                 load_demo_service(service_url=options["service_url"], issuer=options["issuer"])
-        self.stdout.write(self.style.SUCCESS(f"demo data ready ({made} new applications)"))
+        # After commit: the reader keeps each message in transactions of its own.
+        delivered = demo_mails_deliver(mails, say=self.stdout.write)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo data ready ({made} new applications, {delivered} mails to the mailboxes)"
+            )
+        )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (help desk: {options['issuer']}/desk/):")
         for username, password, role in staff:

@@ -16,11 +16,12 @@ from calsreg.lifecycle.selectors import (
     purge_scope,
 )
 from calsreg.lifecycle.services import PurgeIncomplete, personal_data_purge_due
+from calsreg.mailbox.retention import mailbox_messages_due_for_purge
 
 
 class Command(BaseCommand):
     help = (
-        "保存期間を過ぎた個人データ（利用終了した工事、却下・取下げの申込）を消去します。"
+        "保存期間を過ぎた個人データ（利用終了した工事、却下・取下げの申込、受信メール）を消去します。"
         "--dry-run で消去の対象を一覧表示します（何も変更しません）。"
     )
 
@@ -60,10 +61,22 @@ class Command(BaseCommand):
             )
             count += 1
         self.stdout.write(f"would purge={count} (as of {today.isoformat()})")
+        self._list_mail(today=today)
         invoices = invoices_past_retention(today=today).count()
         if invoices:
             # Kept: their deletion is not automated yet (docs/retention.md).
             self.stdout.write(f"invoices past retention (kept, not deleted automatically)={invoices}")
+
+    def _list_mail(self, *, today: date) -> None:
+        """Received mail of its own retention (mail that became an application goes with it, above)."""
+        due = mailbox_messages_due_for_purge(today=today)
+        by_state: dict[str, int] = {}
+        for state in due.values_list("state", flat=True):
+            by_state[state] = by_state.get(state, 0) + 1
+        details = " ".join(f"{state}={number}" for state, number in sorted(by_state.items()))
+        self.stdout.write(
+            f"received mail would purge={sum(by_state.values())}" + (f": {details}" if details else "")
+        )
 
     def _line(self, title: str, counts: dict[str, int]) -> None:
         details = " ".join(f"{name}={value}" for name, value in counts.items())
