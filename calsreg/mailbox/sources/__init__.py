@@ -59,9 +59,9 @@ class Source(Protocol):
         """Move the messages to the processed folder (made if missing); one already gone is skipped."""
         ...
 
-    def wait(self, *, seconds: float, stop_requested: Callable[[], bool], after_uid: int = 0) -> None:
-        """Wait (IMAP IDLE) until mail may have arrived, ``seconds`` pass or ``stop_requested()`` is
-        true; a source that cannot be told returns at once and the caller polls."""
+    def wait(self, *, seconds: float, stop_requested: Callable[[], bool], after_uid: int = 0) -> bool:
+        """Wait (IMAP IDLE) until mail may have arrived (True), ``seconds`` pass or ``stop_requested()``
+        is true (False); a source that cannot be told returns False at once and the caller polls."""
         ...
 
 

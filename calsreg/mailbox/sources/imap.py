@@ -177,12 +177,14 @@ class ImapSource:
                     # Without UIDPLUS an EXPUNGE removes every message flagged \Deleted, ours or not.
                     client.expunge()
 
-    def wait(self, *, seconds: float, stop_requested: Callable[[], bool], after_uid: int = 0) -> None:
-        """IDLE until the server reports new mail, ``seconds`` pass or a stop is asked; without IDLE,
-        return at once (the caller polls). Mail that arrived after ``after_uid`` (the last UID the
-        pass saw) returns at once: IDLE only tells what arrives from now on."""
-        if not self.can_idle or (after_uid and self.uid_next > after_uid + 1):
-            return
+    def wait(self, *, seconds: float, stop_requested: Callable[[], bool], after_uid: int = 0) -> bool:
+        """IDLE until the server reports new mail (True), ``seconds`` pass or a stop is asked (False);
+        without IDLE, False at once (the caller polls). Mail that arrived after ``after_uid`` (the last
+        UID the pass saw) is True at once: IDLE only tells what arrives from now on."""
+        if not self.can_idle:
+            return False
+        if after_uid and self.uid_next > after_uid + 1:
+            return True
         client = self._client
         deadline = time.monotonic() + seconds
         with _as_source_error(self.mailbox, "waiting for mail (IDLE)"):
@@ -191,6 +193,7 @@ class ImapSource:
                 while not stop_requested() and time.monotonic() < deadline:
                     responses = client.idle_check(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
                     if any(len(item) > 1 and item[1] in (b"EXISTS", b"RECENT") for item in responses):
-                        return
+                        return True
             finally:
                 client.idle_done()
+        return False

@@ -125,5 +125,5 @@ class MaildirSource:
             os.rename(path, target / "cur" / path.name)
             self._keys.pop(uid, None)
 
-    def wait(self, *, seconds: float, stop_requested: Callable[[], bool], after_uid: int = 0) -> None:
-        return  # a maildir cannot tell a waiting reader: the caller polls
+    def wait(self, *, seconds: float, stop_requested: Callable[[], bool], after_uid: int = 0) -> bool:
+        return False  # a maildir cannot tell a waiting reader: the caller polls
