@@ -191,7 +191,9 @@ def imap_mailbox(imap_server: ImapServer, settings: Any) -> ImapMailbox:
     password = f"pw-{secrets.token_urlsafe(12)}"
     imap_server.user_add(user, password)
     mailbox = ImapMailbox(server=imap_server, user=user, password=password, settings=settings)
-    # Dovecot looks at its passwd-file at most once a second: wait until the new user can log in.
+    # Dovecot looks at its passwd-file at most once a second (and a refused login costs it two
+    # seconds): let a second pass, then make sure the new user can log in.
+    time.sleep(1.05)
     deadline = time.monotonic() + 10
     while True:
         try:
