@@ -161,14 +161,22 @@ class ImapSource:
         with _as_source_error(self.mailbox, f"moving messages to {folder}"):
             if not self._processed_folder_ready:
                 if not client.folder_exists(folder):
-                    client.create_folder(folder)
+                    try:
+                        client.create_folder(folder)
+                    except imaplib.IMAP4.error:
+                        if not client.folder_exists(folder):  # else another reader made it meanwhile
+                            raise
                 self._processed_folder_ready = True
             for start in range(0, len(uids), UIDS_PER_COMMAND):
-                chunk = list(uids[start : start + UIDS_PER_COMMAND])
-                # A UID no longer in the folder (moved before a crash) is ignored by the server.
+                self._move_chunk(list(uids[start : start + UIDS_PER_COMMAND]), folder)
+
+    def _move_chunk(self, chunk: list[int], folder: str) -> None:
+        client = self._client
+        for attempt in range(3):
+            try:
                 if client.has_capability("MOVE"):
                     client.move(chunk, folder)
-                    continue
+                    return
                 client.copy(chunk, folder)
                 client.delete_messages(chunk)
                 if client.has_capability("UIDPLUS"):
@@ -176,6 +184,17 @@ class ImapSource:
                 else:
                     # Without UIDPLUS an EXPUNGE removes every message flagged \Deleted, ours or not.
                     client.expunge()
+                return
+            except imaplib.IMAP4.error as exc:
+                # Another reader of the same mailbox moved some of them meanwhile (Dovecot answers
+                # EXPUNGEISSUED): move the ones still here.
+                if attempt == 2 or b"EXPUNGEISSUED" not in str(exc).encode() and "no longer exist" not in str(exc):
+                    raise
+                client.noop()
+                present = set(client.search(["ALL"]))
+                chunk = [uid for uid in chunk if uid in present]
+                if not chunk:
+                    return
 
     def wait(self, *, seconds: float, stop_requested: Callable[[], bool], after_uid: int = 0) -> bool:
         """IDLE until the server reports new mail (True), ``seconds`` pass or a stop is asked (False);
