@@ -73,7 +73,11 @@ _FAMILIES: tuple[tuple[str, str, list[str]], ...] = (
         [],
     ),
     ("calsreg_workers_alive", "Worker heartbeat rows (absent until the worker heartbeat exists).", []),
-    ("calsreg_mailbox_messages", "Received mail kept, by mailbox and state (all rows).", ["mailbox", "state"]),
+    (
+        "calsreg_mailbox_messages",
+        "Received mail kept, by mailbox and state (all rows).",
+        ["mailbox", "state"],
+    ),
     (
         "calsreg_mailbox_messages_failing",
         "Received mail whose processing failed and waits for another try, by mailbox.",

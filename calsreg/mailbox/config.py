@@ -74,9 +74,7 @@ def mailboxes_parse(environ: Mapping[str, str]) -> MailboxesParsed:
     errors: list[str] = []
     for name in names:
         if not NAME.match(name) or names.count(name) > 1:
-            errors.append(
-                f"CALSREG_MAILBOXES: {name!r} is not a lower-case name (a-z, 0-9, _) used once"
-            )
+            errors.append(f"CALSREG_MAILBOXES: {name!r} is not a lower-case name (a-z, 0-9, _) used once")
             continue
         problems: list[str] = []
         parsed = _mailbox_parse(name, environ, problems)

@@ -44,11 +44,15 @@ def mailbox_readers_check() -> CheckResult:
     limit = settings.READY_MAILBOX_SILENT_SECONDS
     since = clock.now() - timedelta(seconds=limit)
     live = set(
-        ReaderHeartbeat.objects.filter(mailbox__in=names, beat_at__gte=since).values_list("mailbox", flat=True)
+        ReaderHeartbeat.objects.filter(mailbox__in=names, beat_at__gte=since).values_list(
+            "mailbox", flat=True
+        )
     )
     silent = [name for name in names if name not in live]
     errors = dict(
-        ReaderHeartbeat.objects.filter(mailbox__in=names).exclude(last_error="").values_list("mailbox", "last_error")
+        ReaderHeartbeat.objects.filter(mailbox__in=names)
+        .exclude(last_error="")
+        .values_list("mailbox", "last_error")
     )
     detail = f"{len(live)} of {len(names)} mailbox(es) read within {limit} s"
     if silent:

@@ -57,7 +57,9 @@ class ReaderLoop:
         signal.signal(signal.SIGINT, self._stop)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
-        logger.info("mailbox %s: %s received, stopping after the current message", self.name, signal.strsignal(signum))
+        logger.info(
+            "mailbox %s: %s received, stopping after the current message", self.name, signal.strsignal(signum)
+        )
         self.stopping = True
 
     def run(self, *, once: bool = False) -> int:
@@ -122,7 +124,11 @@ class ReaderLoop:
         try:
             close_old_connections()
             reader_heartbeat_beat(
-                reader_id=self.reader_id, mailbox=self.name, started_at=self.started_at, passed=passed, error=error
+                reader_id=self.reader_id,
+                mailbox=self.name,
+                started_at=self.started_at,
+                passed=passed,
+                error=error,
             )
         except DatabaseError as exc:  # the pass reports the outage; a missing beat shows it too
             logger.debug("mailbox %s: heartbeat not written: %s", self.name, exc)

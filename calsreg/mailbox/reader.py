@@ -131,7 +131,9 @@ def _pending_finish(
     """Carry on from what an earlier pass left: process rows still ``RECEIVED`` (whatever their
     UIDVALIDITY: processing needs only the kept bytes), then move rows done but not moved."""
     pending = MailboxMessage.objects.filter(mailbox=result.mailbox, moved_at__isnull=True)
-    for message in pending.filter(state=MessageState.RECEIVED).select_related("evidence").order_by("id")[:limit]:
+    for message in (
+        pending.filter(state=MessageState.RECEIVED).select_related("evidence").order_by("id")[:limit]
+    ):
         if stop():
             result.stopped = True
             return
@@ -156,7 +158,9 @@ def _batches(infos: Sequence[MessageInfo]) -> Iterator[list[MessageInfo]]:
     size = 0
     for info in infos:
         weight = 0 if info.size_bytes > settings.MAILBOX_MAX_MESSAGE_BYTES else info.size_bytes
-        if batch and (len(batch) >= settings.MAILBOX_BATCH_MESSAGES or size + weight > settings.MAILBOX_BATCH_BYTES):
+        if batch and (
+            len(batch) >= settings.MAILBOX_BATCH_MESSAGES or size + weight > settings.MAILBOX_BATCH_BYTES
+        ):
             yield batch
             batch, size = [], 0
         batch.append(info)
@@ -165,7 +169,9 @@ def _batches(infos: Sequence[MessageInfo]) -> Iterator[list[MessageInfo]]:
         yield batch
 
 
-def _batch_read(source: Source, result: PassResult, batch: list[MessageInfo], *, stop: Callable[[], bool]) -> None:
+def _batch_read(
+    source: Source, result: PassResult, batch: list[MessageInfo], *, stop: Callable[[], bool]
+) -> None:
     cap = settings.MAILBOX_MAX_MESSAGE_BYTES
     bodies = source.bodies([info.uid for info in batch if info.size_bytes <= cap])
     to_move: list[tuple[int, int]] = []

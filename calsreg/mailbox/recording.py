@@ -21,7 +21,13 @@ from calsreg.mailbox import processing
 from calsreg.mailbox.models import MailboxMessage, MessageKind, MessageState, TriageReason
 from calsreg.records.models import EvidenceKind
 from calsreg.records.selectors import evidence_read
-from calsreg.records.services import Actor, audit_record, evidence_files_discarded_on_failure, evidence_store, sha256_of
+from calsreg.records.services import (
+    Actor,
+    audit_record,
+    evidence_files_discarded_on_failure,
+    evidence_store,
+    sha256_of,
+)
 
 logger = logging.getLogger("calsreg.mailbox")
 
@@ -32,7 +38,9 @@ TOO_LARGE_REASON = gettext_noop(
     "メールが大きすぎるため（%(size)s バイト、上限 %(limit)s バイト）、ヘッダーだけを保存しました。"
     "受信箱の処理済みフォルダで本文を確認してください。"
 )
-DUPLICATE_REASON = gettext_noop("同じメール（Message-IDとSHA-256が同じ）を受信済みのため、処理しませんでした。")
+DUPLICATE_REASON = gettext_noop(
+    "同じメール（Message-IDとSHA-256が同じ）を受信済みのため、処理しませんでした。"
+)
 FAILED_REASON = gettext_noop(
     "処理中にエラーが起きたため、自動では処理できませんでした（%(attempts)s回試行）。内容を確認してください。"
 )
@@ -60,13 +68,13 @@ def _headers(raw: bytes) -> tuple[str, str, str]:
     """Message-ID, From and Subject as written (decoded); "" for a header that is missing or broken."""
     try:
         parsed = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-    except Exception:  # noqa: BLE001 — a broken header is the classifier's to report; keep the mail
+    except Exception:
         return "", "", ""
     values = []
     for name in ("Message-ID", "From", "Subject"):
         try:
             values.append(" ".join(str(parsed.get(name, "") or "").split()))
-        except Exception:  # noqa: BLE001
+        except Exception:
             values.append("")
     return values[0][:300], values[1][:300], values[2][:300]
 
@@ -89,7 +97,9 @@ def message_keep(*, arrival: Arrival) -> MailboxMessage | None:
         raise
 
 
-def _keep(arrival: Arrival, message_id: str, from_address: str, subject_line: str, sha256: str) -> MailboxMessage:
+def _keep(
+    arrival: Arrival, message_id: str, from_address: str, subject_line: str, sha256: str
+) -> MailboxMessage:
     now = clock.now()
     # Without a Message-ID, equal bytes alone (the same file appended twice) make a duplicate.
     original = MailboxMessage.objects.filter(message_id=message_id, sha256=sha256).order_by("id").first()
@@ -175,7 +185,7 @@ def message_process_once(*, message_id: int, raw: bytes) -> str:
         return "processed"
     except DATABASE_ERRORS:
         raise
-    except Exception as exc:  # noqa: BLE001 — any other failure is counted against the message
+    except Exception as exc:
         message_failure_record(message_id=message_id, error=f"{type(exc).__name__}: {exc}")
         return "failed"
 

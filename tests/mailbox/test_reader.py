@@ -98,7 +98,11 @@ def test_a_message_over_the_size_cap_keeps_only_its_header_for_triage(imap_mailb
     # then the header is the evidence, the row waits on the triage list saying why, and it is moved
     assert (result.kept, result.too_large, result.processed, result.moved) == (1, 1, 0, 1)
     (row,) = MailboxMessage.objects.all()
-    assert (row.state, row.triage_reason, row.size_bytes) == (MessageState.TRIAGE, TriageReason.TOO_LARGE, len(raw))
+    assert (row.state, row.triage_reason, row.size_bytes) == (
+        MessageState.TRIAGE,
+        TriageReason.TOO_LARGE,
+        len(raw),
+    )
     assert row.reason.startswith(f"メールが大きすぎるため（{len(raw)} バイト、上限 4000 バイト）")
     with row.evidence.file.open("rb") as handle:
         assert handle.read() == header

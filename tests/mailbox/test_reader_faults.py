@@ -39,7 +39,9 @@ def failing_process(*, message, raw):
     raise Flaky("the database of another service went away")
 
 
-def test_processing_that_raises_is_rolled_back_retried_and_finally_triaged(imap_mailbox, mail, monkeypatch, settings):
+def test_processing_that_raises_is_rolled_back_retried_and_finally_triaged(
+    imap_mailbox, mail, monkeypatch, settings
+):
     # given processing that fails, at most 2 tries
     settings.MAILBOX_MAX_ATTEMPTS = 2
     monkeypatch.setattr("calsreg.mailbox.processing.message_process", failing_process)
@@ -70,7 +72,11 @@ def test_processing_that_raises_is_rolled_back_retried_and_finally_triaged(imap_
     # then it goes to the triage list with the error as the reason, and is moved
     assert (second.kept, second.failed, second.moved) == (0, 1, 1)
     row.refresh_from_db()
-    assert (row.state, row.triage_reason, row.attempts) == (MessageState.TRIAGE, TriageReason.PROCESSING_FAILED, 2)
+    assert (row.state, row.triage_reason, row.attempts) == (
+        MessageState.TRIAGE,
+        TriageReason.PROCESSING_FAILED,
+        2,
+    )
     assert row.reason.endswith("Flaky: the database of another service went away")
     assert Evidence.objects.count() == 1
     assert imap_mailbox.messages(PROCESSED) == [raw]

@@ -52,7 +52,7 @@ def test_a_reader_killed_between_recording_and_moving_loses_nothing_and_doubles_
     imap_mailbox.append_many(raws)
     environment = {**reader_environment(imap_mailbox), "CALSREG_TEST_MAILBOX_KILL_AT": kill_at}
     with (tmp_path / "reader.log").open("wb") as log:
-        child = subprocess.run(  # noqa: S603
+        child = subprocess.run(
             [sys.executable, "-m", "tests.mailbox.killed_reader", "run_mailbox", "--once"],
             cwd=ROOT,
             env=environment,
@@ -102,7 +102,7 @@ def test_several_readers_of_one_mailbox_at_once_double_nothing(imap_mailbox, mai
             start.wait()
             while mailbox_pass(name="reception", limit=10).more:
                 pass
-        except BaseException as exc:  # noqa: BLE001 — reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

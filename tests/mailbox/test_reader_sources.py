@@ -43,7 +43,12 @@ def test_settings_read_each_mailbox_and_never_show_the_password(tmp_path):
         "INBOX",
     )
     assert (reception.password, reception.processed_folder) == ("env-s3cret", "calsreg/processed")
-    assert (replies.scheme, replies.port, replies.folder, replies.processed_folder) == ("starttls", 587, "Replies", "Done")
+    assert (replies.scheme, replies.port, replies.folder, replies.processed_folder) == (
+        "starttls",
+        587,
+        "Replies",
+        "Done",
+    )
     assert replies.password == "file-s3cret"
     assert "s3cret" not in repr(parsed)
 
@@ -52,14 +57,20 @@ def test_settings_read_each_mailbox_and_never_show_the_password(tmp_path):
     ("environ", "problem"),
     [
         (
-            {"CALSREG_MAILBOX_RECEPTION_URL": "imap://desk@mail.example.jp/INBOX", "CALSREG_MAILBOX_RECEPTION_PASSWORD": "p"},
+            {
+                "CALSREG_MAILBOX_RECEPTION_URL": "imap://desk@mail.example.jp/INBOX",
+                "CALSREG_MAILBOX_RECEPTION_PASSWORD": "p",
+            },
             "CALSREG_MAILBOX_RECEPTION_URL: plain imap:// is only for this machine",
         ),
         (
             {"CALSREG_MAILBOX_RECEPTION_URL": "imaps://desk:hunter2@mail.example.jp/INBOX"},
             "CALSREG_MAILBOX_RECEPTION_URL holds a password",
         ),
-        ({"CALSREG_MAILBOX_RECEPTION_URL": "imaps://desk@mail.example.jp/"}, "CALSREG_MAILBOX_RECEPTION_PASSWORD or"),
+        (
+            {"CALSREG_MAILBOX_RECEPTION_URL": "imaps://desk@mail.example.jp/"},
+            "CALSREG_MAILBOX_RECEPTION_PASSWORD or",
+        ),
         ({"CALSREG_MAILBOX_RECEPTION_URL": "pop3://desk@mail.example.jp/"}, "the scheme must be"),
         ({}, "CALSREG_MAILBOX_RECEPTION_URL is not set"),
         ({"CALSREG_MAILBOX_RECEPTION_URL": "maildir://relative/path"}, "maildir:///absolute/path"),
@@ -77,7 +88,7 @@ def test_a_bad_setting_is_refused_naming_its_variable(environ, problem):
 def test_the_system_check_stops_commands_on_a_bad_mailbox_setting(settings):
     settings.MAILBOX_SETTINGS_ERRORS = ("CALSREG_MAILBOX_RECEPTION_URL is not set (imaps://…)",)
 
-    with pytest.raises(SystemCheckError, match="mailbox.E001.*CALSREG_MAILBOX_RECEPTION_URL is not set"):
+    with pytest.raises(SystemCheckError, match=r"mailbox\.E001.*CALSREG_MAILBOX_RECEPTION_URL is not set"):
         call_command("check")
 
 

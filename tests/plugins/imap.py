@@ -31,9 +31,7 @@ PROCESSED = "calsreg/processed"
 
 
 def _dovecot() -> str | None:
-    return shutil.which("dovecot") or (
-        "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
-    )
+    return shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,11 @@ class ImapServer:
         home = self.folder / "home"
         # Owned like the other homes: the server's mail user (not root when the tests run as root).
         owner = home.stat()
-        for path in (home / user, home / user / "Maildir", *(home / user / "Maildir" / s for s in ("cur", "new", "tmp"))):
+        for path in (
+            home / user,
+            home / user / "Maildir",
+            *(home / user / "Maildir" / s for s in ("cur", "new", "tmp")),
+        ):
             path.mkdir(exist_ok=True)
             os.chown(path, owner.st_uid, owner.st_gid)
         with (self.folder / "users").open("a") as users:
@@ -68,7 +70,7 @@ def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer
     log = tmp_path_factory.mktemp("imap") / "start.log"
     # To a file, not a pipe: the daemon keeps the script's output open, a pipe would never end.
     with log.open("wb") as output:
-        started = subprocess.run(  # noqa: S603 — our own script
+        started = subprocess.run(
             ["bash", str(SCRIPT), "start", str(folder), "desk:desk-password"],
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -88,7 +90,7 @@ def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer
         ca_file=values["IMAP_CA_FILE"],
     )
     yield server
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         ["bash", str(SCRIPT), "stop", str(folder)],
         check=False,
         stdout=subprocess.DEVNULL,
@@ -164,7 +166,9 @@ class ImapMailbox:
         finally:
             client.logout()
 
-    def configure(self, *, scheme: str = "starttls", name: str | None = None, password: str | None = None) -> Any:
+    def configure(
+        self, *, scheme: str = "starttls", name: str | None = None, password: str | None = None
+    ) -> Any:
         """Read this mailbox as ``name`` over ``scheme`` ("starttls", "imaps", "imap"); the settings."""
         from calsreg.mailbox.config import MailboxSettings
 

@@ -14,7 +14,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +47,9 @@ def _as_source_error(mailbox: MailboxSettings, doing: str) -> Iterator[None]:
         raise
     except IMAP_ERRORS as exc:
         # From None: the chained imaplib error carries nothing more, and a traceback of it is noise.
-        raise SourceError(f"mailbox {mailbox.name} ({mailbox.address}): {doing} failed: {_text(exc)}") from None
+        raise SourceError(
+            f"mailbox {mailbox.name} ({mailbox.address}): {doing} failed: {_text(exc)}"
+        ) from None
 
 
 def _text(exc: BaseException) -> str:
@@ -98,18 +100,18 @@ class ImapSource:
                 f"{self.mailbox.user!r}: {_text(exc)}; check CALSREG_MAILBOX_{self.mailbox.name.upper()}_PASSWORD"
             ) from None
         except IMAP_ERRORS as exc:
-            raise SourceError(f"mailbox {self.mailbox.name} ({self.mailbox.address}): login failed: {_text(exc)}") from None
+            raise SourceError(
+                f"mailbox {self.mailbox.name} ({self.mailbox.address}): login failed: {_text(exc)}"
+            ) from None
 
     def close(self) -> None:
         if self.client is None:
             return
         try:
             self.client.logout()
-        except Exception:  # noqa: BLE001 — closing a broken connection may fail; it is gone either way
-            try:
+        except Exception:
+            with suppress(Exception):
                 self.client.shutdown()
-            except Exception:  # noqa: BLE001, S110
-                pass
         self.client = None
 
     @property
@@ -145,7 +147,9 @@ class ImapSource:
             return bytes(data.get(b"BODY[HEADER]") or b"")
         return b""
 
-    def _fetch(self, uids: Sequence[int], items: list[bytes], doing: str) -> Iterator[tuple[int, dict[bytes, Any]]]:
+    def _fetch(
+        self, uids: Sequence[int], items: list[bytes], doing: str
+    ) -> Iterator[tuple[int, dict[bytes, Any]]]:
         for start in range(0, len(uids), UIDS_PER_COMMAND):
             chunk = list(uids[start : start + UIDS_PER_COMMAND])
             with _as_source_error(self.mailbox, doing):
@@ -188,7 +192,9 @@ class ImapSource:
             except imaplib.IMAP4.error as exc:
                 # Another reader of the same mailbox moved some of them meanwhile (Dovecot answers
                 # EXPUNGEISSUED): move the ones still here.
-                if attempt == 2 or b"EXPUNGEISSUED" not in str(exc).encode() and "no longer exist" not in str(exc):
+                if attempt == 2 or (
+                    b"EXPUNGEISSUED" not in str(exc).encode() and "no longer exist" not in str(exc)
+                ):
                     raise
                 client.noop()
                 present = set(client.search(["ALL"]))

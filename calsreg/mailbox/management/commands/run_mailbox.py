@@ -13,8 +13,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--mailbox", default=None, help="読み取る受信箱の名前（1つだけ設定されているときは省略可）")
-        parser.add_argument("--once", action="store_true", help="1回だけ読み取って終了します（失敗時は終了コード1）")
+        parser.add_argument(
+            "--mailbox", default=None, help="読み取る受信箱の名前（1つだけ設定されているときは省略可）"
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="1回だけ読み取って終了します（失敗時は終了コード1）"
+        )
 
     def handle(self, *args, **options):
         names = [mailbox.name for mailbox in settings.MAILBOXES]
