@@ -28,3 +28,13 @@ def raw_mail(number: int, *, message_id: str | None = None, body: str = "本文�
 @pytest.fixture
 def mail():
     return raw_mail
+
+
+@pytest.fixture(autouse=True)
+def _no_pending_files_left():
+    """The test's transaction never commits, so the files it kept stay "pending" for this thread; a
+    later test's request would try to settle them without a database. Forget them at the end."""
+    yield
+    from calsreg.core import files
+
+    files._pending().clear()
