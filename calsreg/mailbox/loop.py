@@ -19,7 +19,7 @@ import time
 from types import FrameType
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 
 from calsreg.core import clock
 from calsreg.mailbox.config import mailbox_settings
@@ -39,6 +39,13 @@ PASS_ERRORS: tuple[type[BaseException], ...] = (SourceError, DatabaseError, OSEr
 def backoff_seconds(failures: int) -> float:
     """1, 2, 4, … seconds, at most 60, after the ``failures``-th failed pass in a row."""
     return min(BACKOFF_CAP_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** max(0, min(failures - 1, 16)))
+
+
+def _connections_refreshed() -> None:
+    """Drop connections that broke or outlived CONN_MAX_AGE between passes (as a request's end does);
+    never inside a transaction (a caller's, or a test's)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 class ReaderLoop:
@@ -87,7 +94,7 @@ class ReaderLoop:
             self._heartbeat_remove()
 
     def _pass(self) -> PassResult:
-        close_old_connections()
+        _connections_refreshed()
         result = mailbox_pass(name=self.name, stop_requested=self.stop_requested)
         self._beat(passed=True)
         return result
@@ -122,7 +129,7 @@ class ReaderLoop:
 
     def _beat(self, *, passed: bool = False, error: str | None = None) -> None:
         try:
-            close_old_connections()
+            _connections_refreshed()
             reader_heartbeat_beat(
                 reader_id=self.reader_id,
                 mailbox=self.name,
