@@ -10,6 +10,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from calsreg.mailbox import config as _mailbox_config
 from calsreg.sso import keys as _oidc_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -299,6 +300,26 @@ WORKER_POOL = env("CALSREG_WORKER_POOL", "default;mail,outbound")
 # Readiness (calsreg/jobs/health.py): red when no worker beat this recently, or a due task waited longer.
 READY_WORKER_SILENT_SECONDS = env_int("CALSREG_READY_WORKER_SILENT_SECONDS", 60)
 READY_QUEUE_AGE_MINUTES = env_int("CALSREG_READY_QUEUE_AGE_MINUTES", 15)
+# The help desk's mailboxes read by `manage.py run_mailbox` (calsreg/mailbox/config.py, docs/ops/mailbox.md):
+# CALSREG_MAILBOXES names them, CALSREG_MAILBOX_<NAME>_URL/_PASSWORD(_FILE)/_PROCESSED_FOLDER/_CA_FILE
+# describe each. A problem is shown by the system check mailbox.E001, naming the variable.
+_mailboxes = _mailbox_config.mailboxes_parse(os.environ)
+MAILBOXES = _mailboxes.mailboxes
+MAILBOX_SETTINGS_ERRORS = _mailboxes.errors
+# One pass keeps at most MAILBOX_BATCH_MESSAGES new messages, fetched MAILBOX_BATCH_MESSAGES at a time and
+# never more than MAILBOX_BATCH_BYTES in one fetch; a message over MAILBOX_MAX_MESSAGE_BYTES keeps only
+# its header. Processing that raised is tried again on later passes, MAILBOX_MAX_ATTEMPTS times in all.
+MAILBOX_BATCH_MESSAGES = env_int("CALSREG_MAILBOX_BATCH_MESSAGES", 50)
+MAILBOX_BATCH_BYTES = env_int("CALSREG_MAILBOX_BATCH_BYTES", 50 * 1024 * 1024)
+MAILBOX_MAX_MESSAGE_BYTES = env_int("CALSREG_MAILBOX_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
+MAILBOX_MAX_ATTEMPTS = env_int("CALSREG_MAILBOX_MAX_ATTEMPTS", 5)
+# Between passes: IMAP IDLE where the server offers it (re-issued every MAILBOX_IDLE_SECONDS, at most
+# 29 minutes by RFC 2177), else a poll every MAILBOX_POLL_SECONDS. Readiness is red for a configured
+# mailbox whose reader has not reported for READY_MAILBOX_SILENT_SECONDS.
+MAILBOX_POLL_SECONDS = env_int("CALSREG_MAILBOX_POLL_SECONDS", 60)
+MAILBOX_IDLE_SECONDS = env_int("CALSREG_MAILBOX_IDLE_SECONDS", 25 * 60)
+MAILBOX_CONNECT_TIMEOUT_SECONDS = env_int("CALSREG_MAILBOX_CONNECT_TIMEOUT_SECONDS", 30)
+READY_MAILBOX_SILENT_SECONDS = env_int("CALSREG_READY_MAILBOX_SILENT_SECONDS", 180)
 # The daily jobs (scheduled starts of use, confirmation reminders, …) run at this hour, Japan time.
 DAILY_JOBS_HOUR = env_int("CALSREG_DAILY_JOBS_HOUR", 6)
 # Delivery retries (docs/ops/mail.md): a transient failure is retried for this many hours from the

@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.plugins.live_server_clients",
     "tests.plugins.ownership",
     "tests.plugins.processes",
+    "tests.plugins.imap",
 ]
 
 

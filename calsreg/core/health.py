@@ -36,6 +36,8 @@ READINESS_CHECKS: tuple[str, ...] = (
     # The administrators' "no worker for an hour" alert, evaluated on the web side (a dead worker
     # cannot report its own death); always ok, it only sends the mail when due.
     "calsreg.jobs.alerts.worker_silence_alert_check",
+    # Each configured mailbox has a reader that reported recently (none configured: always ok).
+    "calsreg.mailbox.health.mailbox_readers_check",
 )
 
 

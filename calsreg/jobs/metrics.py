@@ -1,6 +1,6 @@
 """The gauges read from the database when Prometheus scrapes ``/metrics`` (core/metrics.py).
 
-One query per family (about eight a scrape), whatever the number of rows: the task queues, mail
+One query per family (about nine a scrape), whatever the number of rows: the task queues, mail
 deliveries, billing runs, payment imports, refused sign-ins and live workers. Every process answers the
 same from the shared database, so these are not summed across processes (multiprocess mode only adds
 up the request counters).
@@ -20,6 +20,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from calsreg.billing.models import BillingRun, PaymentImport
 from calsreg.core import clock
+from calsreg.mailbox.models import MailboxMessage, MessageState
 from calsreg.notifications.models import Delivery, DeliveryStatus
 from calsreg.records.models import AuditEvent
 
@@ -42,6 +43,7 @@ class DatabaseCollector:
         _runs_and_imports(families, since=now - WINDOW)
         _sign_ins(families, since=now - WINDOW)
         _workers(families)
+        _mailboxes(families)
         yield from families.values()
 
 
@@ -71,6 +73,16 @@ _FAMILIES: tuple[tuple[str, str, list[str]], ...] = (
         [],
     ),
     ("calsreg_workers_alive", "Worker heartbeat rows (absent until the worker heartbeat exists).", []),
+    (
+        "calsreg_mailbox_messages",
+        "Received mail kept, by mailbox and state (all rows).",
+        ["mailbox", "state"],
+    ),
+    (
+        "calsreg_mailbox_messages_failing",
+        "Received mail whose processing failed and waits for another try, by mailbox.",
+        ["mailbox"],
+    ),
 )
 
 
@@ -137,3 +149,17 @@ def _workers(families: dict[str, GaugeMetricFamily]) -> None:
     except LookupError:
         return
     families["calsreg_workers_alive"].add_metric([], heartbeat.objects.count())
+
+
+def _mailboxes(families: dict[str, GaugeMetricFamily]) -> None:
+    rows = (
+        MailboxMessage.objects.values("mailbox", "state")
+        .annotate(n=Count("id"), failing=Count("id", filter=Q(state=MessageState.RECEIVED, attempts__gt=0)))
+        .order_by("mailbox", "state")
+    )
+    failing: dict[str, int] = {}
+    for row in rows:
+        families["calsreg_mailbox_messages"].add_metric([row["mailbox"], row["state"]], row["n"])
+        failing[row["mailbox"]] = failing.get(row["mailbox"], 0) + row["failing"]
+    for mailbox, count in failing.items():
+        families["calsreg_mailbox_messages_failing"].add_metric([mailbox], count)

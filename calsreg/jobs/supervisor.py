@@ -4,6 +4,8 @@ The pool comes from ``WORKER_POOL``: workers separated by ";", each a ","-separa
 ("default;mail,outbound" = one worker for "default", one for "mail" and "outbound"; "*" = every
 queue; repeat an item for more workers on the same queues). A child that exits for any reason is
 started again after a back-off (1 s, doubling to 30 s; back to 1 s once a child has run a minute).
+With mailboxes configured (``MAILBOXES``), one ``run_mailbox --mailbox NAME`` child per mailbox is
+supervised the same way (none when there is none).
 SIGTERM/SIGINT are forwarded to the children, which finish their current task; the supervisor waits
 for them (SIGKILL after ``stop_timeout`` seconds) and exits 0.
 """
@@ -51,6 +53,8 @@ def restart_delay(failures: int) -> float:
 @dataclass
 class Slot:
     queues: str
+    # A mailbox reader's slot names its mailbox (and has no queues).
+    mailbox: str = ""
     process: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     failures: int = 0
@@ -58,14 +62,24 @@ class Slot:
 
 
 class Supervisor:
-    def __init__(self, *, queues_per_worker: list[str], worker_args: list[str], stop_timeout: float = 60.0):
+    def __init__(
+        self,
+        *,
+        queues_per_worker: list[str],
+        worker_args: list[str],
+        stop_timeout: float = 60.0,
+        mailboxes: Sequence[str] = (),
+    ):
         self.slots = [Slot(queues=queues) for queues in queues_per_worker]
+        self.slots += [Slot(queues=f"mailbox {name}", mailbox=name) for name in mailboxes]
         self.worker_args = worker_args
         self.stop_timeout = stop_timeout
         self.stopping = False
 
     def command(self, slot: Slot) -> list[str]:
         manage = Path(__file__).resolve().parents[2] / "manage.py"
+        if slot.mailbox:
+            return [sys.executable, str(manage), "run_mailbox", "--mailbox", slot.mailbox]
         return [sys.executable, str(manage), "run_worker", "--queue-name", slot.queues, *self.worker_args]
 
     def run(self) -> int:

@@ -9,3 +9,6 @@ class MailboxConfig(AppConfig):
     name = "calsreg.mailbox"
     label = "mailbox"
     verbose_name = _("受信メール")
+
+    def ready(self) -> None:
+        from calsreg.mailbox import checks  # noqa: F401 (registers the settings check)

@@ -122,3 +122,24 @@ class MailboxMessage(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.mailbox}#{self.uidvalidity}/{self.uid} {self.subject_line}"
+
+
+class ReaderHeartbeat(models.Model):
+    """One row per running mailbox reader (``manage.py run_mailbox``), written after every pass and
+    while it waits for mail; removed when it stops cleanly. Readiness is red for a configured mailbox
+    whose readers all went silent (``calsreg.mailbox.health``)."""
+
+    reader_id = models.CharField(_("読み取りプロセスID"), max_length=100, unique=True)
+    mailbox = models.CharField(_("受信箱"), max_length=64, db_index=True)
+    started_at = models.DateTimeField(_("起動日時"))
+    beat_at = models.DateTimeField(_("最終応答日時"))
+    last_pass_at = models.DateTimeField(_("最後に読み終えた日時"), null=True, blank=True)
+    # The last pass's failure (a refused login, the server unreachable), never a password; "" when it went well.
+    last_error = models.CharField(_("最後のエラー"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("受信箱の読み取り状況")
+        verbose_name_plural = _("受信箱の読み取り状況")
+
+    def __str__(self) -> str:
+        return self.reader_id

@@ -65,6 +65,7 @@ def test_ready_is_green_with_every_check_listed_in_a_handful_of_queries(client, 
         "workers",
         "task_queue_age",
         "worker_silence",
+        "mailbox_readers",
     ]
     assert all(c["ok"] for c in body["checks"])
     assert len(queries) <= 7  # one or two per check

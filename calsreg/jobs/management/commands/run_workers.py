@@ -11,7 +11,7 @@ class Command(BaseCommand):
     # The web process runs the system checks; a worker restarted after a crash should be back fast.
     requires_system_checks: list[str] = []
     help = (
-        "タスクワーカーの一式（CALSREG_WORKER_POOL）を子プロセスとして起動し、終了したものを再起動します。"
+        "タスクワーカーの一式（CALSREG_WORKER_POOL）と受信箱の読み取り（CALSREG_MAILBOXES、受信箱ごとに1つ）を子プロセスとして起動し、終了したものを再起動します。"
         "SIGTERM/SIGINT は子プロセスに伝え、終了を待ちます。"
     )
 
@@ -35,5 +35,6 @@ class Command(BaseCommand):
             queues_per_worker=queues_per_worker,
             worker_args=["--interval", str(options["interval"])],
             stop_timeout=options["stop_timeout"],
+            mailboxes=[mailbox.name for mailbox in settings.MAILBOXES],
         )
         raise SystemExit(supervisor.run())

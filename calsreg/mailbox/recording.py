@@ -1,0 +1,221 @@
+"""The reader's writes, one transaction each (issue 14, item 1): keep a message, process it, count a
+failed try, note that it was moved. ``reader.mailbox_pass`` calls them in that order; each one is safe
+to call again after a crash at any point, and in several readers of the same mailbox at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils.translation import gettext_noop
+
+from calsreg.core import clock
+from calsreg.core.uploads import EML_CONTENT_TYPE
+from calsreg.mailbox import processing
+from calsreg.mailbox.models import MailboxMessage, MessageKind, MessageState, TriageReason
+from calsreg.records.models import EvidenceKind
+from calsreg.records.selectors import evidence_read
+from calsreg.records.services import (
+    Actor,
+    audit_record,
+    evidence_files_discarded_on_failure,
+    evidence_store,
+    sha256_of,
+)
+
+logger = logging.getLogger("calsreg.mailbox")
+
+# The database going away is not the message's fault: it is not counted as a failed try.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+TOO_LARGE_REASON = gettext_noop(
+    "メールが大きすぎるため（%(size)s バイト、上限 %(limit)s バイト）、ヘッダーだけを保存しました。"
+    "受信箱の処理済みフォルダで本文を確認してください。"
+)
+DUPLICATE_REASON = gettext_noop(
+    "同じメール（Message-IDとSHA-256が同じ）を受信済みのため、処理しませんでした。"
+)
+FAILED_REASON = gettext_noop(
+    "処理中にエラーが起きたため、自動では処理できませんでした（%(attempts)s回試行）。内容を確認してください。"
+)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One message as the server gave it: where it is, when it arrived, the bytes to keep."""
+
+    mailbox: str
+    uidvalidity: int
+    uid: int
+    arrived_at: datetime
+    raw: bytes
+    # The whole message's size on the server (``raw`` is only its header when it was too large).
+    size_bytes: int
+    too_large: bool = False
+
+
+def reader_actor(mailbox: str) -> Actor:
+    return Actor.system(f"mailbox:{mailbox}")
+
+
+def _headers(raw: bytes) -> tuple[str, str, str]:
+    """Message-ID, From and Subject as written (decoded); "" for a header that is missing or broken."""
+    try:
+        parsed = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+    except Exception:
+        return "", "", ""
+    values = []
+    for name in ("Message-ID", "From", "Subject"):
+        try:
+            values.append(" ".join(str(parsed.get(name, "") or "").split()))
+        except Exception:
+            values.append("")
+    return values[0][:300], values[1][:300], values[2][:300]
+
+
+def message_keep(*, arrival: Arrival) -> MailboxMessage | None:
+    """Transaction 1: the message's row and its raw bytes as evidence (SHA-256), or ``DUPLICATE`` when
+    a message with the same Message-ID and SHA-256 was kept already (it then shares that evidence),
+    or ``TRIAGE`` (header kept) when it was too large to fetch. Returns None when this server key is
+    already recorded (another reader, or a pass before a crash, kept it)."""
+    message_id, from_address, subject_line = _headers(arrival.raw)
+    sha256 = sha256_of(arrival.raw)
+    try:
+        with evidence_files_discarded_on_failure(), transaction.atomic():
+            return _keep(arrival, message_id, from_address, subject_line, sha256)
+    except IntegrityError:
+        if MailboxMessage.objects.filter(
+            mailbox=arrival.mailbox, uidvalidity=arrival.uidvalidity, uid=arrival.uid
+        ).exists():
+            return None
+        raise
+
+
+def _keep(
+    arrival: Arrival, message_id: str, from_address: str, subject_line: str, sha256: str
+) -> MailboxMessage:
+    now = clock.now()
+    # Without a Message-ID, equal bytes alone (the same file appended twice) make a duplicate.
+    original = MailboxMessage.objects.filter(message_id=message_id, sha256=sha256).order_by("id").first()
+    message = MailboxMessage(
+        mailbox=arrival.mailbox,
+        uidvalidity=arrival.uidvalidity,
+        uid=arrival.uid,
+        message_id=message_id,
+        sha256=sha256,
+        size_bytes=arrival.size_bytes,
+        arrived_at=arrival.arrived_at,
+        from_address=from_address,
+        subject_line=subject_line,
+    )
+    if original is not None:
+        message.state = MessageState.DUPLICATE
+        message.evidence_id = original.evidence_id
+        message.reason = DUPLICATE_REASON
+        message.recognised = {"duplicate_of": original.pk}
+        message.processed_at = now
+        message.save()
+        _audit(message, "mailbox.message_duplicate", now=now)
+        return message
+    if arrival.too_large:
+        message.state = MessageState.TRIAGE
+        message.kind = MessageKind.OTHER
+        message.triage_reason = TriageReason.TOO_LARGE
+        message.reason = TOO_LARGE_REASON % {
+            "size": arrival.size_bytes,
+            "limit": settings.MAILBOX_MAX_MESSAGE_BYTES,
+        }
+        message.processed_at = now
+    # The row and its evidence point at each other. Foreign keys are checked at COMMIT (Django makes
+    # them DEFERRABLE INITIALLY DEFERRED on PostgreSQL and SQLite), so the row is inserted first (its
+    # server key's unique constraint refuses a second reader before any file is written), then the
+    # evidence naming it, then the row is pointed at the evidence — all before the commit.
+    message.evidence_id = 0
+    message.save()
+    message.evidence = evidence_store(
+        content=arrival.raw,
+        original_name=f"{arrival.mailbox}-{arrival.uidvalidity}-{arrival.uid}.eml",
+        content_type=EML_CONTENT_TYPE,
+        kind=EvidenceKind.RECEIVED_MAIL,
+        subject=message,
+        actor=reader_actor(arrival.mailbox),
+        received_at=now,
+        note="header only (too large)" if arrival.too_large else "",
+    )
+    message.save(update_fields=["evidence", "updated_at"])
+    _audit(message, "mailbox.message_kept", now=now)
+    return message
+
+
+def _audit(message: MailboxMessage, action: str, *, now: datetime) -> None:
+    audit_record(
+        actor=reader_actor(message.mailbox),
+        action=action,
+        subject=message,
+        at=now,
+        data={"uidvalidity": message.uidvalidity, "uid": message.uid, "sha256": message.sha256},
+    )
+
+
+def message_raw(*, message: MailboxMessage) -> bytes:
+    """The kept bytes of a message; RuntimeError when its file is missing or altered."""
+    copy = evidence_read(evidence=message.evidence)
+    if copy.content is None or not copy.intact:
+        raise RuntimeError(f"the kept file of message {message.pk} is missing or altered")
+    return copy.content
+
+
+def message_process_once(*, message_id: int, raw: bytes) -> str:
+    """Transaction 2: lock the row and, if still ``RECEIVED``, hand it to ``processing.message_process``.
+    Returns "processed", "skipped" (another reader did it) or "failed" (it raised: rolled back, the try
+    counted; after ``MAILBOX_MAX_ATTEMPTS`` tries the row goes to the triage list). A database error is
+    raised (not the message's fault; the pass ends and the reader backs off)."""
+    try:
+        with evidence_files_discarded_on_failure(), transaction.atomic():
+            message = MailboxMessage.objects.select_for_update().get(pk=message_id)
+            if message.state != MessageState.RECEIVED:
+                return "skipped"
+            processing.message_process(message=message, raw=raw)
+        return "processed"
+    except DATABASE_ERRORS:
+        raise
+    except Exception as exc:
+        message_failure_record(message_id=message_id, error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+
+
+@transaction.atomic
+def message_failure_record(*, message_id: int, error: str) -> MailboxMessage:
+    """Count a failed try (its own transaction, after the processing rolled back); at the last allowed
+    try the message goes to the triage list with the error as its reason."""
+    message = MailboxMessage.objects.select_for_update().get(pk=message_id)
+    if message.state != MessageState.RECEIVED:
+        return message
+    now = clock.now()
+    message.attempts += 1
+    message.last_error = error[:2000]
+    fields = ["attempts", "last_error", "updated_at"]
+    if message.attempts >= settings.MAILBOX_MAX_ATTEMPTS:
+        message.state = MessageState.TRIAGE
+        message.kind = MessageKind.OTHER
+        message.triage_reason = TriageReason.PROCESSING_FAILED
+        message.reason = FAILED_REASON % {"attempts": message.attempts} + "\n" + message.last_error
+        message.processed_at = now
+        fields += ["state", "kind", "triage_reason", "reason", "processed_at"]
+        _audit(message, "mailbox.message_failed", now=now)
+    message.save(update_fields=fields)
+    return message
+
+
+def messages_moved_mark(*, message_ids: list[int]) -> int:
+    """Note that the messages left the folder (moved after their processing committed)."""
+    now = clock.now()
+    return MailboxMessage.objects.filter(pk__in=message_ids, moved_at__isnull=True).update(
+        moved_at=now, updated_at=now
+    )
