@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mailbox', '0001_message'),
+        ('mailbox', '0002_reader_heartbeat'),
     ]
 
     operations = [
