@@ -29,7 +29,7 @@ BillingConfig = Issuer | Seller | IssuingArrangement | FeePlan | TaxRate
 
 def _overlapping(queryset: QuerySet[Model], config: Validity) -> QuerySet[Model]:
     """Rows of ``queryset`` (other than ``config``) whose validity shares a day with ``config``'s."""
-    rows = queryset.exclude(pk=config.pk) if config.pk else queryset
+    rows = queryset.exclude(pk=config.pk) if config.pk and queryset.model is type(config) else queryset
     rows = rows.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=config.valid_from))
     if config.valid_until is not None:
         rows = rows.filter(valid_from__lte=config.valid_until)
