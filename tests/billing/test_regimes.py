@@ -157,12 +157,8 @@ def test_a_following_seller_is_saved_with_its_audit_and_applies_from_its_first_d
     seller = make_seller()
     make_arrangement(IssuingRegime.AGENT_DELIVERY)
     make_issuer()
-    billing_config_save(
-        config=Seller.objects.get(pk=seller.pk).__class__(
-            **{**Seller.objects.values().get(pk=seller.pk), "valid_until": date(2027, 3, 31)}
-        ),
-        actor=Actor.system("test"),
-    )
+    seller.valid_until = date(2027, 3, 31)
+    billing_config_save(config=seller, actor=Actor.system("test"))
 
     response = admin_client.post(
         reverse("admin:billing_seller_add"),
