@@ -31,7 +31,7 @@ class BillingConfigForm(forms.ModelForm):
     """The model form, plus the service's rules across rows, each on its field."""
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Django's hook after the instance is built
         if not self.errors:
             for name, message in billing_config_problems(config=self.instance).items():
                 self.add_error(name if name in self.fields else None, message)

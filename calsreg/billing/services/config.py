@@ -67,8 +67,11 @@ def _intermediary_problems(config: Validity) -> dict[str, str]:
             problems["seller_notified_on"] = _(
                 "売手からの通知は取引の前までに必要です。適用開始日以前の日付にしてください。"
             )
-        unregistered = _overlapping(Issuer.objects.filter(active=True, registration_number=""), config)
-        agent = unregistered.first()
+        agent = Issuer.objects.filter(
+            pk__in=_overlapping(Issuer.objects.filter(active=True, registration_number=""), config).values(
+                "pk"
+            )
+        ).first()
         if agent is not None:
             problems["regime"] = _(
                 "媒介者交付特例には請求代行会社の登録番号が必要です。"
@@ -93,6 +96,10 @@ def billing_config_problems(*, config: BillingConfig) -> dict[str, str]:
     return {**_overlap_problem(config), **_intermediary_problems(config)}
 
 
+def _field_label(model: type[Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
 @transaction.atomic
 def billing_config_save(*, config: BillingConfig, actor: Actor) -> BillingConfig:
     """Save ``config`` as edited (fields already validated by the admin's model form) and audit the
@@ -108,7 +115,7 @@ def billing_config_save(*, config: BillingConfig, actor: Actor) -> BillingConfig
     if problems:
         raise ValidationFailed(
             errors=[
-                FieldError(field=name, message=message, label=str(model._meta.get_field(name).verbose_name))
+                FieldError(field=name, message=message, label=_field_label(model, name))
                 for name, message in problems.items()
             ]
         )
