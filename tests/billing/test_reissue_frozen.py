@@ -3,15 +3,17 @@ says, page by page, exactly what the original said — except the 再発行 mark
 
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
 from datetime import date
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 
 from calsreg.accounts.models import Project
-from calsreg.billing.models import DocumentKind, Issuer, IssuingArrangement, IssuingRegime, Seller
+from calsreg.billing.models import DocumentKind, Invoice, Issuer, IssuingArrangement, IssuingRegime, Seller
 from calsreg.billing.services import billing_run, invoice_reissue
 from calsreg.directory.models import OrdererOffice
 from tests.billing.invoice_helpers import ACTOR, configured, drafted, jst
@@ -72,3 +74,21 @@ def test_a_reissue_after_the_project_and_issuer_changed_equals_the_original_page
     assert "2026年12月1日〜2027年3月19日" in text and "信濃川護岸設置工事" in text
     assert "2027年6月30日" not in text and "その2" not in text and "長岡地域振興局" not in text
     assert OrdererOffice.objects.filter(name="長岡地域振興局").count() == 1
+
+
+def test_invoices_issued_before_the_snapshot_get_one_from_their_columns_and_the_project_as_it_is():
+    migration = importlib.import_module("calsreg.billing.migrations.0009_issuer_regimes_document_snapshot")
+    configured()
+    invoice = drafted(started_at=jst(2026, 11, 10))
+    with time_machine.travel(jst(2026, 12, 1, 9), tick=False):
+        billing_run(run_month=date(2026, 12, 1), actor=ACTOR)
+    frozen = Invoice.objects.get(pk=invoice.pk).document_snapshot
+    # As before the snapshot existed: nothing kept but the invoice's own columns.
+    Invoice.objects.filter(pk=invoice.pk).update(document_snapshot={})
+
+    migration.snapshot_issued(django_apps, None)
+
+    rebuilt = Invoice.objects.get(pk=invoice.pk).document_snapshot
+    assert rebuilt == {**frozen, "seller": {}}
+    assert rebuilt["regime"] == IssuingRegime.INTERMEDIARY
+    assert Invoice.objects.filter(document_snapshot={}).exclude(status="draft").count() == 0

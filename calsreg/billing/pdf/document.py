@@ -112,9 +112,11 @@ _DATE_FIELDS = frozenset(
 
 def print_snapshot(doc: InvoicePrint) -> dict[str, Any]:
     """``doc`` as the JSON kept at issue (dates as ISO text; never the reissue mark)."""
-    data = dataclasses.asdict(dataclasses.replace(doc, reissue=False, reissued_on=None))
+    data = dataclasses.asdict(doc)
+    for name in ("reissue", "reissued_on"):
+        del data[name]
     for name in _DATE_FIELDS:
-        if data[name] is not None:
+        if data.get(name) is not None:
             data[name] = data[name].isoformat()
     return data
 
