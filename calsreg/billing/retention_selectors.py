@@ -147,7 +147,7 @@ class RetentionScope:
 def retention_scope(*, invoice: Invoice) -> RetentionScope:
     """What deleting ``invoice``'s group takes (read only; the service locks and deletes it)."""
     members = list(Invoice.objects.filter(_members_q(invoice.pk)).order_by("pk"))
-    order = {InvoiceKind.CREDIT_NOTE: 0, InvoiceKind.FEE_CREDIT: 1, InvoiceKind.ADDITIONAL: 1}
+    order: dict[str, int] = {InvoiceKind.CREDIT_NOTE: 0, InvoiceKind.FEE_CREDIT: 1, InvoiceKind.ADDITIONAL: 1}
     members.sort(key=lambda member: (order.get(member.kind, 2), member.pk))
     ids = [member.pk for member in members]
     documents = list(InvoiceDocument.objects.filter(invoice__in=ids).order_by("pk"))
@@ -155,15 +155,13 @@ def retention_scope(*, invoice: Invoice) -> RetentionScope:
     elsewhere = PaymentAllocation.objects.filter(payment=OuterRef("pk")).exclude(invoice__in=ids)
     payments = list(
         Payment.objects.filter(pk__in={a.payment_id for a in allocations}, status=PaymentStatus.MATCHED)
-        .annotate(elsewhere=Exists(elsewhere))
-        .filter(elsewhere=False)
+        .filter(~Exists(elsewhere))
         .order_by("pk")
     )
     other_invoices = Invoice.objects.filter(billing_run=OuterRef("pk")).exclude(pk__in=ids)
     runs = list(
         BillingRun.objects.filter(pk__in={m.billing_run_id for m in members} - {None})
-        .annotate(other_invoices=Exists(other_invoices))
-        .filter(other_invoices=False)
+        .filter(~Exists(other_invoices))
         .exclude(bundle_pdf="", mailing_csv="")
         .order_by("pk")
     )

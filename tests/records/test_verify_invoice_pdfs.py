@@ -58,7 +58,7 @@ def test_an_altered_a_deleted_and_an_extra_invoice_file_are_each_reported(django
 
     # when
     out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError, match="^4 kept file problem"):
+    with pytest.raises(CommandError, match=r"^4 kept file problem"):
         call_command("verify_evidence", stdout=out, stderr=err)
 
     # then: each named, with its row

@@ -81,7 +81,8 @@ def _group_delete_if_due(*, invoice_id: int, today: date, actor: Actor) -> int:
     for member in scope.invoices:
         _audit(invoice=member, scope=scope, actor=actor)
     for kept in scope.files:
-        file_delete_after_commit(kept.storage, kept.name)
+        if kept.name:
+            file_delete_after_commit(kept.storage, kept.name)
     _rows_delete(scope=scope, ids=ids, actor=actor)
     return len(ids)
 
