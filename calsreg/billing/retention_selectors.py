@@ -18,8 +18,8 @@ additional invoices and fee credits (and their credit notes) — as one *group* 
 once every member is past its own period (a credit note counts from its own issue day, so the group
 goes on the latest member's day), every payment allocated to it is past its period too (counted from
 the day it was received), and nothing in it is still owed or waiting to be issued (an unpaid or
-disputed invoice, a draft adjustment): a claim is never deleted. Drafts voided before issue go
-with their group; they were never issued.
+disputed invoice, a draft adjustment, a payment allocated to it with yen still to place): a claim
+is never deleted. Drafts voided before issue go with their group; they were never issued.
 """
 
 from __future__ import annotations
@@ -111,8 +111,11 @@ def invoice_groups_due(*, today: date) -> QuerySet[Invoice]:
             waiting=Exists(members.filter(status=InvoiceStatus.DRAFT)),
             owed=Exists(members.filter(kind__in=PAYABLE_KINDS, status__in=OPEN_STATUSES)),
             paid_later=Exists(allocations.filter(payment__received_on__gt=last)),
+            # A payment with yen still to place (partly matched) is an open matter of the agent's:
+            # deleting its allocation here would put the whole amount back in the queue.
+            payment_open=Exists(allocations.exclude(payment__status=PaymentStatus.MATCHED)),
         )
-        .filter(issued_later=False, waiting=False, owed=False, paid_later=False)
+        .filter(issued_later=False, waiting=False, owed=False, paid_later=False, payment_open=False)
         .order_by("issue_date", "pk")
     )
 

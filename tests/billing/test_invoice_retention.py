@@ -213,3 +213,26 @@ def test_the_command_deletes_what_is_due_and_the_daily_job_is_registered(django_
         "calsreg.billing.services.retention.invoices_retention_delete_due"
     )
     assert str(DAILY_JOB_LABELS["invoice_retention"]) == "保存期間を過ぎた請求書の削除"
+
+
+def test_a_paid_invoice_whose_payment_still_has_yen_to_place_is_kept(django_capture_on_commit_callbacks):
+    # given: paid by a transfer 1,000 yen larger than the invoice (the surplus waits in the queue)
+    (paid,) = _issued(1, django_capture_on_commit_callbacks)
+    with time_machine.travel(jst(2027, 1, 12, 11), tick=False):
+        payment = payment_create_manual(
+            received_on=date(2027, 1, 12), amount=paid.total + 1_000, payer_name="ヤマダ タロウ", actor=ACTOR
+        )
+        payment_allocate(payment=payment, invoice=paid, amount=paid.total, actor=ACTOR)
+    payment.refresh_from_db()
+    paid.refresh_from_db()
+    assert (paid.status, payment.status) == ("paid", "partially_matched")
+    audit_before = AuditEvent.objects.count()
+
+    # when
+    deleted = _run_on(date(2040, 6, 1), django_capture_on_commit_callbacks)
+
+    # then: nothing changed
+    assert deleted == 0
+    assert _kept([paid]) == [paid.pk]
+    assert PaymentAllocation.objects.filter(payment=payment, invoice=paid).count() == 1
+    assert AuditEvent.objects.count() == audit_before
