@@ -393,10 +393,24 @@ POSTAL_DELIVERY_BUSINESS_DAYS = env_int("CALSREG_POSTAL_DELIVERY_BUSINESS_DAYS",
 INVOICE_REMINDER_DAYS_BEFORE_DUE = env_int("CALSREG_INVOICE_REMINDER_DAYS_BEFORE_DUE", 7)
 
 # End of use and retention (issue 5): personal data of a closed project (and of an application
-# that never became one) is erased this many days after closing; invoices and their PDFs are
-# kept INVOICE_RETENTION_YEARS (法人税法: 帳簿書類 7 years) from the end of their fiscal year.
+# that never became one) is erased this many days after closing.
 PERSONAL_DATA_RETENTION_DAYS = env_int("CALSREG_PERSONAL_DATA_RETENTION_DAYS", 365)
+# Invoices, credit notes and their PDFs (issue 15, docs/billing.md "Retention"): kept
+# INVOICE_RETENTION_YEARS counted from the day after the filing deadline of the taxable period of
+# issue (消費税法施行令第70条の13, 法人税法施行規則第59条), then deleted by the daily job
+# invoice_retention. The taxable period is the issuing company's business year, ending with the
+# month FISCAL_YEAR_END_MONTH (3: 3月決算); the filing deadline is two months after it, plus
+# TAX_FILING_EXTENSION_MONTHS under the corporate-tax extension (申告期限の延長の特例, usually 1).
+FISCAL_YEAR_END_MONTH = env_int("CALSREG_FISCAL_YEAR_END_MONTH", 3)
 INVOICE_RETENTION_YEARS = env_int("CALSREG_INVOICE_RETENTION_YEARS", 7)
+TAX_FILING_EXTENSION_MONTHS = env_int("CALSREG_TAX_FILING_EXTENSION_MONTHS", 0)
+if not 1 <= FISCAL_YEAR_END_MONTH <= 12:
+    raise ImproperlyConfigured("CALSREG_FISCAL_YEAR_END_MONTH must be a month, 1 to 12.")
+if INVOICE_RETENTION_YEARS < 7 or not 0 <= TAX_FILING_EXTENSION_MONTHS <= 4:
+    raise ImproperlyConfigured(
+        "CALSREG_INVOICE_RETENTION_YEARS must be at least 7 (the legal minimum) and "
+        "CALSREG_TAX_FILING_EXTENSION_MONTHS 0 to 4."
+    )
 # Finished background-task rows (their arguments hold e.g. a reset request's ID and e-mail) are
 # deleted this many days after they finished (daily job prune_task_results).
 TASK_RESULT_RETENTION_DAYS = env_int("CALSREG_TASK_RESULT_RETENTION_DAYS", 7)

@@ -1,11 +1,13 @@
-"""Django admin for billing: the configuration (issuer, fee plans, tax rates), saved through
-``billing.services.config`` with an audit event, and read-only views of what was issued — invoices
+"""Django admin for billing: the configuration (seller, billing agent, issuing regime, fee plans, tax
+rates), saved through ``billing.services.config`` with an audit event — its rules across rows shown
+on the field concerned before anything is saved — and read-only views of what was issued: invoices
 and runs change only through the billing services (numbering, audit, PDFs)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -16,15 +18,29 @@ from calsreg.billing.models import (
     InvoiceDocument,
     InvoiceLine,
     Issuer,
+    IssuingArrangement,
+    Seller,
     TaxRate,
 )
-from calsreg.billing.services.config import billing_config_save
+from calsreg.billing.services.config import billing_config_problems, billing_config_save
 from calsreg.core.admin import ReadOnlyAdminMixin
 from calsreg.records.services import Actor
 
 
+class BillingConfigForm(forms.ModelForm):
+    """The model form, plus the service's rules across rows, each on its field."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # Django's hook after the instance is built
+        if not self.errors:
+            for name, message in billing_config_problems(config=self.instance).items():
+                self.add_error(name if name in self.fields else None, message)
+
+
 class BillingConfigAdmin(admin.ModelAdmin):
     """Added and changed through the audited service; never deleted (superseded instead)."""
+
+    form = BillingConfigForm
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         billing_config_save(config=obj, actor=Actor.staff(request.user))
@@ -35,8 +51,27 @@ class BillingConfigAdmin(admin.ModelAdmin):
 
 @admin.register(Issuer)
 class IssuerAdmin(BillingConfigAdmin):
-    list_display = ("name", "registration_number", "bank_name", "bank_branch", "account_number", "active")
+    list_display = (
+        "name",
+        "registration_number",
+        "valid_from",
+        "valid_until",
+        "bank_name",
+        "bank_branch",
+        "account_number",
+        "active",
+    )
     list_filter = ("active",)
+
+
+@admin.register(Seller)
+class SellerAdmin(BillingConfigAdmin):
+    list_display = ("name", "registration_number", "valid_from", "valid_until")
+
+
+@admin.register(IssuingArrangement)
+class IssuingArrangementAdmin(BillingConfigAdmin):
+    list_display = ("regime", "valid_from", "valid_until", "seller_notified_on")
 
 
 @admin.register(FeePlan)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,21 +20,52 @@ from calsreg.billing.models import (
     InvoiceDocument,
     InvoiceStatus,
     Issuer,
+    IssuingArrangement,
     Payment,
+    Seller,
 )
 from calsreg.billing.models.invoices import InvoiceQuerySet
+from calsreg.core import clock
 from calsreg.core.errors import NotFound
 from calsreg.directory.models import OrdererOrganisation
 
 
-def issuer_active() -> Issuer:
-    """The billing agent who issues invoices now; BillingNotConfigured when none is active."""
-    issuer = Issuer.objects.filter(active=True).first()
-    if issuer is None:
+@dataclass(frozen=True)
+class IssuingSetup:
+    """The issuer in force on a day: the seller (ASP), the billing agent and the regime."""
+
+    agent: Issuer
+    seller: Seller
+    arrangement: IssuingArrangement
+
+
+def _in_force(queryset: QuerySet[Any], on: date) -> Any:
+    return (
+        queryset.filter(valid_from__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def issuer_active(*, on: date | None = None) -> IssuingSetup:
+    """The seller, the active billing agent and the regime in force on ``on`` (today by default);
+    BillingNotConfigured naming what is missing, so nothing is issued without all three."""
+    day = on or clock.today()
+    agent = _in_force(Issuer.objects.filter(active=True), day)
+    seller = _in_force(Seller.objects.all(), day)
+    arrangement = _in_force(IssuingArrangement.objects.all(), day)
+    missing = [
+        str(model._meta.verbose_name)
+        for model, row in ((Issuer, agent), (Seller, seller), (IssuingArrangement, arrangement))
+        if row is None
+    ]
+    if missing:
         raise BillingNotConfigured(
-            _("請求者（請求代行会社）が設定されていません。管理者に連絡してください。")
+            _("%(day)s 時点の%(what)sが設定されていません。管理者に連絡してください。")
+            % {"day": day.isoformat(), "what": "・".join(missing)}
         )
-    return issuer
+    return IssuingSetup(agent=agent, seller=seller, arrangement=arrangement)
 
 
 def fee_plan_for(*, organisation: OrdererOrganisation, on: date) -> FeePlan:

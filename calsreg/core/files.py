@@ -202,6 +202,30 @@ def file_delete(storage: Storage, name: str) -> None:
     storage.delete(name)
 
 
+def file_delete_after_commit(storage: Storage, name: str) -> None:
+    """Delete a kept file once the transaction that deletes its row commits (call inside it).
+
+    A "not committed yet" marker (a hard link, ``.tmp-…``) is made first, so the file is never lost
+    from sight: the commit hook removes the file and the marker; if the process dies after the commit
+    the sweep finds the marker stale, no row naming the file, and removes both; if the transaction
+    rolls back the row still names the file and the sweep removes only the marker. A file already
+    gone is ignored. Raises StorageFailed when the marker cannot be made (the row is then kept).
+    """
+    final = Path(storage.path(name))
+    if not final.exists():
+        return
+    marker = final.with_name(f"{TEMP_PREFIX}{secrets.token_hex(16)}-{final.name}")
+    try:
+        os.link(final, marker)
+        stamp = clock.now().timestamp()
+        os.utime(marker, (stamp, stamp))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _refusal(exc) from exc
+    transaction.on_commit(lambda: file_delete(storage, name), robust=True)
+
+
 @contextmanager
 def files_discarded_on_failure() -> Iterator[None]:
     """Remove the files ``file_keep`` wrote inside the block when an exception leaves it (wrap it

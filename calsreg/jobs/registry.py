@@ -18,6 +18,8 @@ DAILY_JOBS: tuple[tuple[str, str], ...] = (
     ("suspension_sweep", "calsreg.billing.services.billing_suspension_sweep"),
     # The staff digest mail, for the operators who opted in: what arrived since their last one.
     ("staff_digest", "calsreg.notifications.staff_digest.staff_digests_send"),
+    # Invoices, credit notes and their PDFs past their legal retention period (docs/billing.md).
+    ("invoice_retention", "calsreg.billing.services.retention.invoices_retention_delete_due"),
     # End of use: projects past their last day of use close; then the personal data of projects
     # closed (and applications ended) longer ago than the retention period is erased.
     ("close_ended_projects", "calsreg.accounts.services.projects_close_due"),
@@ -35,6 +37,7 @@ DAILY_JOB_LABELS: dict[str, Promise] = {
     "invoice_reminders": _("支払期限前のお知らせ"),
     "suspension_sweep": _("未入金による利用停止"),
     "staff_digest": _("職員向けまとめメール"),
+    "invoice_retention": _("保存期間を過ぎた請求書の削除"),
     "close_ended_projects": _("利用期間が終わった工事の終了"),
     "purge_personal_data": _("保存期間を過ぎた個人情報の消去"),
     "prune_task_results": _("古いバックグラウンド処理記録の削除"),

@@ -23,7 +23,7 @@ from django.utils import timezone
 from calsreg.accounts.models import Membership, Project, ProjectStatus, Role, User
 from calsreg.applications.models import Application, ApplicationUser, CorrectionLink
 from calsreg.applications.states import Status
-from calsreg.billing.models import Invoice, InvoiceStatus
+from calsreg.billing.models import Invoice
 from calsreg.changes.models import CallBack, ChangeItem, ChangeRequest
 from calsreg.directory.models import Supervisor
 from calsreg.mailbox.models import MailboxMessage
@@ -80,23 +80,6 @@ def application_is_due(*, application: Application, today: date) -> bool:
         project.status == ProjectStatus.CLOSED
         and project.closed_at is not None
         and project.closed_at < cutoff
-    )
-
-
-def invoice_retention_cutoff(*, today: date) -> date:
-    """Invoices issued before this day are past INVOICE_RETENTION_YEARS counted from the end of the
-    fiscal year (April–March) of issue: one issued in FY2026 (to 2027-03-31) is kept to 2034-03-31."""
-    fiscal_year = today.year if today.month >= 4 else today.year - 1
-    return date(fiscal_year - settings.INVOICE_RETENTION_YEARS, 4, 1)
-
-
-def invoices_past_retention(*, today: date) -> QuerySet[Invoice]:
-    """Issued invoices (and credit notes) whose retention period is over. Not deleted yet: see
-    docs/retention.md — listed by ``manage.py purge_personal_data --dry-run`` for the operator."""
-    return (
-        Invoice.objects.exclude(status=InvoiceStatus.DRAFT)
-        .filter(issue_date__lt=invoice_retention_cutoff(today=today))
-        .order_by("issue_date", "pk")
     )
 
 

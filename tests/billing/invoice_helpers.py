@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 
 from calsreg.accounts.models import Project, ProjectStatus
 from calsreg.applications.models import Application, Channel
-from calsreg.billing.models import FeePlan, FeePlanKind, Invoice, Issuer, TaxRate
+from calsreg.billing.models import (
+    FeePlan,
+    FeePlanKind,
+    Invoice,
+    Issuer,
+    IssuingArrangement,
+    IssuingRegime,
+    Seller,
+    TaxRate,
+)
 from calsreg.billing.services import invoice_draft_for_project
 from calsreg.directory.models import OrdererOffice
 from calsreg.records.services import Actor
@@ -34,12 +43,39 @@ ISSUER_FIELDS: dict[str, Any] = {
 }
 
 
+# The ASP (売手): a fictional number with a valid check digit (no corporate number starts with 9).
+SELLER_FIELDS: dict[str, Any] = {
+    "name": "新潟県CALSシステム運営共同企業体",
+    "registration_number": "T5912345678902",
+    "postcode": "950-0965",
+    "address": "新潟県新潟市中央区新光町4番地1",
+}
+
+
 def jst(year: int, month: int, day: int, hour: int = 10) -> datetime:
     return datetime(year, month, day, hour, tzinfo=JST)
 
 
 def make_issuer(**overrides: Any) -> Issuer:
-    return Issuer.objects.create(**{**ISSUER_FIELDS, **overrides})
+    """The billing agent; with the seller and the regime (媒介者交付特例, the agent registered and
+    notified) when none is configured yet, so invoices can be issued."""
+    issuer = Issuer.objects.create(**{**ISSUER_FIELDS, **overrides})
+    if not Seller.objects.exists():
+        make_seller()
+    if not IssuingArrangement.objects.exists():
+        make_arrangement()
+    return issuer
+
+
+def make_seller(**overrides: Any) -> Seller:
+    return Seller.objects.create(**{**SELLER_FIELDS, **overrides})
+
+
+def make_arrangement(regime: str = IssuingRegime.INTERMEDIARY, **overrides: Any) -> IssuingArrangement:
+    fields: dict[str, Any] = {"regime": regime, "valid_from": date(2023, 10, 1)}
+    if regime == IssuingRegime.INTERMEDIARY:
+        fields["seller_notified_on"] = date(2023, 9, 1)
+    return IssuingArrangement.objects.create(**{**fields, **overrides})
 
 
 def make_plan(**overrides: Any) -> FeePlan:

@@ -338,10 +338,10 @@ def test_a_shortening_after_issue_issues_a_fee_credit_with_its_pdf():
     [line] = credit.lines.all()
     assert (line.quantity, line.unit_price, line.amount) == (2, -5_000, -10_000)
     text = _pdf_text(credit)
-    assert "適格返還請求書（工期変更による減額）" in text
-    assert "返還額（税込）-11,000円" in text
-    assert "減額する請求書2026-000001（発行日2026年12月1日）" in text
-    assert "消費税（10%）-1,000" in text and "合計（税込）-11,000" in text
+    assert "返還インボイス（工期変更による減額）" in text
+    assert "返還額（税込）11,000円" in text
+    assert "減額の対象のインボイス2026-000001（発行日2026年12月1日）" in text
+    assert "返還に係る消費税（10%）1,000" in text and "返還額合計（税込）11,000" in text
     assert "CALSシステム利用料工期変更による減額（月額）（変更申請H2026-00009）" in text
     assert "登録番号：T7000012050002" in text
     # The invoice is not altered; what is owed on it falls by the credit.

@@ -152,18 +152,18 @@ def test_a_reissued_copy_is_marked_and_keeps_the_number_and_figures():
 
 
 @pytest.mark.django_db
-def test_the_credit_note_pdf_names_the_cancelled_invoice_with_negative_figures():
+def test_the_credit_note_pdf_names_the_cancelled_invoice_and_the_amounts_returned():
     invoice = _issued()
 
     with time_machine.travel(jst(2026, 12, 3, 10), tick=False):
         credit = invoice_void(invoice=invoice, reason="宛先誤り", actor=ACTOR)
 
     text = _flat(_text_of(_original_pdf(credit)))
-    assert "適格返還請求書（請求取消）" in text
-    assert "CN2026-000001" in text
-    assert "2026-000001（発行日2026年12月1日（令和8年12月1日））" in text
-    assert "消費税（10%）-1,600" in text
-    assert "合計（税込）-17,600" in text
+    assert "返還インボイス（取消）" in text
+    assert "返還インボイス番号CN2026-000001" in text
+    assert "2026-000001（発行日2026年12月1日）" in text
+    assert "返還に係る消費税（10%）1,600" in text
+    assert "返還額合計（税込）17,600" in text
     assert "登録番号：T7000012050002" in text
 
 

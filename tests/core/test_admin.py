@@ -29,7 +29,15 @@ pytestmark = pytest.mark.django_db
 OUTBOX_BACKEND = "calsreg.notifications.outbox.OutboxEmailBackend"
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 # Models whose admin may still write: through their owning service, which audits before/after.
-AUDITED = {"accounts.User", "billing.Issuer", "billing.FeePlan", "billing.TaxRate", "portal.Notice"}
+AUDITED = {
+    "accounts.User",
+    "billing.Issuer",
+    "billing.Seller",
+    "billing.IssuingArrangement",
+    "billing.FeePlan",
+    "billing.TaxRate",
+    "portal.Notice",
+}
 # Not the project's data: Django's groups (the app's roles are not permissions), the login
 # throttle's records (owned by django-axes), the task queue (read-only in its own admin).
 THIRD_PARTY = {"auth", "axes", "django_tasks_database"}

@@ -133,13 +133,23 @@ def test_the_mailing_list_of_a_run_shows_every_typed_formula_as_text(client):
 
     assert response.status_code == 200
     header, *rows = csv_rows(b"".join(response.streaming_content))
-    assert header == ["郵便番号", "住所", "宛名", "部署名", "請求書番号", "敬称"]
+    assert header == [
+        "郵便番号",
+        "住所",
+        "宛名",
+        "部署名",
+        "請求書番号",
+        "敬称",
+        "交付方式",
+        "記載の事業者",
+        "登録番号",
+    ]
     typed_by_number = dict(
         Invoice.objects.filter(status=InvoiceStatus.ISSUED).values_list("number", "billing_addressee")
     )
     shown_by_typed = dict(CORPUS_VALUES)
     assert len(rows) == len(CORPUS_VALUES)
-    for postcode, address, addressee, department, number, _honorific in rows:
+    for postcode, address, addressee, department, number, _honorific, *_issuer in rows:
         shown = shown_by_typed[typed_by_number[number]]
         assert (postcode, address, addressee, department) == ("950-0088", shown, shown, shown)
 

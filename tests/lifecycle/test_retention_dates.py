@@ -1,13 +1,11 @@
-"""When the retention periods end: days after closing (Japan), fiscal years for invoices."""
+"""When the personal-data retention period ends: days after closing (Japan). Invoices: tests/billing."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from calsreg.lifecycle.selectors import invoice_retention_cutoff, retention_cutoff
+from calsreg.lifecycle.selectors import retention_cutoff
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -26,18 +24,3 @@ def test_the_retention_days_come_from_the_setting(settings):
     settings.PERSONAL_DATA_RETENTION_DAYS = 30
 
     assert retention_cutoff(today=date(2027, 4, 19)) == datetime(2027, 3, 21, tzinfo=JST)
-
-
-@pytest.mark.parametrize(
-    ("today", "cutoff"),
-    [
-        # An invoice issued in FY2026 (2026-04-01 … 2027-03-31) is kept until 2034-03-31.
-        (date(2034, 3, 31), date(2026, 4, 1)),
-        (date(2034, 4, 1), date(2027, 4, 1)),
-        (date(2035, 1, 15), date(2027, 4, 1)),
-    ],
-)
-def test_invoices_are_kept_seven_years_from_the_end_of_the_fiscal_year_of_issue(settings, today, cutoff):
-    settings.INVOICE_RETENTION_YEARS = 7
-
-    assert invoice_retention_cutoff(today=today) == cutoff

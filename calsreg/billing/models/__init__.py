@@ -1,6 +1,15 @@
 """The billing models: configuration and invoices (``config.py``, ``invoices.py``) and payments (``payments.py``)."""
 
-from calsreg.billing.models.config import AccountType, FeePlan, FeePlanKind, Issuer, TaxRate
+from calsreg.billing.models.config import (
+    AccountType,
+    FeePlan,
+    FeePlanKind,
+    Issuer,
+    IssuingArrangement,
+    IssuingRegime,
+    Seller,
+    TaxRate,
+)
 from calsreg.billing.models.dunning import InvoiceDeferral
 from calsreg.billing.models.invoices import (
     CREDIT_KINDS,
@@ -42,5 +51,8 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "Issuer",
+    "IssuingArrangement",
+    "IssuingRegime",
+    "Seller",
     "TaxRate",
 ]

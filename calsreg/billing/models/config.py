@@ -1,7 +1,9 @@
-"""Billing configuration kept by the administrator: the issuer, fee plans and the tax-rate table."""
+"""Billing configuration kept by the administrator: the issuer (seller, billing agent and the regime
+under which the agent hands out the seller's qualified invoices), fee plans and the tax-rate table."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,17 +20,63 @@ class AccountType(models.TextChoices):
     CURRENT = "current", _("当座")
 
 
-class Issuer(TimeStampedModel):
-    """The billing agent who issues the invoices on the ASP's behalf (代理請求, seed step 6).
+# The qualified-invoice system began on 2023-10-01 (令和5年10月1日): no validity starts earlier.
+INVOICE_SYSTEM_START = date(2023, 10, 1)
 
-    Its name and registration number are qualified-invoice items (消費税法第57条の4第1項第1号);
-    the bank account is where the contractor transfers the fee. One issuer is active at a time; an
-    issued invoice keeps a snapshot of these fields, so editing the issuer never alters it.
+
+class IssuingRegime(models.TextChoices):
+    """How the billing agent hands out the ASP's qualified invoices (decision 0008)."""
+
+    # The agent hands out the seller's own invoice: the seller's name and registration number.
+    AGENT_DELIVERY = "agent_delivery", _("代理交付（売手の名称・登録番号を記載）")
+    # 消費税法施行令第70条の12: both registered, the seller notified the agent; the agent's name
+    # and registration number replace the seller's, and the agent keeps a copy.
+    INTERMEDIARY = "intermediary", _("媒介者交付特例（請求代行会社の名称・登録番号を記載）")
+
+
+class Validity(models.Model):
+    """From ``valid_from`` to ``valid_until`` (inclusive; open-ended when empty). The row in force on
+    an invoice's issue day is the one printed; later rows never change an issued document. The
+    rules across rows (no overlap, the intermediary regime's) are ``services.config``'s."""
+
+    valid_from = models.DateField(_("適用開始日"), default=INVOICE_SYSTEM_START)
+    valid_until = models.DateField(_("適用終了日"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def overlaps(self, other: Validity) -> bool:
+        """The two periods share at least one day."""
+        self_ends = self.valid_until or date.max
+        other_ends = other.valid_until or date.max
+        return self.valid_from <= other_ends and other.valid_from <= self_ends
+
+    @property
+    def period_text(self) -> str:
+        until = f"{self.valid_until:%Y-%m-%d}" if self.valid_until else ""
+        return f"{self.valid_from:%Y-%m-%d}〜{until}"
+
+
+class Issuer(Validity, TimeStampedModel):
+    """The billing agent who bills and collects on the ASP's behalf (代理請求・代理受領, seed step 6).
+
+    Under 代理交付 its name is printed as who hands the invoice out and it need not be registered;
+    under the 媒介者交付特例 its name and registration number are the printed qualified-invoice items
+    (消費税法第57条の4第1項第1号, 施行令第70条の12第1項), so it must be registered. The bank account is
+    where the contractor transfers the fee. The active agent in force on the issue day is used; an
+    issued invoice keeps a snapshot of these fields, so editing the agent never alters it.
     """
 
-    name = models.CharField(_("請求者名"), max_length=100)
+    name = models.CharField(_("請求代行会社名"), max_length=100)
     registration_number = models.CharField(
-        _("登録番号（適格請求書発行事業者）"), max_length=14, validators=[validate_registration_number]
+        _("登録番号（適格請求書発行事業者）"),
+        max_length=14,
+        blank=True,
+        validators=[validate_registration_number],
+        help_text=_("媒介者交付特例では必須です。代理交付では登録がなければ空欄にしてください。"),
     )
     postcode = models.CharField(_("郵便番号"), max_length=8)
     address = models.CharField(_("住所"), max_length=200)
@@ -48,23 +96,21 @@ class Issuer(TimeStampedModel):
     active = models.BooleanField(_("使用中"), default=True)
 
     class Meta:
-        verbose_name = _("請求者（請求代行会社）")
-        verbose_name_plural = _("請求者（請求代行会社）")
+        verbose_name = _("請求代行会社")
+        verbose_name_plural = _("請求代行会社")
         constraints = [
-            models.UniqueConstraint(
-                fields=["active"], condition=models.Q(active=True), name="issuer_one_active"
-            ),
             models.CheckConstraint(
-                condition=models.Q(registration_number__regex=r"^T[0-9]{13}$"),
+                condition=models.Q(registration_number="")
+                | models.Q(registration_number__regex=r"^T[0-9]{13}$"),
                 name="issuer_registration_number_shape",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.registration_number}）"
+        return f"{self.name}（{self.registration_number or _('登録なし')}）"
 
     def snapshot(self) -> dict[str, str]:
-        """What an issued invoice keeps of its issuer."""
+        """What an issued invoice keeps of its billing agent."""
         return {
             "name": self.name,
             "registration_number": self.registration_number,
@@ -78,6 +124,64 @@ class Issuer(TimeStampedModel):
             "account_number": self.account_number,
             "account_holder_kana": self.account_holder_kana,
         }
+
+
+class Seller(Validity, TimeStampedModel):
+    """The seller of the service: the ASP (売手). Its qualified invoices are what the agent hands out,
+    so it is always a registered issuer (登録番号 with its check digit)."""
+
+    name = models.CharField(_("売手（ASP事業者）名"), max_length=100)
+    registration_number = models.CharField(
+        _("登録番号（適格請求書発行事業者）"), max_length=14, validators=[validate_registration_number]
+    )
+    postcode = models.CharField(_("郵便番号"), max_length=8)
+    address = models.CharField(_("住所"), max_length=200)
+
+    class Meta:
+        verbose_name = _("売手（ASP事業者）")
+        verbose_name_plural = _("売手（ASP事業者）")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(registration_number__regex=r"^T[0-9]{13}$"),
+                name="seller_registration_number_shape",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.registration_number}、{self.period_text}）"
+
+    def snapshot(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "registration_number": self.registration_number,
+            "postcode": self.postcode,
+            "address": self.address,
+        }
+
+
+class IssuingArrangement(Validity, TimeStampedModel):
+    """Which regime applies from ``valid_from``: 代理交付 or the 媒介者交付特例 (decision 0008).
+
+    Under the 媒介者交付特例 the seller must have told the agent, before the transactions, that it
+    is registered (施行令第70条の12第1項): ``seller_notified_on`` records that notice. The agent's
+    copy of each invoice it hands out is the original PDF the system keeps (InvoiceDocument)."""
+
+    regime = models.CharField(_("交付方式"), max_length=16, choices=IssuingRegime.choices)
+    seller_notified_on = models.DateField(
+        _("売手から登録の通知を受けた日"),
+        null=True,
+        blank=True,
+        help_text=_("媒介者交付特例では必須です（適用開始日以前の日付）。"),
+    )
+
+    class Meta:
+        verbose_name = _("適格請求書の交付方式")
+        verbose_name_plural = _("適格請求書の交付方式")
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.get_regime_display()}（{self.period_text}）"
 
 
 class FeePlanKind(models.TextChoices):

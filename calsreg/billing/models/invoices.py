@@ -151,6 +151,10 @@ class Invoice(TimeStampedModel):
     )
     # The issuer as printed, frozen at issue (qualified-invoice items must not change afterwards).
     issuer_snapshot = models.JSONField(_("請求者（発行時）"), default=dict, blank=True)
+    # Everything the PDF prints (project, period, contractor, recipient, seller, agent and regime,
+    # lines, amounts, referenced invoice), frozen at issue: a reissue is drawn from it alone, never
+    # from the live project (pdf/document.py). Empty for a draft.
+    document_snapshot = models.JSONField(_("記載事項（発行時）"), default=dict, blank=True)
     billing_run = models.ForeignKey(
         "billing.BillingRun",
         null=True,

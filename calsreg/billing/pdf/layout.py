@@ -1,7 +1,8 @@
 """Draws one invoice (請求書) on one A4 page of a reportlab canvas.
 
-The layout follows the usual Japanese business invoice: recipient top left with 御中/様, issuer
-with its registration number top right, the amount due in a box, a line table, the amounts and
+The layout follows the usual Japanese business invoice: recipient top left with 御中/様, the
+qualified issuer with its registration number top right (the seller's under 代理交付, the billing
+agent's under the 媒介者交付特例: decision 0008), the amount due in a box, a line table, the amounts and
 tax per rate, then where and how to pay. Dates show the Western date and the Japanese era.
 One function draws one page, so a single invoice and the print bundle share the same drawing.
 """
@@ -18,6 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Table, TableStyle
 
+from calsreg.billing.pdf import wording
 from calsreg.billing.pdf.document import InvoicePrint
 from calsreg.core.era import format_era, format_japanese
 
@@ -57,21 +59,11 @@ def draw_invoice(canvas: Any, doc: InvoicePrint, *, font: str) -> None:
     canvas.restoreState()
 
 
-def _title(doc: InvoicePrint) -> str:
-    if doc.is_fee_credit:
-        return _("適格返還請求書（工期変更による減額）")
-    if doc.is_credit_note:
-        return _("適格返還請求書（請求取消）")
-    if doc.is_additional:
-        return _("請求書（工期変更による追加請求）")
-    return _("請　求　書")
-
-
 def _header(canvas: Any, doc: InvoicePrint, font: str) -> None:
     top = PAGE_HEIGHT - 16 * mm
     canvas.setFont(font, 8.5)
     meta = [
-        (_("請求書番号"), doc.number),
+        (wording.number_label(doc), doc.number),
         (_("発行日"), date_both(doc.issue_date)),
         (_("お客様番号"), doc.customer_code),
     ]
@@ -79,7 +71,7 @@ def _header(canvas: Any, doc: InvoicePrint, font: str) -> None:
         y = top - index * 4.6 * mm
         canvas.drawString(RIGHT - 80 * mm, y, label)
         canvas.drawRightString(RIGHT, y, value)
-    title = _title(doc)
+    title = wording.title(doc)
     size = 17 if doc.is_credit_note else 22
     canvas.setFont(font, size)
     canvas.drawCentredString(PAGE_WIDTH / 2, top - 20 * mm, title)
@@ -117,31 +109,32 @@ def _recipient(canvas: Any, doc: InvoicePrint, font: str) -> None:
     canvas.setLineWidth(0.6)
     canvas.line(LEFT, y - 23 * mm, LEFT + 92 * mm, y - 23 * mm)
     canvas.setFont(font, 9.5)
-    canvas.drawString(LEFT, y - 31 * mm, _("下記のとおりご請求申し上げます。"))
+    canvas.drawString(LEFT, y - 31 * mm, wording.lead(doc))
 
 
 def _issuer(canvas: Any, doc: InvoicePrint, font: str) -> None:
-    issuer = doc.issuer
+    """The qualified issuer (name, registration number, address) per the regime; under 代理交付 the
+    agent who hands the document out and takes the payment follows, with its contact."""
+    agent = doc.issuer
+    shown = doc.qualified_issuer
     x = PAGE_WIDTH / 2 + 14 * mm
     y = PAGE_HEIGHT - 56 * mm
     canvas.setFont(font, 12)
-    canvas.drawString(x, y, issuer.get("name", ""))
-    canvas.setFont(font, 9)
-    rows = [
-        _("登録番号：%(number)s") % {"number": issuer.get("registration_number", "")},
-        f"〒{issuer.get('postcode', '')}",
-        issuer.get("address", ""),
-        _("TEL %(phone)s") % {"phone": issuer.get("phone", "")},
-    ]
-    if issuer.get("department"):
-        rows.append(issuer["department"])
+    canvas.drawString(x, y, shown.get("name", ""))
+    rows = [wording.registration_line(shown), f"〒{shown.get('postcode', '')}", shown.get("address", "")]
+    if doc.is_agent_delivery:
+        rows += [wording.agent_line(doc), f"〒{agent.get('postcode', '')} {agent.get('address', '')}"]
+    rows.append(_("TEL %(phone)s") % {"phone": agent.get("phone", "")})
+    if agent.get("department"):
+        rows.append(agent["department"])
+    canvas.setFont(font, 8.5)
+    step = 4.2 * mm
     for index, text in enumerate(rows, start=1):
-        canvas.drawString(x, y - index * 4.8 * mm, text)
+        canvas.drawString(x, y - index * step, text)
     canvas.setFont(font, 7.5)
     canvas.setFillColor(RULE)
-    canvas.drawString(
-        x, y - (len(rows) + 1) * 4.8 * mm, _("新潟県CALSシステム ASP事業者の代理として請求します")
-    )
+    for index, text in enumerate(wording.regime_notes(doc), start=len(rows) + 1):
+        canvas.drawString(x, y - index * step, text)
     canvas.setFillColor(INK)
 
 
@@ -169,27 +162,22 @@ def _place(canvas: Any, table: Table, *, x: float, top: float) -> float:
 
 
 def _adjusted_reference(doc: InvoicePrint) -> str:
-    if doc.adjusted_issue_date is None:
-        return doc.adjusted_number
+    number, issued = (
+        (doc.credited_number, doc.credited_issue_date)
+        if doc.kind == "credit_note"
+        else (doc.adjusted_number, doc.adjusted_issue_date)
+    )
+    if issued is None:
+        return number
     # Western date only: with the era too it overflows the box.
-    return f"{doc.adjusted_number}（{_('発行日')} {format_japanese(doc.adjusted_issue_date)}）"
+    return f"{number}（{_('発行日')} {format_japanese(issued)}）"
 
 
 def _amount_box(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
-    if doc.is_fee_credit:
+    if doc.is_credit_note:
         rows = [
-            [_("返還額（税込）"), _("%(amount)s円") % {"amount": yen(doc.total)}],
-            [_("減額する請求書"), _adjusted_reference(doc)],
-        ]
-    elif doc.is_credit_note:
-        rows = [
-            [_("ご請求取消額（税込）"), _("%(amount)s円") % {"amount": yen(doc.total)}],
-            [
-                _("取消対象の請求書"),
-                f"{doc.credited_number}（{_('発行日')} {date_both(doc.credited_issue_date)}）"
-                if doc.credited_issue_date
-                else doc.credited_number,
-            ],
+            [_("返還額（税込）"), _("%(amount)s円") % {"amount": yen(-doc.total)}],
+            [wording.reference_label(doc), _adjusted_reference(doc)],
         ]
     else:
         due = date_both(doc.due_on) if doc.due_on else _("請求書到着月の翌月末日")
@@ -198,7 +186,7 @@ def _amount_box(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> flo
             [_("お支払期限"), due],
         ]
         if doc.is_additional:
-            rows.append([_("当初の請求書"), _adjusted_reference(doc)])
+            rows.append([wording.reference_label(doc), _adjusted_reference(doc)])
     table = _box_table(
         rows,
         [42 * mm, 88 * mm],
@@ -218,14 +206,17 @@ def _amount_box(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> flo
 def _project(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
     rows = [
         [_("工事番号"), doc.project_number, _("発注事務所"), doc.office_name],
-        [_("工事名"), doc.project_name, "", ""],
+        [_("工事名"), doc.project_name, _("受注者"), doc.contractor_name],
         [
-            _("取引年月日"),
+            _("元の取引年月日") if doc.is_credit_note else _("取引年月日"),
             _("%(date)s（利用開始日）") % {"date": date_both(doc.transaction_date)},
             _("工期"),
             f"{format_japanese(doc.period_start)}〜{format_japanese(doc.period_end)}",
         ],
     ]
+    if doc.is_credit_note:
+        # 適格返還請求書: the day of the return as well as the day of the original transaction.
+        rows.append([_("返還年月日"), date_both(doc.issue_date), "", ""])
     table = _box_table(
         rows,
         [22 * mm, 80 * mm, 22 * mm, CONTENT_WIDTH - 124 * mm],
@@ -233,9 +224,8 @@ def _project(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
         8.5,
         [
             ("BACKGROUND", (0, 0), (0, -1), SHADE),
-            ("BACKGROUND", (2, 0), (2, 0), SHADE),
-            ("BACKGROUND", (2, 2), (2, 2), SHADE),
-            ("SPAN", (1, 1), (3, 1)),
+            ("BACKGROUND", (2, 0), (2, 2), SHADE),
+            *([("SPAN", (1, 3), (3, 3))] if doc.is_credit_note else []),
         ],
     )
     return _place(canvas, table, x=LEFT, top=top)
@@ -278,14 +268,22 @@ def _lines(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
 
 
 def _totals(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
-    rows = [[_("小計（税抜）"), yen(doc.subtotal)]]
-    for part in doc.tax_parts:
-        rows.append([_("%(rate)s%%対象（税抜）") % {"rate": part.rate}, yen(part.taxable)])
-        rows.append([_("消費税（%(rate)s%%）") % {"rate": part.rate}, yen(part.tax)])
-    rows.append([_("合計（税込）"), yen(doc.total)])
+    if doc.is_credit_note:
+        # What is returned, per rate with its tax (適格返還請求書の記載事項), as positive figures.
+        rows = [[_("返還額 小計（税抜）"), yen(-doc.subtotal)]]
+        for part in doc.tax_parts:
+            rows.append([_("%(rate)s%%対象 返還額（税抜）") % {"rate": part.rate}, yen(-part.taxable)])
+            rows.append([_("返還に係る消費税（%(rate)s%%）") % {"rate": part.rate}, yen(-part.tax)])
+        rows.append([_("返還額 合計（税込）"), yen(-doc.total)])
+    else:
+        rows = [[_("小計（税抜）"), yen(doc.subtotal)]]
+        for part in doc.tax_parts:
+            rows.append([_("%(rate)s%%対象（税抜）") % {"rate": part.rate}, yen(part.taxable)])
+            rows.append([_("消費税（%(rate)s%%）") % {"rate": part.rate}, yen(part.tax)])
+        rows.append([_("合計（税込）"), yen(doc.total)])
     table = _box_table(
         rows,
-        [40 * mm, 32 * mm],
+        [44 * mm, 28 * mm],
         font,
         9,
         [
@@ -308,7 +306,7 @@ def _payment(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
     if doc.is_fee_credit:
         canvas.setFont(font, 9)
         notes = [
-            _("工期の変更により、上記の請求書のご請求額を減額しました（返還額は上記のとおりです）。"),
+            _("工期の変更により、上記のインボイスの金額を減額しました（返還額は上記のとおりです）。"),
             _(
                 "未払いの場合は、減額後の金額をお支払いください。お支払い済みの金額は、別途ご返金または相殺いたします。"
             ),
@@ -321,7 +319,7 @@ def _payment(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
         canvas.drawString(
             LEFT,
             top - 4 * mm,
-            _("上記の請求書は取り消しました。お支払い済みの金額は、別途ご返金または相殺いたします。"),
+            _("上記のインボイスは取り消しました。お支払い済みの金額は、別途ご返金または相殺いたします。"),
         )
         return top - 8 * mm
     account = _("%(bank)s　%(branch)s　%(type)s　%(number)s") % {
@@ -357,10 +355,6 @@ def _payment(canvas: Any, doc: InvoicePrint, font: str, *, top: float) -> float:
 def _footer(canvas: Any, doc: InvoicePrint, font: str) -> None:
     canvas.setFont(font, 7.5)
     canvas.setFillColor(RULE)
-    canvas.drawString(
-        LEFT,
-        12 * mm,
-        _("新潟県CALSシステム 利用料のご請求（ご不明な点は上記請求者までお問い合わせください）"),
-    )
+    canvas.drawString(LEFT, 12 * mm, wording.footer(doc))
     canvas.drawRightString(RIGHT, 12 * mm, doc.number)
     canvas.setFillColor(INK)

@@ -2,9 +2,11 @@
 invoice PDFs' font and helpers (render.py, layout.py).
 
 It states what was received — the payments allocated to the invoice, not the fee credits (a credit
-reduces what is owed; nothing was paid for it) — with the issuer and its registration number, the
-tax per rate of the invoice it settles, and the day the last payment arrived. Made on request from
-the stored invoice and allocations, so it always matches them.
+reduces what is owed; nothing was paid for it) — with the issuer and its registration number as
+the invoice printed them (the seller's under 代理交付 with the agent who received the money on its
+behalf, the agent's under the 媒介者交付特例), the tax per rate of the invoice it settles, and the
+day the last payment arrived. Made on request from the invoice's snapshot taken at issue (never the
+live project) and the stored allocations, so it always matches them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 
-from calsreg.billing.models import Invoice
+from calsreg.billing.models import Invoice, IssuingRegime
+from calsreg.billing.pdf.document import invoice_print_from
 from calsreg.billing.pdf.layout import INK, LEFT, PAGE_HEIGHT, PAGE_WIDTH, RIGHT, RULE, date_both, yen
 from calsreg.billing.pdf.render import _canvas, _register_font
 
@@ -34,7 +37,9 @@ class ReceiptPrint:
     issued_on: date  # the day the receipt was made
     project_number: str
     project_name: str
-    issuer: dict[str, str]
+    issuer: dict[str, str]  # the billing agent
+    seller: dict[str, str]
+    regime: str
     tax_parts: tuple[tuple[int, int, int], ...]  # (rate, taxable, tax) of the invoice settled
     credited: int  # fee credits against the invoice (shown, not received)
 
@@ -42,6 +47,7 @@ class ReceiptPrint:
 def receipt_print_from(
     *, invoice: Invoice, received: int, received_on: date, issued_on: date
 ) -> ReceiptPrint:
+    printed = invoice_print_from(invoice)
     return ReceiptPrint(
         invoice_number=invoice.number or "",
         recipient_name=invoice.billing_addressee,
@@ -49,10 +55,12 @@ def receipt_print_from(
         received=received,
         received_on=received_on,
         issued_on=issued_on,
-        project_number=invoice.project.project_number,
-        project_name=invoice.project.name,
-        issuer=dict(invoice.issuer_snapshot),
-        tax_parts=tuple((p["rate"], p["taxable"], p["tax"]) for p in invoice.tax_breakdown),
+        project_number=printed.project_number,
+        project_name=printed.project_name,
+        issuer=printed.issuer,
+        seller=printed.seller,
+        regime=printed.regime,
+        tax_parts=tuple((part.rate, part.taxable, part.tax) for part in printed.tax_parts),
         credited=invoice.amount_credited,
     )
 
@@ -107,15 +115,19 @@ def _draw(canvas: Any, doc: ReceiptPrint, font: str) -> None:
 
 def _issuer(canvas: Any, doc: ReceiptPrint, font: str, *, top: float) -> None:
     x = PAGE_WIDTH / 2 + 14 * mm
-    issuer = doc.issuer
+    agent = doc.issuer
+    agent_delivery = doc.regime == IssuingRegime.AGENT_DELIVERY
+    shown = doc.seller if agent_delivery else agent
     canvas.setFont(font, 12)
-    canvas.drawString(x, top, issuer.get("name", ""))
+    canvas.drawString(x, top, shown.get("name", ""))
     canvas.setFont(font, 9)
     lines = [
-        _("登録番号：%(number)s") % {"number": issuer.get("registration_number", "")},
-        f"〒{issuer.get('postcode', '')} {issuer.get('address', '')}",
-        _("TEL %(phone)s") % {"phone": issuer.get("phone", "")},
+        _("登録番号：%(number)s") % {"number": shown.get("registration_number", "")},
+        f"〒{shown.get('postcode', '')} {shown.get('address', '')}",
     ]
+    if agent_delivery:
+        lines.append(_("受領代行：%(agent)s") % {"agent": agent.get("name", "")})
+    lines.append(_("TEL %(phone)s") % {"phone": agent.get("phone", "")})
     for index, text in enumerate(lines, start=1):
         canvas.drawString(x, top - index * 4.8 * mm, text)
     canvas.setFont(font, 7.5)

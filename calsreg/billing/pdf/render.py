@@ -16,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from calsreg.billing.pdf import wording
 from calsreg.billing.pdf.document import InvoicePrint
 from calsreg.billing.pdf.layout import PAGE_HEIGHT, PAGE_WIDTH, draw_invoice
 
@@ -32,7 +33,7 @@ def _register_font(path: str) -> str:
 def _canvas(buffer: BytesIO, *, title: str) -> Canvas:
     canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
     canvas.setTitle(title)
-    canvas.setAuthor("新潟県CALSシステム 利用料請求")
+    canvas.setAuthor("新潟県CALSシステム 利用料")
     canvas.setSubject(title)
     canvas.setCreator("calsreg")
     return canvas
@@ -43,7 +44,7 @@ def invoice_pdf_bytes(doc: InvoicePrint) -> bytes:
     font = _register_font(settings.PDF_FONT_PATH)
     buffer = BytesIO()
     with translation.override("ja"):
-        canvas = _canvas(buffer, title=f"請求書 {doc.number}")
+        canvas = _canvas(buffer, title=wording.pdf_title(doc))
         draw_invoice(canvas, doc, font=font)
         canvas.showPage()
         canvas.save()

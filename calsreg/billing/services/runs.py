@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
+from django.db.models import Case, F, JSONField, PositiveIntegerField, Q, Value, When
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,13 +42,14 @@ from calsreg.billing.models import (
     Invoice,
     InvoiceDocument,
     InvoiceStatus,
-    Issuer,
 )
 from calsreg.billing.models.invoices import IN_PROGRESS_RUN_STATUSES, PAYABLE_KINDS
 from calsreg.billing.numbering import invoice_numbers_next
 from calsreg.billing.pdf.bundle import pdf_bundle
+from calsreg.billing.pdf.document import invoice_print_at_issue, print_snapshot
 from calsreg.billing.run_months import run_month_check
 from calsreg.billing.selectors import (
+    IssuingSetup,
     invoice_for_print_queryset,
     invoice_originals_of_run,
     invoices_due_for_run,
@@ -77,7 +78,7 @@ ISSUE_BATCH_SIZE = 50
 
 
 def invoice_issue_prepared(
-    *, invoice: Invoice, issuer: Issuer, issue_date: date, actor: Actor, now: datetime
+    *, invoice: Invoice, issuer: IssuingSetup, issue_date: date, actor: Actor, now: datetime
 ) -> None:
     """``invoices_issue_prepared`` for one invoice (credit notes, fee credits)."""
     invoices_issue_prepared(
@@ -88,13 +89,14 @@ def invoice_issue_prepared(
 def invoices_issue_prepared(
     *,
     invoices: Sequence[Invoice],
-    issuer: Issuer,
+    issuer: IssuingSetup,
     issue_date: date,
     actor: Actor,
     now: datetime,
     billing_run: BillingRun | None,
 ) -> None:
-    """Give locked drafts, in order, their numbers, issuer snapshot and printed due date (and
+    """Give locked drafts, in order, their numbers, issuer and document snapshots (``issuer``: the
+    seller, agent and regime in force on ``issue_date``) and printed due date (and
     ``billing_run``, when one issues them); keep their PDFs; audit. A fixed number of statements
     however many invoices: what differs between them (the number) is one ``CASE`` in one UPDATE.
 
@@ -103,13 +105,13 @@ def invoices_issue_prepared(
     due date later (posting.py), never before what the contractor reads on the invoice.
     """
     numbers = invoice_numbers_next(kinds=[invoice.kind for invoice in invoices], year=issue_date.year)
-    snapshot = issuer.snapshot()
+    snapshot = issuer.agent.snapshot()
     printed_due_on = due_date_for_arrival(arrival_on=arrival_for_posting(posted_on=issue_date))
     same: dict[str, Any] = {
         "status": InvoiceStatus.ISSUED,
         "issue_date": issue_date,
         "issued_at": now,
-        "issuer": issuer,
+        "issuer": issuer.agent,
         "issuer_snapshot": snapshot,
         "updated_at": timezone.now(),  # what ``auto_now`` writes on save()
     }
@@ -123,6 +125,12 @@ def invoices_issue_prepared(
         invoice.number = number
         if invoice.kind in PAYABLE_KINDS:
             invoice.printed_due_on = printed_due_on
+        # Everything printed, frozen now: reissues and the bundle never read the live project.
+        invoice.document_snapshot = print_snapshot(
+            invoice_print_at_issue(
+                invoice, agent=issuer.agent, seller=issuer.seller, arrangement=issuer.arrangement
+            )
+        )
         documents.append(
             invoice_document_store(
                 invoice=invoice, kind=DocumentKind.ORIGINAL, actor=actor, now=now, save=False
@@ -133,6 +141,13 @@ def invoices_issue_prepared(
         number=Case(*(When(pk=invoice.pk, then=Value(invoice.number)) for invoice in invoices)),
         printed_due_on=Case(
             When(kind__in=PAYABLE_KINDS, then=Value(printed_due_on)), default=F("printed_due_on")
+        ),
+        document_snapshot=Case(
+            *(
+                When(pk=invoice.pk, then=Value(invoice.document_snapshot, output_field=JSONField()))
+                for invoice in invoices
+            ),
+            output_field=JSONField(),
         ),
     )
     InvoiceDocument.objects.bulk_create(documents)
@@ -157,7 +172,7 @@ def invoices_issue_prepared(
 
 
 def _issue_batch(
-    *, invoice_ids: Sequence[int], run: BillingRun, issuer: Issuer, issue_date: date, actor: Actor
+    *, invoice_ids: Sequence[int], run: BillingRun, issuer: IssuingSetup, issue_date: date, actor: Actor
 ) -> int:
     """Issue the drafts ``invoice_ids``, in that order, in one transaction; how many it issued (a
     draft another run has or already issued is left out). Files written for a batch that fails are
@@ -412,7 +427,9 @@ def _run_create(*, run_month: date, actor: Actor, status: str, total: int = 0) -
     return run
 
 
-def _run_issue(*, run: BillingRun, issuer: Issuer, actor: Actor, progress: Progress | None) -> BillingRun:
+def _run_issue(
+    *, run: BillingRun, issuer: IssuingSetup, actor: Actor, progress: Progress | None
+) -> BillingRun:
     """Issue the drafts due for ``run`` (a committed, running row), a transaction a batch, then finish.
 
     A resumed run counts on from where it stopped: ``total`` is what it issued or skipped plus what
@@ -460,7 +477,7 @@ def _batch_issue_or_one_by_one(
     *,
     invoice_ids: Sequence[int],
     run: BillingRun,
-    issuer: Issuer,
+    issuer: IssuingSetup,
     issue_date: date,
     actor: Actor,
     errors: list[str],

@@ -28,6 +28,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"NG  {problem.kind}{where} {problem.name}")
             counts = " ".join(f"{key}={summary[key]}" for key in self._COUNTS)
             self.stdout.write(counts)
+            by_kind = " ".join(f"{kind}={count}" for kind, count in summary["checked_by"].items())
+            self.stdout.write(f"checked by kind: {by_kind}")
         if not report.ok:
             raise CommandError(f"{len(report.problems)} kept file problem(s): see the lines above")
 
