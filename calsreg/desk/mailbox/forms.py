@@ -16,7 +16,7 @@ from calsreg.verification.models import Answer
 RECEIPT_MAX_CHARS = 20
 
 
-class MessageFilterForm(forms.Form):
+class MessageFilterForm(TextCheckedForm, forms.Form):
     """The list filters (GET); a value that is not a choice is dropped, never an error page."""
 
     reason = forms.ChoiceField(
@@ -62,7 +62,7 @@ class AttachForm(TextCheckedForm, forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class ConfirmedForm(forms.Form):
+class ConfirmedForm(TextCheckedForm, forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
