@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -293,33 +292,25 @@ def _with_server(cost: Cost, before: int | None, after: int | None) -> Cost:
 # --- processing --------------------------------------------------------------------------------------
 
 
-def reader() -> Callable[..., Any] | None:
-    with contextlib.suppress(ImportError):
-        return getattr(import_module("calsreg.mailbox.reader"), "mailbox_pass", None)
-    return None
-
-
 def mailbox_configure(server: Dovecot) -> None:
     """Point the mailbox named ``MAILBOX`` at ``server`` as the environment would
-    (``CALSREG_MAILBOX_<NAME>_*``), through the settings' own parser."""
-    import os
-
+    (``CALSREG_MAILBOX_<NAME>_*``), through the settings' own parser (this process's environment is
+    left as it is)."""
     from django.conf import settings
 
-    environ = {
-        "CALSREG_MAILBOXES": MAILBOX,
-        f"CALSREG_MAILBOX_{MAILBOX.upper()}_URL": server.url(),
-        f"CALSREG_MAILBOX_{MAILBOX.upper()}_PASSWORD": PASSWORD,
-        f"CALSREG_MAILBOX_{MAILBOX.upper()}_CA_FILE": server.ca_file,
-    }
-    os.environ.update(environ)
-    settings_module = import_module("config.settings")
-    parse = getattr(settings_module, "mailboxes_from_environ", None)
-    if parse is None:
-        raise RuntimeError(
-            "config.settings has no mailboxes_from_environ(environ) to read the mailbox settings"
-        )
-    settings.MAILBOXES = parse(os.environ)
+    from calsreg.mailbox.config import mailboxes_parse
+
+    parsed = mailboxes_parse(
+        {
+            "CALSREG_MAILBOXES": MAILBOX,
+            f"CALSREG_MAILBOX_{MAILBOX.upper()}_URL": server.url(),
+            f"CALSREG_MAILBOX_{MAILBOX.upper()}_PASSWORD": PASSWORD,
+            f"CALSREG_MAILBOX_{MAILBOX.upper()}_CA_FILE": server.ca_file,
+        }
+    )
+    if parsed.errors:
+        raise RuntimeError("; ".join(parsed.errors))
+    settings.MAILBOXES = parsed.mailboxes
 
 
 def processed(server: Dovecot, *, count: int, pass_: Callable[..., Any]) -> tuple[Cost, int]:
@@ -384,21 +375,16 @@ def mailbox_populate() -> None:
 
 def run_mailbox(*, rounds: int, count: int, say: Say) -> Row:
     """Measure the row: ``rounds`` interleaved rounds of ``count`` fresh messages each."""
-    pass_ = reader()
-    if pass_ is None:
-        return Row(
-            "mailbox",
-            f"mailbox_pass, {count:,} mixed messages",
-            "bare IMAP fetch of the same messages",
-            f"≥ {GOAL_PER_CPU_SECOND:g} msg/CPU-s",
-            note="the mailbox reader (calsreg.mailbox.reader) is not in this checkout",
-        )
+    from calsreg.mailbox.config import mailbox_settings
+    from calsreg.mailbox.reader import mailbox_pass
+
     files = attachments_make()
     kinds = kinds_for(count)
     result = MailboxRounds(count=count)
     say(f"measuring the mailbox, {rounds} rounds × {count:,} messages …")
     with dovecot_running() as server:
         mailbox_configure(server)
+        processed_folder = mailbox_settings(MAILBOX).processed_folder
         result.server_counted = server.cpu_ns() is not None
         # The order of the two sides alternates by round (bench.stats.interleaved's rule).
         for number in range(rounds):
@@ -407,20 +393,12 @@ def run_mailbox(*, rounds: int, count: int, say: Say) -> Row:
             messages_append(server, batch)  # untimed
             if number % 2 == 0:
                 fetch, seen = bare_fetch(server, folder="INBOX", tag=tag)
-                work, done = processed(server, count=count, pass_=pass_)
+                work, done = processed(server, count=count, pass_=mailbox_pass)
             else:
-                work, done = processed(server, count=count, pass_=pass_)
-                fetch, seen = bare_fetch(server, folder=_processed_folder(), tag=tag)
+                work, done = processed(server, count=count, pass_=mailbox_pass)
+                fetch, seen = bare_fetch(server, folder=processed_folder, tag=tag)
             if done != count or seen != count:
                 raise RuntimeError(f"round {number}: processed {done}, fetched {seen} of {count}")
             result.processed.append(work)
             result.fetched.append(fetch)
     return mailbox_row(result)
-
-
-def _processed_folder() -> str:
-    from django.conf import settings
-
-    configured = getattr(settings, "MAILBOXES", {})
-    entry = configured.get(MAILBOX) if isinstance(configured, dict) else None
-    return str(getattr(entry, "processed_folder", "") or "calsreg/processed")

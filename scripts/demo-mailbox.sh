@@ -8,8 +8,10 @@
 # user per mailbox, reached by STARTTLS with its self-signed certificate. Without it: one Maildir per
 # mailbox in var/demo-maildir (the documented local alternative; the same reader after the fetch).
 # A CALSREG_MAILBOXES already set in the environment is left as it is (nothing is written).
+# DOVECOT names the dovecot binary (as for scripts/imap-throwaway.sh); DOVECOT=none uses the Maildirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export DOVECOT="${DOVECOT:-$(command -v dovecot || echo /usr/sbin/dovecot)}"
 IMAP_DIR="var/demo-imap"
 MAILDIR_DIR="var/demo-maildir"
 MAILBOXES=(reception replies)
@@ -25,7 +27,7 @@ start)
     exit 0
   fi
   echo "CALSREG_MAILBOXES=$(IFS=,; echo "${MAILBOXES[*]}")" >>"$env_file"
-  if command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ]; then
+  if [ -x "$DOVECOT" ]; then
     bash scripts/imap-throwaway.sh stop "$IMAP_DIR" # one left by a demo that did not stop cleanly
     users=()
     for name in "${MAILBOXES[@]}"; do users+=("$name:$name-demo-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"); done
@@ -50,7 +52,7 @@ start)
       mkdir -p "$MAILDIR_DIR/$name/cur" "$MAILDIR_DIR/$name/new" "$MAILDIR_DIR/$name/tmp"
       echo "CALSREG_MAILBOX_${upper}_URL=maildir://$(pwd)/$MAILDIR_DIR/$name" >>"$env_file"
     done
-    echo "demo mailboxes: Dovecot is not installed, so they are Maildirs in $MAILDIR_DIR (for IMAP: apt-get install dovecot-imapd)"
+    echo "demo mailboxes: Dovecot ($DOVECOT) is not installed, so they are Maildirs in $MAILDIR_DIR (for IMAP: apt-get install dovecot-imapd)"
   fi
   ;;
 stop)

@@ -21,33 +21,33 @@ from __future__ import annotations
 import contextlib
 import json
 import mailbox as maildir_lib
-import os
 import random
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
-from importlib import import_module
 from io import BytesIO
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from calsreg.accounts.models import Project, ProjectStatus
 from calsreg.applications.excel.template import workbook_build
 from calsreg.applications.models import Application, UserRole
+from calsreg.applications.states import Status
 from calsreg.changes.excel import change_workbook_build
 from calsreg.changes.excel.cells import requester_name, single_name
 from calsreg.core.subjects import subject_type_of
 from calsreg.demo.applications import demo_payload
 from calsreg.directory.models import OrdererOffice, Supervisor
+from calsreg.mailbox.config import MailboxSettings
 from calsreg.mailbox.models import MailboxMessage
+from calsreg.mailbox.reader import mailbox_pass
+from calsreg.mailbox.sources.imap import tls_context
 from calsreg.notifications.models import Delivery
 from calsreg.notifications.services import deliveries_send_due
 from calsreg.records.services import Actor
@@ -243,15 +243,16 @@ def out_of_office_mail(*, request: ConfirmationRequest) -> DemoMail:
 
 
 def _open_request(*, desk: Actor, excluded: set[int]) -> ConfirmationRequest | None:
-    """An open confirmation request calsreg sent (and whose mail left) for a demo application."""
-    open_requests = ConfirmationRequest.objects.filter(answered_at=None, superseded_at=None).exclude(
-        application_id__in=excluded
-    )
+    """An open confirmation request calsreg sent (and whose mail left) for a demo application that
+    still waits for it: a request left open on an application decided since is not answered by mail."""
+    open_requests = ConfirmationRequest.objects.filter(
+        answered_at=None, superseded_at=None, application__status=Status.AWAITING_CONFIRMATION
+    ).exclude(application_id__in=excluded)
     request = open_requests.select_related("application", "supervisor").order_by("pk").first()
     if request is not None:
         return request
     application = (
-        Application.objects.filter(status="submitted")
+        Application.objects.filter(status=Status.SUBMITTED)
         .exclude(pk__in=excluded)
         .order_by("submitted_at", "id")
         .first()
@@ -288,75 +289,45 @@ def demo_mails_prepare(*, desk: Actor) -> list[DemoMail]:
 # --- putting them into the mailboxes ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DemoMailbox:
-    """One mailbox as the environment names it (``CALSREG_MAILBOX_<NAME>_*``)."""
-
-    name: str
-    url: str
-    password: str = ""
-    ca_file: str = ""
-
-
-def demo_mailboxes(environ: Mapping[str, str] | None = None) -> list[DemoMailbox]:
-    """The mailboxes of ``CALSREG_MAILBOXES`` with their URL, password and CA file."""
-    environ = os.environ if environ is None else environ
-    found = []
-    for name in filter(None, (n.strip().lower() for n in environ.get("CALSREG_MAILBOXES", "").split(","))):
-        prefix = f"CALSREG_MAILBOX_{name.upper()}_"
-        password = environ.get(prefix + "PASSWORD", "")
-        if not password and environ.get(prefix + "PASSWORD_FILE"):
-            password = Path(environ[prefix + "PASSWORD_FILE"]).read_text().strip()
-        found.append(
-            DemoMailbox(name, environ.get(prefix + "URL", ""), password, environ.get(prefix + "CA_FILE", ""))
-        )
-    return found
-
-
-def mail_append(*, box: DemoMailbox, raw: bytes) -> None:
-    """Put ``raw`` into ``box``: IMAP APPEND to its folder (STARTTLS or TLS as its URL says), or a
-    new file in its Maildir."""
-    url = urlsplit(box.url)
-    if url.scheme == "maildir":
-        maildir_lib.Maildir(unquote(url.path), create=True).add(raw)
+def mail_append(*, box: MailboxSettings, raw: bytes) -> None:
+    """Put ``raw`` into ``box`` as a sender's server would: IMAP APPEND to its folder (over TLS or
+    STARTTLS as configured, trusting its CA file), or a new file in its Maildir's ``new/``."""
+    if box.is_maildir:
+        maildir_lib.Maildir(box.path, create=True).add(raw)
         return
     from imapclient import IMAPClient
 
-    context = ssl.create_default_context(cafile=box.ca_file or None)
-    client = IMAPClient(url.hostname, port=url.port, ssl=url.scheme == "imaps", ssl_context=context)
+    context = tls_context(box)
+    client = IMAPClient(box.host, port=box.port, ssl=box.scheme == "imaps", ssl_context=context)
     try:
-        if url.scheme == "imap+starttls":
+        if box.scheme == "starttls":
             client.starttls(context)
-        client.login(unquote(url.username or ""), box.password)
-        client.append(unquote(url.path.lstrip("/")) or "INBOX", raw)
+        client.login(box.user, box.password)
+        client.append(box.folder, raw)
     finally:
         with contextlib.suppress(Exception):  # closing a connection whose work is done
             client.logout()
 
 
-def mailbox_reader() -> Callable[..., Any] | None:
-    """``calsreg.mailbox.reader.mailbox_pass`` where this checkout has it."""
-    try:
-        return getattr(import_module("calsreg.mailbox.reader"), "mailbox_pass", None)
-    except ImportError:
-        return None
-
-
 def demo_mails_deliver(mails: list[DemoMail], *, say: Callable[[str], None]) -> int:
-    """Put ``mails`` into the configured mailboxes and read each once; returns how many were put."""
-    boxes = {box.name: box for box in demo_mailboxes()}
+    """Put ``mails`` into the configured mailbox of each (``settings.MAILBOXES``), then read every
+    configured mailbox once with the real reader, so the desk shows the results at once. Returns how
+    many mails were put. A mailbox the settings do not name is said, and its mails are left out."""
+    for problem in settings.MAILBOX_SETTINGS_ERRORS:
+        say(f"mailbox settings: {problem}")
+    boxes = {box.name: box for box in settings.MAILBOXES}
     put = 0
     for mail in mails:
         box = boxes.get(mail.mailbox)
-        if box is None or not box.url:
+        if box is None:
             say(f"mailbox {mail.mailbox} is not configured (CALSREG_MAILBOXES): {mail.what} not sent")
             continue
         mail_append(box=box, raw=mail.raw)
         put += 1
-    read = mailbox_reader()
-    if read is None:
-        say("the mailbox reader is not available: run `manage.py run_mailbox` to read the mails")
-        return put
-    for name in boxes:
-        say(f"mailbox {name}: {read(name=name)}")
+    for name, box in boxes.items():
+        result = mailbox_pass(name=name)
+        say(
+            f"mailbox {name} ({box.address}): {result.kept} kept, {result.processed} processed, "
+            f"{result.moved} moved, {result.failed} failed"
+        )
     return put
