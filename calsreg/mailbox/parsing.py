@@ -128,9 +128,16 @@ def mail_parse(*, raw: bytes) -> ParsedMail:
     )
 
 
+FOLDING_RE = re.compile(r"\r?\n(?=[ \t])")
+
+
 def _headers(message: Message) -> dict[str, tuple[str, ...]]:
     found: dict[str, list[str]] = {}
     for name, value in message.raw_items():
+        # Unfolded first (RFC 5322 2.2.3: the CRLF goes, the blank stays): the decoder only joins
+        # adjacent encoded words across plain blanks, and a long Japanese subject is folded between
+        # them — otherwise "A2026-\r\n 00004" would read "A2026- 00004" and no receipt number match.
+        value = FOLDING_RE.sub("", value) if isinstance(value, str) else value
         try:
             text = str(policy.default.header_factory(UNSTRUCTURED, value))
         except (HeaderParseError, IndexError, ValueError, TypeError, LookupError):

@@ -130,16 +130,22 @@ def test_a_denial_by_references_keeps_the_replys_own_text_as_the_reason(desk, su
     assert application.status == Status.REJECTED
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: 利用申込内容のご確認（受付番号：{number}）",
+        # Long enough to be folded between encoded words, across the receipt number itself.
+        "Re: 【新潟県CALS】利用申込内容のご確認のお願い（受付番号：{number}）工事名がとても長い場合の件名",
+    ],
+)
 def test_a_reply_naming_the_receipt_number_from_the_directory_address_answers_its_one_request(
-    desk, supervisor
+    desk, supervisor, subject
 ):
     application, _delivery = confirmation_sent(desk, supervisor)
 
     message = mails.processed(
         mails.reply_mail(
-            sender=DIRECTORY,
-            body="確認しました",
-            subject=f"Re: 利用申込内容のご確認（受付番号：{application.receipt_number}）",
+            sender=DIRECTORY, body="確認しました", subject=subject.format(number=application.receipt_number)
         )
     )
 
