@@ -121,7 +121,7 @@ def _keep(
         message.recognised = {"duplicate_of": original.pk}
         message.processed_at = now
         message.save()
-        _audit(message, "mailbox.message_duplicate", now=now)
+        _audit(message, "mailbox_message.duplicate", now=now)
         return message
     if arrival.too_large:
         message.state = MessageState.TRIAGE
@@ -149,8 +149,20 @@ def _keep(
         note="header only (too large)" if arrival.too_large else "",
     )
     message.save(update_fields=["evidence", "updated_at"])
-    _audit(message, "mailbox.message_kept", now=now)
+    _audit(message, "mailbox_message.kept", now=now)
     return message
+
+
+# What the message's history says of the reader's own steps (the processing's are the domain's).
+READER_SUMMARIES = {
+    "mailbox_message.kept": gettext_noop("受信箱 %(mailbox)s から受信し、メールをそのまま保存しました。"),
+    "mailbox_message.duplicate": gettext_noop(
+        "受信箱 %(mailbox)s に同じメールがもう一度届きました。受信済みのメールと同じ内容のため、処理しません。"
+    ),
+    "mailbox_message.failed": gettext_noop(
+        "処理中のエラーが続いたため、自動処理をやめて要確認のメールにしました。"
+    ),
+}
 
 
 def _audit(message: MailboxMessage, action: str, *, now: datetime) -> None:
@@ -158,6 +170,8 @@ def _audit(message: MailboxMessage, action: str, *, now: datetime) -> None:
         actor=reader_actor(message.mailbox),
         action=action,
         subject=message,
+        summary=READER_SUMMARIES[action],
+        summary_params={"mailbox": message.mailbox},
         at=now,
         data={"uidvalidity": message.uidvalidity, "uid": message.uid, "sha256": message.sha256},
     )
@@ -208,7 +222,7 @@ def message_failure_record(*, message_id: int, error: str) -> MailboxMessage:
         message.reason = FAILED_REASON % {"attempts": message.attempts} + "\n" + message.last_error
         message.processed_at = now
         fields += ["state", "kind", "triage_reason", "reason", "processed_at"]
-        _audit(message, "mailbox.message_failed", now=now)
+        _audit(message, "mailbox_message.failed", now=now)
     message.save(update_fields=fields)
     return message
 

@@ -108,7 +108,7 @@ def test_a_reader_stopped_dead_after_any_step_loses_nothing_and_doubles_nothing(
     assert [row.state for row in rows] == [MessageState.TRIAGE, MessageState.TRIAGE]
     assert all(row.moved_at is not None for row in rows)
     assert Evidence.objects.count() == 2
-    assert AuditEvent.objects.filter(action="mailbox.message_kept").count() == 2
+    assert AuditEvent.objects.filter(action="mailbox_message.kept").count() == 2
     assert imap_mailbox.uids("INBOX") == []
     assert imap_mailbox.messages(PROCESSED) == raws
     assert (again.kept, again.processed, again.moved) == (0, 0, 0)

@@ -74,7 +74,7 @@ def test_a_reader_killed_between_recording_and_moving_loses_nothing_and_doubles_
     rows = list(MailboxMessage.objects.order_by("uid"))
     assert [(r.state, r.moved_at is not None) for r in rows] == [(MessageState.TRIAGE, True)] * 2
     assert Evidence.objects.count() == 2
-    assert AuditEvent.objects.filter(action="mailbox.message_kept").count() == 2
+    assert AuditEvent.objects.filter(action="mailbox_message.kept").count() == 2
     assert imap_mailbox.uids("INBOX") == []
     assert imap_mailbox.messages(PROCESSED) == raws
     assert (again.kept, again.processed, again.moved) == (0, 0, 0)
