@@ -275,6 +275,63 @@ def test_the_same_mails_seen_again_change_nothing(day, imap_mailbox):
     assert (mailbox_pass(name="reception").listed, e2e.counts()["messages"]) == (0, 12)
 
 
+def _delivered_to(address: str, raw: bytes) -> bytes:
+    """``raw`` as a receiving mail server stores it: its trace fields put in front."""
+    return (
+        f"Return-Path: <{address}>\r\nDelivered-To: {address}\r\n"
+        f"Received: from mx.example.jp by mail.calsreg.example.jp for <{address}>;"
+        " Thu, 10 Dec 2026 10:00:00 +0900\r\n"
+    ).encode() + raw
+
+
+def test_one_mail_delivered_again_with_other_trace_fields_changes_nothing(day, imap_mailbox):
+    # given the day's mails read once
+    mailbox_pass(name="reception")
+    before = e2e.counts()
+
+    # when the application and the reply arrive again, delivered to the other help-desk address
+    # (or once more by a mail server that lost our reply): other bytes, what the author wrote unchanged
+    copies = [
+        _delivered_to("replies@calsreg.example.jp", day.mails[name]) for name in ("application", "reply")
+    ]
+    imap_mailbox.append_many(copies)
+    again = mailbox_pass(name="reception")
+
+    # then both are duplicates of their first copy, kept as their own evidence: no second
+    # application, acknowledgment or answer
+    assert (again.kept, again.duplicates, again.processed, again.moved) == (0, 2, 0, 2)
+    first = {r.kind: r for r in _rows()[:6]}
+    duplicates = _rows()[6:]
+    assert [(r.state, r.recognised, r.sha256) for r in duplicates] == [
+        (
+            MessageState.DUPLICATE,
+            {"duplicate_of": first[kind].pk, "same": "author_part"},
+            e2e.sha256(copy),
+        )
+        for kind, copy in zip((MessageKind.APPLICATION, MessageKind.SUPERVISOR_REPLY), copies, strict=True)
+    ]
+    assert [(e2e.kept_bytes(r), r.evidence.sha256) for r in duplicates] == [
+        (c, e2e.sha256(c)) for c in copies
+    ]
+    assert duplicates[0].reason.startswith("同じメール（Message-IDと本文・差出人などが同じで")
+    assert e2e.counts() == {
+        **before,
+        "messages": 8,
+        "evidence": before["evidence"] + 2,
+        "audit": before["audit"] + 2,
+    }
+    assert AuditEvent.objects.filter(action="mailbox.message_duplicate").count() == 2
+    assert imap_mailbox.messages(PROCESSED)[6:] == copies
+
+    # but another text under the same Message-ID is a mail of its own
+    other = mails.mail(
+        subject="申込書の書き方", body="別の質問です。", message_id="<question-1@echigo.example.jp>"
+    )
+    imap_mailbox.append(other)
+    assert mailbox_pass(name="reception").kept == 1
+    assert (_rows()[-1].state, _rows()[-1].triage_reason) == (T, TriageReason.QUESTION)
+
+
 @pytest.mark.parametrize(
     "sender",
     [f"山田 直樹 <{e2e.ATTACKER}>", f'"{e2e.DIRECTORY}" <{e2e.ATTACKER}>'],
