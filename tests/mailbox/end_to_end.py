@@ -11,6 +11,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+import time_machine
+
 from calsreg.accounts.models import Project, Role
 from calsreg.applications.models import Application
 from calsreg.mailbox.models import MailboxMessage
@@ -211,3 +214,30 @@ def storm_mails(scene: Scene, count: int) -> tuple[list[bytes], dict[str, int]]:
         kinds[kind] += 1
         raws.append(raw)
     return raws, kinds
+
+
+# Fixtures of the end-to-end tests (imported by their modules).
+
+
+@pytest.fixture(autouse=True)
+def on_the_day():
+    with time_machine.travel(DAY, tick=True):
+        yield
+
+
+@pytest.fixture
+def scene(db, smtp_server):
+    return scene_build()
+
+
+@pytest.fixture
+def day(scene, imap_mailbox):
+    """The day's six mails appended to the mailbox (not read yet)."""
+    scene.mails = day_mails(scene)
+    imap_mailbox.append_many(list(scene.mails.values()))
+    return scene
+
+
+def rows() -> list[MailboxMessage]:
+    """The kept messages in the order they reached the mailbox."""
+    return list(MailboxMessage.objects.select_related("evidence").order_by("uid"))
