@@ -41,6 +41,32 @@ TOO_LARGE_REASON = gettext_noop(
 DUPLICATE_REASON = gettext_noop(
     "同じメール（Message-IDとSHA-256が同じ）を受信済みのため、処理しませんでした。"
 )
+REDELIVERED_REASON = gettext_noop(
+    "同じメール（Message-IDと本文・差出人などが同じで、配送経路のヘッダーだけが異なる）を受信済みのため、"
+    "処理しませんでした。2つの宛先に届いたか、メールサーバーが配送し直したメールです。"
+)
+# The header fields a mail program writes. Servers on the way add others (Received, Delivered-To,
+# Return-Path, Authentication-Results…), so one mail delivered twice — to both help-desk addresses,
+# or again after a lost reply from our server — arrives as different bytes with these unchanged.
+AUTHOR_FIELDS = frozenset(
+    {
+        "from",
+        "sender",
+        "reply-to",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "message-id",
+        "in-reply-to",
+        "references",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+    }
+)
+# Kept messages with one Message-ID whose bytes are read to compare what their author wrote.
+SAME_ID_CANDIDATES = 10
 FAILED_REASON = gettext_noop(
     "処理中にエラーが起きたため、自動では処理できませんでした（%(attempts)s回試行）。内容を確認してください。"
 )
@@ -103,6 +129,9 @@ def _keep(
     now = clock.now()
     # Without a Message-ID, equal bytes alone (the same file appended twice) make a duplicate.
     original = MailboxMessage.objects.filter(message_id=message_id, sha256=sha256).order_by("id").first()
+    redelivered = None
+    if original is None and not arrival.too_large:
+        redelivered = _delivered_before(message_id, arrival.raw)
     message = MailboxMessage(
         mailbox=arrival.mailbox,
         uidvalidity=arrival.uidvalidity,
@@ -123,7 +152,13 @@ def _keep(
         message.save()
         _audit(message, "mailbox_message.duplicate", now=now)
         return message
-    if arrival.too_large:
+    if redelivered is not None:
+        # Other bytes than the first copy's: kept as evidence of their own, processed no further.
+        message.state = MessageState.DUPLICATE
+        message.reason = REDELIVERED_REASON
+        message.recognised = {"duplicate_of": redelivered.pk, "same": "author_part"}
+        message.processed_at = now
+    elif arrival.too_large:
         message.state = MessageState.TRIAGE
         message.kind = MessageKind.OTHER
         message.triage_reason = TriageReason.TOO_LARGE
@@ -149,8 +184,45 @@ def _keep(
         note="header only (too large)" if arrival.too_large else "",
     )
     message.save(update_fields=["evidence", "updated_at"])
-    _audit(message, "mailbox_message.kept", now=now)
+    _audit(message, "mailbox_message.duplicate" if redelivered else "mailbox_message.kept", now=now)
     return message
+
+
+def authored_digest(raw: bytes) -> str:
+    """SHA-256 of what the author wrote: the ``AUTHOR_FIELDS`` as written, in their order, and the
+    body, line ends made "\n". Equal for two deliveries of one mail; the bytes' own SHA-256 is not."""
+    head, _blank, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    kept: list[bytes] = []
+    keeping = False
+    for line in head.split(b"\n"):
+        if line[:1] not in (b" ", b"\t"):  # not the continuation of a folded field
+            keeping = line.split(b":", 1)[0].strip().lower().decode("latin-1") in AUTHOR_FIELDS
+        if keeping:
+            kept.append(line)
+    return sha256_of(b"\n".join(kept) + b"\n\n" + body)
+
+
+def _delivered_before(message_id: str, raw: bytes) -> MailboxMessage | None:
+    """The first kept message with this Message-ID whose author part equals ``raw``'s (see
+    ``authored_digest``); None without a Message-ID (nothing ties two such mails together)."""
+    if not message_id:
+        return None
+    candidates = (
+        MailboxMessage.objects.filter(message_id=message_id)
+        .exclude(state=MessageState.DUPLICATE)
+        .exclude(triage_reason=TriageReason.TOO_LARGE)
+        .select_related("evidence")
+        .order_by("id")[:SAME_ID_CANDIDATES]
+    )
+    digest = None
+    for candidate in candidates:
+        copy = evidence_read(evidence=candidate.evidence)
+        if copy.content is None or not copy.intact:
+            continue
+        digest = digest or authored_digest(raw)
+        if authored_digest(copy.content) == digest:
+            return candidate
+    return None
 
 
 # What the message's history says of the reader's own steps (the processing's are the domain's).

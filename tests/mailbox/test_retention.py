@@ -178,7 +178,9 @@ def test_every_message_due_is_a_tombstone_on_the_first_day_and_its_audit_is_kept
     assert not any(messages[0].evidence.file.storage.exists(name) for name in files)
     # The tombstones keep what happened: state, kind, times, keys.
     assert list(
-        MailboxMessage.objects.filter(pk__in=[m.pk for m in messages]).values_list("state", "uid")
+        MailboxMessage.objects.filter(pk__in=[m.pk for m in messages])
+        .order_by("uid")
+        .values_list("state", "uid")
     ) == [
         ("triage", 1),
         ("handled", 2),
