@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from calsreg.accounts.models import Role
+from calsreg.records.services import Actor
+from tests.factories import SupervisorFactory, UserFactory
+from tests.mailbox.mails import DIRECTORY
+
 
 def raw_mail(number: int, *, message_id: str | None = None, body: str = "本文です。", size: int = 0) -> bytes:
     """A small plain-text mail; ``size`` pads the body to about that many bytes."""
@@ -38,3 +43,15 @@ def _no_pending_files_left():
     from calsreg.core import files
 
     files._pending().clear()
+
+
+@pytest.fixture
+def desk(db):
+    """The help-desk operator who sends the confirmation mails."""
+    return Actor.staff(UserFactory(role=Role.HELP_DESK, username="helpdesk1"))
+
+
+@pytest.fixture
+def supervisor(db):
+    """The directory supervisor whose address is ``mails.DIRECTORY``."""
+    return SupervisorFactory(name="山田 直樹", email=DIRECTORY, phone="025-280-8101")

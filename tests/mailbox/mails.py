@@ -18,10 +18,15 @@ from django.db import transaction
 from calsreg.core.uploads import XLSX_CONTENT_TYPE
 from calsreg.mailbox.models import MailboxMessage
 from calsreg.mailbox.processing import message_process
+from calsreg.notifications.models import Delivery
 from calsreg.records.models import Evidence, EvidenceKind
 from calsreg.records.services import Actor, evidence_store, sha256_of
+from calsreg.verification.models import ConfirmationRequest
+from tests.verification.helpers import awaiting_application, deliver
 
 HELP_DESK = "helpdesk@calsreg.example.jp"
+# The supervisor's directory address the confirmation mails go to (the ``supervisor`` fixture's).
+DIRECTORY = "yamada.n@office.example.pref-niigata.jp"
 APPLICANT = "hanako@echigo-kensetsu.example.jp"
 _uids = itertools.count(1)
 
@@ -187,3 +192,12 @@ def processed(raw: bytes, **kwargs: Any) -> MailboxMessage:
         message_process(message=locked, raw=raw)
     message.refresh_from_db()
     return message
+
+
+def confirmation_sent(desk: Actor, supervisor: Any, **overrides: Any) -> tuple[Any, Delivery]:
+    """An application awaiting confirmation whose confirmation mail was sent (so it has its
+    Message-ID): the application and that delivery."""
+    application = awaiting_application(desk=desk, supervisor=supervisor, **overrides)
+    deliver()
+    request = ConfirmationRequest.objects.get(application=application)
+    return application, Delivery.objects.get(idempotency_key=f"confirmation_request:{request.pk}")

@@ -14,25 +14,21 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from calsreg.accounts.models import Role
 from calsreg.applications.excel import workbook_build
-from calsreg.applications.models import Application
 from calsreg.applications.states import Status
 from calsreg.mailbox.models import MailboxMessage, MessageState, TriageReason
 from calsreg.mailbox.processing import message_process
 from calsreg.notifications.models import Delivery
-from calsreg.records.services import Actor
 from calsreg.verification.models import Answer, ConfirmationRequest, UnlistedSenderReply
 from calsreg.verification.services import confirmations_overdue_sweep
 from tests.applications.files.workbooks import rezipped
 from tests.desk.helpers import JST
-from tests.factories import SupervisorFactory, UserFactory
 from tests.mailbox import mails
-from tests.verification.helpers import awaiting_application, deliver, state
+from tests.verification.helpers import deliver, state
 
 pytestmark = pytest.mark.django_db
 
-DIRECTORY = "yamada.n@office.example.pref-niigata.jp"
+DIRECTORY = mails.DIRECTORY
 ATTACKER = "yamada.naoki@freemail.example.com"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -43,21 +39,7 @@ def _clock():
         yield
 
 
-@pytest.fixture
-def desk(db):
-    return Actor.staff(UserFactory(role=Role.HELP_DESK, username="helpdesk1"))
-
-
-@pytest.fixture
-def supervisor(db):
-    return SupervisorFactory(name="山田 直樹", email=DIRECTORY, phone="025-280-8101")
-
-
-def confirmation_sent(desk, supervisor, **overrides: Any) -> tuple[Application, Delivery]:
-    application = awaiting_application(desk=desk, supervisor=supervisor, **overrides)
-    deliver()
-    request = ConfirmationRequest.objects.get(application=application)
-    return application, Delivery.objects.get(idempotency_key=f"confirmation_request:{request.pk}")
+confirmation_sent = mails.confirmation_sent
 
 
 def process(raw: bytes) -> tuple[MailboxMessage, dict[str, Any]]:

@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.core import mail as outbox
 
-from calsreg.accounts.models import Role
 from calsreg.applications.models import Application, Channel
 from calsreg.applications.states import Status
 from calsreg.mailbox.models import MailboxMessage, MessageKind, MessageState, TriageReason
@@ -16,16 +15,13 @@ from calsreg.mailbox.parsing import mail_parse
 from calsreg.mailbox.processing import message_process
 from calsreg.notifications.models import Delivery, DeliveryStatus
 from calsreg.records.models import AuditEvent, Evidence, EvidenceKind
-from calsreg.records.services import Actor
 from calsreg.verification.models import Answer, ConfirmationRequest
 from tests.desk.helpers import JST, filled_workbook
-from tests.factories import SupervisorFactory, UserFactory
 from tests.mailbox import mails
-from tests.verification.helpers import awaiting_application, deliver
 
 pytestmark = pytest.mark.django_db
 
-DIRECTORY = "yamada.n@office.example.pref-niigata.jp"
+DIRECTORY = mails.DIRECTORY
 
 
 @pytest.fixture(autouse=True)
@@ -34,20 +30,7 @@ def _clock():
         yield
 
 
-@pytest.fixture
-def desk(db):
-    return Actor.staff(UserFactory(role=Role.HELP_DESK, username="helpdesk1"))
-
-
-@pytest.fixture
-def supervisor(db):
-    return SupervisorFactory(name="山田 直樹", email=DIRECTORY, phone="025-280-8101")
-
-
-def confirmation_sent(desk, supervisor) -> tuple[Application, Delivery]:
-    application = awaiting_application(desk=desk, supervisor=supervisor)
-    deliver()
-    return application, Delivery.objects.get(kind="confirmation_request", to_address=DIRECTORY)
+confirmation_sent = mails.confirmation_sent
 
 
 def test_an_application_workbook_becomes_an_application_with_the_mail_and_the_workbook_kept(supervisor):
