@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
 from calsreg.billing.retention_selectors import (
     deletable_from,
     invoice_groups_due,
@@ -13,34 +11,22 @@ from calsreg.billing.retention_selectors import (
     retention_scope,
 )
 from calsreg.billing.services.retention import RetentionIncomplete, invoices_retention_delete_due
-from calsreg.core import clock
-from calsreg.core.dates import day_argument
+from calsreg.core.due_command import DueJobCommand
 
 
-class Command(BaseCommand):
+class Command(DueJobCommand):
     help = (
         "法定の保存期間を過ぎた請求書・返還請求書とそのPDFを削除します（毎日の処理と同じ）。"
         "--dry-run で削除の対象を一覧表示します（何も変更しません）。"
     )
+    dry_run_help = "対象を表示するだけで削除しない"
+    done_label = "deleted"
+    incomplete = RetentionIncomplete
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="対象を表示するだけで削除しない")
-        parser.add_argument(
-            "--date", type=day_argument, default=None, help="この日（YYYY-MM-DD）として判定する"
-        )
+    def run_due(self, *, today: date) -> int:
+        return invoices_retention_delete_due(today=today)
 
-    def handle(self, *args, **options):
-        today = options["date"] or clock.today()
-        if options["dry_run"]:
-            self._list(today=today)
-            return
-        try:
-            deleted = invoices_retention_delete_due(today=today)
-        except RetentionIncomplete as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(f"deleted={deleted}")
-
-    def _list(self, *, today: date) -> None:
+    def list_due(self, *, today: date) -> None:
         groups = 0
         for invoice in invoice_groups_due(today=today):
             scope = retention_scope(invoice=invoice)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from calsreg.billing.retention_selectors import invoice_groups_due
-from calsreg.core import clock
-from calsreg.core.dates import day_argument
+from calsreg.core.due_command import DueJobCommand
 from calsreg.lifecycle.selectors import (
     applications_due_for_purge,
     projects_due_for_purge,
@@ -19,30 +17,19 @@ from calsreg.lifecycle.services import PurgeIncomplete, personal_data_purge_due
 from calsreg.mailbox.retention import mailbox_messages_due_for_purge
 
 
-class Command(BaseCommand):
+class Command(DueJobCommand):
     help = (
         "保存期間を過ぎた個人データ（利用終了した工事、却下・取下げの申込、受信メール）を消去します。"
         "--dry-run で消去の対象を一覧表示します（何も変更しません）。"
     )
+    dry_run_help = "対象を表示するだけで消去しない"
+    done_label = "purged"
+    incomplete = PurgeIncomplete
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="対象を表示するだけで消去しない")
-        parser.add_argument(
-            "--date", type=day_argument, default=None, help="この日（YYYY-MM-DD）として判定する"
-        )
+    def run_due(self, *, today: date) -> int:
+        return personal_data_purge_due(today=today)
 
-    def handle(self, *args, **options):
-        today = options["date"] or clock.today()
-        if options["dry_run"]:
-            self._list(today=today)
-            return
-        try:
-            purged = personal_data_purge_due(today=today)
-        except PurgeIncomplete as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(f"purged={purged}")
-
-    def _list(self, *, today: date) -> None:
+    def list_due(self, *, today: date) -> None:
         count = 0
         for project in projects_due_for_purge(today=today):
             closed_on = timezone.localdate(project.closed_at) if project.closed_at else None
