@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tasks_db.management.commands.db_worker import valid_interval
 
 from calsreg.jobs.supervisor import Supervisor, pool_parse
+from calsreg.mailbox.checks import mailbox_settings_check
 
 
 class Command(BaseCommand):
@@ -25,6 +26,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # The one system check run here: with a wrong mailbox variable every reader child would fail its
+        # own checks at once and be restarted forever. Refuse before starting anything, with its lines.
+        problems = mailbox_settings_check()
+        if problems:
+            raise CommandError(
+                "the mailbox settings are wrong; nothing was started:\n"
+                + "\n".join(f"{problem.id}: {problem.msg} (HINT: {problem.hint})" for problem in problems)
+            )
         try:
             queues_per_worker = pool_parse(
                 options["pool"] or settings.WORKER_POOL, known_queues=settings.TASK_QUEUES
