@@ -110,12 +110,15 @@ class ReaderLoop:
             if not source.can_idle:
                 self._sleep(settings.MAILBOX_POLL_SECONDS)
                 return
-            after_uid = result.last_uid
             while not self.stopping and time.monotonic() < deadline:
-                seconds = min(HEARTBEAT_SECONDS, deadline - time.monotonic())
-                if source.wait(seconds=seconds, stop_requested=self.stop_requested, after_uid=after_uid):
+                # IDLE reports only what arrives while it runs: mail that came since the pass listed
+                # the folder (or between two IDLEs) is read at once. Asked by UID, not from UIDNEXT:
+                # an empty folder at the pass is the usual case, and UIDs of mail moved out are not new.
+                if any(uid > result.last_uid for uid in source.uids()):
                     return
-                after_uid = 0
+                seconds = min(HEARTBEAT_SECONDS, deadline - time.monotonic())
+                if source.wait(seconds=seconds, stop_requested=self.stop_requested):
+                    return
                 self._beat()
 
     def _sleep(self, seconds: float) -> None:

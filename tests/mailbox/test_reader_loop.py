@@ -12,7 +12,9 @@ import pytest
 from django.db import connection
 
 from calsreg.core import clock
+from calsreg.mailbox.loop import ReaderLoop
 from calsreg.mailbox.models import MailboxMessage, MessageState, ReaderHeartbeat
+from calsreg.mailbox.reader import mailbox_pass
 from tests.plugins.imap import PROCESSED
 from tests.plugins.processes import wait_until
 
@@ -119,3 +121,21 @@ def test_an_unreachable_server_is_one_warning_per_pass_with_a_growing_back_off(i
     # when it is asked to stop during the back-off, it exits 0 at once
     assert reader.terminate(timeout=15) == 0, reader.output()
     assert ReaderHeartbeat.objects.count() == 0
+
+
+def test_mail_that_arrives_between_a_pass_and_its_idle_is_read_at_once(imap_mailbox, mail, settings):
+    # given a pass over the empty mailbox, and a message arriving before the loop waits for mail
+    # (IDLE reports only what arrives after it began; the window cannot be hit on purpose in a process)
+    settings.MAILBOX_IDLE_SECONDS = 20
+    loop = ReaderLoop(name="reception")
+    result = mailbox_pass(name="reception")
+    assert (result.listed, result.last_uid) == (0, 0)
+    imap_mailbox.append(mail(1))
+
+    # when the loop waits for mail
+    started = time.monotonic()
+    loop._wait(result)
+
+    # then it returns at once for the next pass, not after the IDLE interval
+    assert time.monotonic() - started < 5
+    assert mailbox_pass(name="reception").kept == 1
