@@ -94,5 +94,5 @@ def test_a_reader_killed_after_processing_an_application_mail_loses_nothing_and_
     assert [
         action
         for action in AuditEvent.objects.order_by("pk").values_list("action", flat=True)
-        if action.startswith(("mailbox.", "application."))
+        if action.startswith(("mailbox_message.", "application."))
     ] == ["mailbox_message.kept", "application.submitted"]
