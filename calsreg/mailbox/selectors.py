@@ -9,8 +9,12 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from calsreg.applications.models import Application
+from calsreg.core.errors import UploadRefused
 from calsreg.mailbox.models import MailboxMessage, MessageKind, MessageState, TriageReason
+from calsreg.records.selectors import evidence_read
 from calsreg.verification.models import ConfirmationRequest, UnlistedSenderReply
+from calsreg.verification.reply_mail import reply_mail_read
+from calsreg.verification.selectors import confirmation_request_for_reply
 
 # Newest first; the id breaks ties so the desk can page by key (``mailbox_triage_idx`` and
 # ``mailbox_arrived_idx`` hold the same order).
@@ -30,9 +34,34 @@ class MessageFilters:
 
 
 def mailbox_names() -> list[str]:
-    """The configured mailboxes (``MAILBOXES``: names, or a mapping keyed by name), for the filter."""
-    configured = getattr(settings, "MAILBOXES", None) or ()
-    return [str(getattr(item, "name", item)) for item in configured]
+    """The configured mailboxes' names, for the filter."""
+    return [box.name for box in settings.MAILBOXES]
+
+
+@dataclass(frozen=True)
+class ReplyPreview:
+    """What recording ``message`` as a reply to ``request`` would do, shown before the desk confirms:
+    ``counts`` is the very rule ``confirmation_reply_record`` applies (``ReplyMail.counts_for``)."""
+
+    request: ConfirmationRequest
+    counts: bool
+
+
+def reply_preview(*, message: MailboxMessage, request_id: int) -> ReplyPreview | None:
+    """The request a desk operator chose for ``message`` and whether its sender would count; None when
+    no such request exists."""
+    request = confirmation_request_for_reply(request_id=request_id)
+    if request is None:
+        return None
+    content = evidence_read(evidence=message.evidence).content
+    try:
+        mail = reply_mail_read(content=content or b"")
+    except UploadRefused:
+        return ReplyPreview(request=request, counts=False)
+    return ReplyPreview(
+        request=request,
+        counts=mail.counts_for(sent_to=request.sent_to, directory_address=request.supervisor.email),
+    )
 
 
 def messages_in_triage(*, filters: MessageFilters | None = None) -> QuerySet[MailboxMessage]:

@@ -49,6 +49,11 @@ class ReplyMail:
         """Whether the mail names exactly one sender, and that sender is ``address``."""
         return len(self.from_addresses) == 1 and same_email_address(self.from_addresses[0], address)
 
+    def counts_for(self, *, sent_to: str, directory_address: str) -> bool:
+        """Whether this reply may answer a request: its one sender is both the address the request
+        went to and the supervisor's directory address now. Any other reply answers nothing."""
+        return self.is_only_from(sent_to) and self.is_only_from(directory_address)
+
 
 def reply_mail_read(*, content: bytes) -> ReplyMail:
     """The sender, subject, date and Message-ID of a mail in RFC 5322 form.

@@ -258,6 +258,31 @@ def test_a_reply_from_another_sender_is_kept_but_confirms_nothing(desk_client, d
     )
 
 
+def test_a_reply_from_the_old_address_after_the_directory_changed_is_warned_of_and_confirms_nothing(
+    desk_client, desk
+):
+    # given a reply from the address the request went to, but the directory's address changed since
+    application, request = _awaiting(desk)
+    request.supervisor.email = "yamada.new@pref.niigata.example.jp"
+    request.supervisor.save(update_fields=["email"])
+    message = kept_message(
+        reply_eml(sender="yamada@pref.niigata.example.jp"), triage_reason=TriageReason.REPLY_UNCLEAR
+    )
+    data = {"request": request.pk, "answer": Answer.CONFIRMED, "reason": ""}
+
+    # when the desk previews, then confirms
+    preview = desk_client.post(url("reply", message), data)
+    desk_client.post(url("reply", message), {**data, "confirmed": "on"})
+
+    # then the preview warned exactly as the recording decided: nothing confirmed
+    assert "sender-mismatch" in preview.content.decode()
+    request.refresh_from_db()
+    assert (request.is_open, request.answer) == (True, "")
+    application.refresh_from_db()
+    assert application.status == Status.AWAITING_CONFIRMATION
+    assert UnlistedSenderReply.objects.filter(request=request).count() == 1
+
+
 def test_a_reply_to_a_request_no_longer_open_changes_nothing(desk_client, desk):
     _application, request = _awaiting(desk)
     ConfirmationRequest.objects.filter(pk=request.pk).update(superseded_at=NOW)

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from calsreg.accounts.models import Role
+from calsreg.mailbox.config import mailboxes_parse
 from calsreg.mailbox.models import MessageKind, MessageState, TriageReason
 from calsreg.records.models import AuditEvent
 from tests.desk.helpers import submit_application
@@ -72,7 +73,13 @@ def test_the_triage_list_shows_each_mail_in_one_row_newest_first(desk_client):
 
 
 def test_the_triage_list_filters_by_reason_mailbox_and_text(desk_client, settings):
-    settings.MAILBOXES = ["reception", "replies"]
+    settings.MAILBOXES = mailboxes_parse(
+        {
+            "CALSREG_MAILBOXES": "reception,replies",
+            "CALSREG_MAILBOX_RECEPTION_URL": "maildir:///srv/mail/reception",
+            "CALSREG_MAILBOX_REPLIES_URL": "maildir:///srv/mail/replies",
+        }
+    ).mailboxes
     kept_message(plain_mail(subject="件名001", sender="a@one.example.jp"), mailbox="reception")
     kept_message(plain_mail(subject="件名002"), mailbox="replies", triage_reason=TriageReason.REPLY_UNCLEAR)
     kept_message(

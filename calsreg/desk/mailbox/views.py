@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from calsreg.applications.selectors import application_by_receipt_number
-from calsreg.core.email_address import same_email_address
 from calsreg.core.errors import NotFound
 from calsreg.desk.evidence import evidence_served
 from calsreg.desk.feedback import form_errors_as_messages, refusal_as_messages, run_service
@@ -23,7 +22,7 @@ from calsreg.desk.mailbox.presenters import recognised_flat, recognised_parts, r
 from calsreg.desk.paging import capped_count, keyset_page
 from calsreg.desk.permissions import desk_staff_required
 from calsreg.mailbox import triage
-from calsreg.mailbox.display import message_shown
+from calsreg.mailbox.display import MessageShown, message_shown
 from calsreg.mailbox.models import MailboxMessage, MessageState
 from calsreg.mailbox.selectors import (
     ARRIVED_ORDER,
@@ -33,11 +32,11 @@ from calsreg.mailbox.selectors import (
     messages_in_triage,
     messages_received,
     reply_candidates,
+    reply_preview,
     result_applications,
 )
 from calsreg.records.selectors import audit_timeline, evidence_read
 from calsreg.records.services import Actor, evidence_downloaded, evidence_verify
-from calsreg.verification.models import ConfirmationRequest
 
 PAGE_SIZE = 25
 # Above this many a list says "more than" instead of counting them all.
@@ -197,7 +196,7 @@ def message_file(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("desk:application_detail", pk=done.pk) if done else redirect(_message_url(message))
 
 
-def _shown(message: MailboxMessage):  # type: ignore[no-untyped-def]
+def _shown(message: MailboxMessage) -> MessageShown:
     return message_shown(raw=evidence_read(evidence=message.evidence).content)
 
 
@@ -211,19 +210,15 @@ def message_reply(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_message_url(message))
     data = form.cleaned_data
     if not data["confirmed"]:
-        confirmation = (
-            ConfirmationRequest.objects.select_related("supervisor", "application")
-            .filter(pk=data["request"])
-            .first()
-        )
-        if confirmation is None:
+        preview = reply_preview(message=message, request_id=data["request"])
+        if preview is None:
             messages.error(request, _("確認依頼が見つかりません。候補を選び直してください。"))
             return redirect(_message_url(message))
         context = {
             "message": message,
-            "confirmation": confirmation,
+            "confirmation": preview.request,
             "data": data,
-            "sender_matches": same_email_address(message.from_address, confirmation.sent_to),
+            "sender_matches": preview.counts,
         }
         return render(request, "desk/mailbox/reply_confirm.html", context)
     recorded = run_service(

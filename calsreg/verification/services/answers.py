@@ -220,7 +220,7 @@ def confirmation_reply_record(
         received_at=now,
         note=f"confirmation_request:{request.pk}",
     )
-    if not (mail.is_only_from(request.sent_to) and mail.is_only_from(request.supervisor.email)):
+    if not mail.counts_for(sent_to=request.sent_to, directory_address=request.supervisor.email):
         unlisted = _unlisted_save(
             request=request,
             application=application,
