@@ -26,6 +26,7 @@ from calsreg.mailbox.config import mailbox_settings
 from calsreg.mailbox.models import MailboxMessage, MessageState
 from calsreg.mailbox.recording import (
     Arrival,
+    KeptMailUnreadable,
     message_failure_record,
     message_keep,
     message_process_once,
@@ -215,7 +216,7 @@ def _process(result: PassResult, message: MailboxMessage, *, raw: bytes | None =
     if raw is None:
         try:
             raw = message_raw(message=message)
-        except RuntimeError as exc:
+        except KeptMailUnreadable as exc:
             message_failure_record(message_id=message.pk, error=str(exc))
             result.failed += 1
             _log(result.mailbox, message.uid, message.message_id, f"failed: {exc}")

@@ -13,9 +13,11 @@ from email.policy import default as default_policy
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsreg.core import clock
+from calsreg.core.errors import DomainError
 from calsreg.core.uploads import EML_CONTENT_TYPE
 from calsreg.mailbox import processing
 from calsreg.mailbox.models import MailboxMessage, MessageKind, MessageState, TriageReason
@@ -249,11 +251,20 @@ def _audit(message: MailboxMessage, action: str, *, now: datetime) -> None:
     )
 
 
+class KeptMailUnreadable(DomainError):
+    """The kept file of a message is missing or no longer matches its SHA-256."""
+
+
 def message_raw(*, message: MailboxMessage) -> bytes:
-    """The kept bytes of a message; RuntimeError when its file is missing or altered."""
+    """The kept bytes of a message, exactly as received, for the reader and the desk's actions alike.
+    Raises KeptMailUnreadable when its file is missing or altered (nothing is done with it then)."""
     copy = evidence_read(evidence=message.evidence)
     if copy.content is None or not copy.intact:
-        raise RuntimeError(f"the kept file of message {message.pk} is missing or altered")
+        raise KeptMailUnreadable(
+            _(
+                "保存した受信メールのファイルが見つからないか、チェックサムが一致しません。管理者に連絡してください。"
+            )
+        )
     return copy.content
 
 

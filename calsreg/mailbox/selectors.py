@@ -14,7 +14,7 @@ from calsreg.mailbox.models import MailboxMessage, MessageKind, MessageState, Tr
 from calsreg.records.selectors import evidence_read
 from calsreg.verification.models import ConfirmationRequest, UnlistedSenderReply
 from calsreg.verification.reply_mail import reply_mail_read
-from calsreg.verification.selectors import confirmation_request_for_reply
+from calsreg.verification.selectors import confirmation_request_for_reply, confirmation_requests_of_receipt
 
 # Newest first; the id breaks ties so the desk can page by key (``mailbox_triage_idx`` and
 # ``mailbox_arrived_idx`` hold the same order).
@@ -107,18 +107,12 @@ def message_for_desk(*, pk: int) -> MailboxMessage:
 
 
 def reply_candidates(*, receipt_number: str) -> list[ConfirmationRequest]:
-    """The open confirmation requests of the application with this receipt number (none when there
-    is no such application): what a supervisor's reply about it can answer."""
+    """The open confirmation requests of the application with this receipt number, oldest first (none
+    when there is no such application): what a supervisor's reply about it can answer."""
     number = receipt_number.strip().upper()
     if not number:
         return []
-    return list(
-        ConfirmationRequest.objects.filter(
-            application__receipt_number=number, answered_at__isnull=True, superseded_at__isnull=True
-        )
-        .select_related("supervisor", "application")
-        .order_by("created_at", "id")
-    )
+    return [request for request in confirmation_requests_of_receipt(receipt_number=number) if request.is_open]
 
 
 # What a message's result (``result_type``, named like every subject: ``subject_type_of``) belongs to

@@ -16,15 +16,15 @@ from calsreg.applications.models import Application
 from calsreg.applications.selectors import application_by_receipt_number
 from calsreg.applications.services.channels import application_submit_mail
 from calsreg.core import clock
-from calsreg.core.errors import DomainError, FieldError, InvalidTransition, NotFound, ValidationFailed
+from calsreg.core.errors import FieldError, InvalidTransition, NotFound, ValidationFailed
 from calsreg.core.subjects import subject_type_of
 from calsreg.core.text import text_refusal
 from calsreg.core.uploads import EML_CONTENT_TYPE
 from calsreg.mailbox.models import MailboxMessage, MessageState
+from calsreg.mailbox.recording import message_raw
 from calsreg.records.models import EvidenceKind
-from calsreg.records.selectors import evidence_read
 from calsreg.records.services import Actor, audit_record, evidence_store
-from calsreg.verification.models import ConfirmationRequest
+from calsreg.verification.selectors import confirmation_request_for_reply
 from calsreg.verification.services import RecordedReply, confirmation_reply_record
 
 NOTE_MAX_CHARS = 2000
@@ -39,7 +39,7 @@ def message_attach_to_application(*, message_id: int, receipt_number: str, actor
     """
     message = _triage_locked(message_id)
     application = application_by_receipt_number(receipt_number=receipt_number)
-    raw = _raw(message)
+    raw = message_raw(message=message)
     evidence = evidence_store(
         content=raw,
         original_name=message.evidence.original_name,
@@ -79,7 +79,7 @@ def message_file_as_application(*, message_id: int, actor: Actor) -> Application
     """
     message = _triage_locked(message_id)
     application = application_submit_mail(
-        content=_raw(message), filename=message.evidence.original_name, actor=actor
+        content=message_raw(message=message), filename=message.evidence.original_name, actor=actor
     )
     _handled(
         message,
@@ -104,12 +104,12 @@ def message_record_as_reply(
     no longer open), ValidationFailed (answer, reason), UploadRefused.
     """
     message = _triage_locked(message_id)
-    request = ConfirmationRequest.objects.filter(pk=request_id).first()
+    request = confirmation_request_for_reply(request_id=request_id)
     if request is None:
         raise NotFound(_("確認依頼が見つかりません。候補を選び直してください。"))
     recorded = confirmation_reply_record(
         request=request,
-        eml=_raw(message),
+        eml=message_raw(message=message),
         answer=answer,
         reason=reason,
         actor=actor,
@@ -212,18 +212,6 @@ def _triage_locked(message_id: int) -> MailboxMessage:
             target=MessageState.HANDLED,
         )
     return message
-
-
-def _raw(message: MailboxMessage) -> bytes:
-    """The kept bytes, exactly as received; refused when the file is missing or no longer verifies."""
-    copy = evidence_read(evidence=message.evidence)
-    if copy.content is None or not copy.intact:
-        raise DomainError(
-            _(
-                "保存した受信メールのファイルが見つからないか、チェックサムが一致しません。管理者に連絡してください。"
-            )
-        )
-    return copy.content
 
 
 def _note_checked(note: str, *, label: str) -> str:
